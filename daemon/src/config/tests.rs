@@ -1,0 +1,294 @@
+use super::*;
+
+const MIN: &str = r#"
+[[instance]]
+name = "a"
+interface = "eth0"
+vrid = 7
+version = 3
+priority = 100
+vips = ["10.0.0.1"]
+"#;
+
+fn problems(src: &str) -> Vec<String> {
+    parse(src)
+        .unwrap_err()
+        .iter()
+        .map(|p| p.to_string())
+        .collect()
+}
+
+#[test]
+fn annotated_example_is_valid() {
+    let c = parse(include_str!("../../examples/vrlabd.toml")).unwrap();
+    assert_eq!(c.instances.len(), 2);
+    let v6 = &c.instances[1];
+    assert_eq!(v6.family, Family::Ipv6);
+    assert_eq!(v6.vips[0].0, "fe80::5e:2:33".parse::<IpAddr>().unwrap());
+    assert_eq!(c.instances[0].track_scripts[0].fall, 2);
+}
+
+#[test]
+fn defaults_are_the_rfc_defaults() {
+    let c = parse(MIN).unwrap();
+    let i = &c.instances[0];
+    assert_eq!(i.interval_cs, 100);
+    assert!(i.preempt);
+    assert!(!i.accept);
+    assert!(i.vmac);
+    assert_eq!(i.checksum, ChecksumForm::PseudoHeader);
+    assert!(i.advert_on_lower_priority);
+    assert_eq!(i.vips, vec![("10.0.0.1".parse().unwrap(), 32)]);
+}
+
+#[test]
+fn intervals_in_every_unit() {
+    for (text, cs) in [
+        ("\"10ms\"", 1),
+        ("\"1cs\"", 1),
+        ("\"1s\"", 100),
+        ("250", 25),
+        ("\"4095cs\"", 4095),
+    ] {
+        let src = MIN.replace(
+            "priority = 100",
+            &format!("priority = 100\ninterval = {text}"),
+        );
+        assert_eq!(parse(&src).unwrap().instances[0].interval_cs, cs, "{text}");
+    }
+}
+
+#[test]
+fn syntax_errors_have_line_and_column() {
+    let p = problems("[[instance]]\nname = \"a\"\nvrid = \n");
+    assert!(p[0].starts_with("3:"), "{p:?}");
+}
+
+#[test]
+fn unknown_keys_are_refused_with_their_position() {
+    let src = MIN.replace("priority = 100", "priority = 100\npreemt = false");
+    let p = problems(&src);
+    assert!(p[0].starts_with("8:1:") && p[0].contains("preemt"), "{p:?}");
+}
+
+#[test]
+fn semantic_errors_point_at_the_value() {
+    let src = MIN
+        .replace("vrid = 7", "vrid = 0")
+        .replace("priority = 100", "priority = 300");
+    let p = problems(&src);
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].starts_with("5:8:") && p[0].contains("vrid"), "{p:?}");
+    assert!(
+        p[1].starts_with("7:12:") && p[1].contains("priority"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn families_cannot_mix_and_v2_is_ipv4_only() {
+    let p = problems(&MIN.replace("[\"10.0.0.1\"]", "[\"10.0.0.1\", \"2001:db8::1\"]"));
+    assert!(p[0].contains("one family"), "{p:?}");
+    let p = problems(
+        &MIN.replace("version = 3", "version = 2")
+            .replace("10.0.0.1", "2001:db8::1"),
+    );
+    assert!(p.iter().any(|x| x.contains("IPv4 only")), "{p:?}");
+}
+
+#[test]
+fn bad_intervals_are_explained() {
+    for (text, what) in [
+        ("\"15ms\"", "multiple of 10"),
+        ("\"41s\"", "4095"),
+        ("\"1x\"", "unit"),
+    ] {
+        let src = MIN.replace(
+            "priority = 100",
+            &format!("priority = 100\ninterval = {text}"),
+        );
+        let p = problems(&src);
+        assert!(p[0].contains(what), "{text}: {p:?}");
+    }
+    let v2 = MIN
+        .replace("version = 3", "version = 2")
+        .replace("priority = 100", "priority = 100\ninterval = \"150cs\"");
+    assert!(problems(&v2)[0].contains("whole number of seconds"));
+}
+
+#[test]
+fn duplicate_vrid_on_one_interface_and_family_is_refused() {
+    let src = format!("{MIN}{}", MIN.replace("name = \"a\"", "name = \"b\""));
+    let p = problems(&src);
+    assert!(p[0].contains("already used"), "{p:?}");
+    // Same VRID in the other family is a different virtual router.
+    let src = format!(
+        "{MIN}{}",
+        MIN.replace("name = \"a\"", "name = \"b\"")
+            .replace("10.0.0.1", "2001:db8::1")
+    );
+    assert!(parse(&src).is_ok());
+}
+
+#[test]
+fn ipv6_link_local_goes_first_and_is_not_duplicated() {
+    let src = MIN
+        .replace("[\"10.0.0.1\"]", "[\"2001:db8::1\", \"fe80::1\"]")
+        .replace("priority = 100", "priority = 100\nlink_local = \"fe80::1\"");
+    let c = parse(&src).unwrap();
+    let addrs = c.instances[0].advertised();
+    assert_eq!(
+        addrs,
+        vec![
+            "fe80::1".parse::<IpAddr>().unwrap(),
+            "2001:db8::1".parse().unwrap()
+        ]
+    );
+    let bad = MIN.replace("[\"10.0.0.1\"]", "[\"2001:db8::1\"]").replace(
+        "priority = 100",
+        "priority = 100\nlink_local = \"2001:db8::9\"",
+    );
+    assert!(problems(&bad)[0].contains("link-local"));
+}
+
+#[test]
+fn rfc9568_7_4_default_link_local_is_shared_and_not_made_from_the_vmac() {
+    assert_eq!(
+        default_link_local(1),
+        "fe80::5e:2:1".parse::<IpAddr>().unwrap()
+    );
+    for vrid in 1..=255u8 {
+        let IpAddr::V6(ll) = default_link_local(vrid) else {
+            panic!("IPv6")
+        };
+        let m = crate::packet::frame::vmac(true, vrid);
+        let eui64 = [m[0] ^ 2, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]];
+        assert_ne!(ll.octets()[8..], eui64, "VRID {vrid}");
+        assert_eq!(ll.segments()[0], 0xfe80);
+    }
+}
+
+#[test]
+fn durations_parse() {
+    assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+    assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+    assert!(parse_duration("5").is_err());
+    assert!(parse_duration("-1s").is_err());
+}
+
+const V6: &str = r#"
+[[instance]]
+name = "b"
+interface = "eth0"
+vrid = 7
+version = 3
+priority = 100
+vips = ["2001:db8::1/64"]
+"#;
+
+#[test]
+fn router_advertisements_default_off_and_follow_rfc_4861_when_on() {
+    let c = parse(V6).unwrap();
+    assert_eq!(c.instances[0].router_advertisements, None);
+    let on = V6.replace(
+        "priority = 100",
+        "priority = 100\nrouter_advertisements = true",
+    );
+    let ra = parse(&on).unwrap().instances[0]
+        .router_advertisements
+        .unwrap();
+    assert_eq!(ra.max_interval, Duration::from_secs(600));
+    assert_eq!(ra.min_interval, Duration::from_secs(198));
+    assert_eq!(ra.lifetime, Duration::from_secs(1800));
+    let short = on.replace(
+        "router_advertisements = true",
+        "router_advertisements = true\nra_interval = \"8s\"\nra_lifetime = \"0s\"",
+    );
+    let ra = parse(&short).unwrap().instances[0]
+        .router_advertisements
+        .unwrap();
+    assert_eq!(
+        ra.min_interval,
+        Duration::from_secs(6),
+        "0.75 × Max below 9 s"
+    );
+    assert_eq!(ra.lifetime, Duration::ZERO);
+    let bad = on.replace(
+        "router_advertisements = true",
+        "router_advertisements = true\nra_interval = \"2s\"",
+    );
+    assert!(
+        problems(&bad)[0].contains("4 to 1800"),
+        "{:?}",
+        problems(&bad)
+    );
+    let v4 = MIN.replace(
+        "priority = 100",
+        "priority = 100\nrouter_advertisements = true",
+    );
+    assert!(problems(&v4)[0].contains("IPv6"));
+    let orphan = V6.replace("priority = 100", "priority = 100\nra_interval = \"30s\"");
+    assert!(problems(&orphan)[0].contains("needs router_advertisements"));
+}
+
+#[test]
+fn vips_on_another_interface_need_accept_mode() {
+    let lo = MIN.replace(
+        "priority = 100",
+        "priority = 100\nvmac = false\nvip_interface = \"lo\"",
+    );
+    let p = problems(&lo);
+    assert!(p[0].contains("accept = true"), "{p:?}");
+    let ok = lo.replace(
+        "vip_interface = \"lo\"",
+        "vip_interface = \"lo\"\naccept = true",
+    );
+    assert_eq!(
+        parse(&ok).unwrap().instances[0].vip_interface.as_deref(),
+        Some("lo")
+    );
+    // The owner holds its addresses whatever Accept_Mode says.
+    let owner = lo.replace("priority = 100", "priority = 255");
+    assert!(parse(&owner).is_ok());
+}
+
+#[test]
+fn unicast_source_must_come_with_peers_and_match_the_family() {
+    let u = MIN.replace(
+        "priority = 100",
+        "priority = 100\nunicast_peers = [\"10.7.0.3\"]\nunicast_source = \"10.7.0.2\"",
+    );
+    let c = parse(&u).unwrap();
+    assert_eq!(
+        c.instances[0].unicast_source,
+        Some("10.7.0.2".parse().unwrap())
+    );
+    let alone = MIN.replace(
+        "priority = 100",
+        "priority = 100\nunicast_source = \"10.7.0.2\"",
+    );
+    assert!(problems(&alone)[0].contains("needs unicast_peers"));
+    let fam = u.replace(
+        "unicast_source = \"10.7.0.2\"",
+        "unicast_source = \"2001:db8::2\"",
+    );
+    assert!(problems(&fam)[0].contains("family"));
+}
+
+#[test]
+fn blackhole_table_and_rule_priority_default_to_112_and_are_checked() {
+    let c = parse(MIN).unwrap();
+    assert_eq!((c.blackhole_table, c.blackhole_rule_priority), (112, 112));
+    let custom = format!("blackhole_table = 1000\nblackhole_rule_priority = 900\n{MIN}");
+    let c = parse(&custom).unwrap();
+    assert_eq!((c.blackhole_table, c.blackhole_rule_priority), (1000, 900));
+    let main = format!("blackhole_table = 254\n{MIN}");
+    assert_eq!(problems(&main).len(), 1);
+    assert!(
+        problems(&main)[0].starts_with("1:19:"),
+        "{:?}",
+        problems(&main)
+    );
+    let late = format!("blackhole_rule_priority = 32766\n{MIN}");
+    assert!(problems(&late)[0].contains("before main"));
+}

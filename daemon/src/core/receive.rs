@@ -1,0 +1,285 @@
+//! Receive-side packet checks of RFC 9568 §7.1 / RFC 3768 §7.1 that come
+//! before the state machine: TTL, decoding, VRID, version, authentication.
+//! Each rejection has a stable name, used as a counter key in `vrlabd status`.
+
+use serde::Serialize;
+
+use super::instance::{Anomaly, RxAdvert};
+use crate::packet::{Advertisement, ChecksumForm, IpPair, ParseError, Version};
+
+/// Hop limit / TTL every advertisement must arrive with (RFC 9568 §5.1.1.3,
+/// §5.1.2.3): anything else may have crossed a router.
+pub const REQUIRED_TTL: u8 = 255;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscardReason {
+    Ttl,
+    Short,
+    Version,
+    Type,
+    VridZero,
+    CountZero,
+    Length,
+    Checksum,
+    Carp,
+    V2OverIpv6,
+    UnknownVrid,
+    VersionMismatch,
+    AuthType,
+    IntervalMismatch,
+    AddressMismatch,
+    NotLinkLocalFirst,
+    OwnAdvert,
+}
+
+impl DiscardReason {
+    pub const ALL: [DiscardReason; 17] = [
+        DiscardReason::Ttl,
+        DiscardReason::Short,
+        DiscardReason::Version,
+        DiscardReason::Type,
+        DiscardReason::VridZero,
+        DiscardReason::CountZero,
+        DiscardReason::Length,
+        DiscardReason::Checksum,
+        DiscardReason::Carp,
+        DiscardReason::V2OverIpv6,
+        DiscardReason::UnknownVrid,
+        DiscardReason::VersionMismatch,
+        DiscardReason::AuthType,
+        DiscardReason::IntervalMismatch,
+        DiscardReason::AddressMismatch,
+        DiscardReason::NotLinkLocalFirst,
+        DiscardReason::OwnAdvert,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DiscardReason::Ttl => "ttl",
+            DiscardReason::Short => "short",
+            DiscardReason::Version => "version",
+            DiscardReason::Type => "type",
+            DiscardReason::VridZero => "vrid_zero",
+            DiscardReason::CountZero => "count_zero",
+            DiscardReason::Length => "length",
+            DiscardReason::Checksum => "checksum",
+            DiscardReason::Carp => "carp",
+            DiscardReason::V2OverIpv6 => "v2_over_ipv6",
+            DiscardReason::UnknownVrid => "unknown_vrid",
+            DiscardReason::VersionMismatch => "version_mismatch",
+            DiscardReason::AuthType => "auth_type",
+            DiscardReason::IntervalMismatch => "interval_mismatch",
+            DiscardReason::AddressMismatch => "address_mismatch",
+            DiscardReason::NotLinkLocalFirst => "not_link_local_first",
+            DiscardReason::OwnAdvert => "own_advert",
+        }
+    }
+}
+
+impl From<&ParseError> for DiscardReason {
+    fn from(e: &ParseError) -> Self {
+        match e {
+            ParseError::Short { .. } => DiscardReason::Short,
+            ParseError::BadVersion(_) => DiscardReason::Version,
+            ParseError::BadType(_) => DiscardReason::Type,
+            ParseError::ZeroVrid => DiscardReason::VridZero,
+            ParseError::ZeroCount => DiscardReason::CountZero,
+            ParseError::LengthMismatch { .. } => DiscardReason::Length,
+            ParseError::BadChecksum { .. } => DiscardReason::Checksum,
+            ParseError::Carp => DiscardReason::Carp,
+            ParseError::V2OverIpv6 => DiscardReason::V2OverIpv6,
+        }
+    }
+}
+
+impl From<Anomaly> for DiscardReason {
+    fn from(a: Anomaly) -> Self {
+        match a {
+            Anomaly::IntervalMismatch | Anomaly::IntervalDiffers => DiscardReason::IntervalMismatch,
+            Anomaly::AddressMismatch => DiscardReason::AddressMismatch,
+            Anomaly::NotLinkLocalFirst => DiscardReason::NotLinkLocalFirst,
+            Anomaly::OwnAdvert => DiscardReason::OwnAdvert,
+        }
+    }
+}
+
+/// A packet as the socket delivered it.
+#[derive(Debug, Clone)]
+pub struct RxPacket<'a> {
+    pub ip: IpPair,
+    /// IPv4 TTL or IPv6 hop limit.
+    pub ttl: u8,
+    pub payload: &'a [u8],
+}
+
+/// What passed the checks, for the instance with `vrid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub vrid: u8,
+    pub advert: RxAdvert,
+    pub checksum_form: ChecksumForm,
+}
+
+/// Check a received packet. `version_of(vrid)` says which version the
+/// instance with that VRID on this interface and family runs, if any.
+pub fn check(
+    pkt: &RxPacket<'_>,
+    version_of: impl Fn(u8) -> Option<Version>,
+) -> Result<Accepted, (DiscardReason, Option<u8>)> {
+    if pkt.ttl != REQUIRED_TTL {
+        return Err((DiscardReason::Ttl, pkt.payload.get(1).copied()));
+    }
+    let parsed = Advertisement::parse(pkt.payload, &pkt.ip)
+        .map_err(|e| (DiscardReason::from(&e), pkt.payload.get(1).copied()))?;
+    let adv = parsed.advert;
+    let Some(version) = version_of(adv.vrid) else {
+        return Err((DiscardReason::UnknownVrid, Some(adv.vrid)));
+    };
+    if version != adv.version {
+        return Err((DiscardReason::VersionMismatch, Some(adv.vrid)));
+    }
+    if adv.version == Version::V2 && adv.auth_type != 0 {
+        // We run with no authentication (RFC 3768 §5.3.6.1): a mismatch is dropped.
+        return Err((DiscardReason::AuthType, Some(adv.vrid)));
+    }
+    Ok(Accepted {
+        vrid: adv.vrid,
+        advert: RxAdvert {
+            src: pkt.ip.src(),
+            priority: adv.priority,
+            interval: adv.interval,
+            addresses: adv.addresses,
+        },
+        checksum_form: parsed.checksum_form,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::{MCAST_V4, MCAST_V6};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn ip() -> IpPair {
+        IpPair::V4 {
+            src: Ipv4Addr::new(10, 0, 0, 2),
+            dst: MCAST_V4,
+        }
+    }
+
+    fn advert(version: Version, vrid: u8) -> Vec<u8> {
+        Advertisement {
+            version,
+            vrid,
+            priority: 100,
+            interval: if version == Version::V3 { 100 } else { 1 },
+            auth_type: 0,
+            addresses: vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))],
+        }
+        .emit(&ip(), ChecksumForm::PseudoHeader)
+        .unwrap()
+    }
+
+    fn only(vrid: u8, v: Version) -> impl Fn(u8) -> Option<Version> {
+        move |x| (x == vrid).then_some(v)
+    }
+
+    #[test]
+    fn rfc9568_5_1_1_3_ttl_other_than_255_is_discarded() {
+        let bytes = advert(Version::V3, 1);
+        for ttl in [0, 1, 64, 254] {
+            let pkt = RxPacket {
+                ip: ip(),
+                ttl,
+                payload: &bytes,
+            };
+            assert_eq!(
+                check(&pkt, only(1, Version::V3)).unwrap_err().0,
+                DiscardReason::Ttl
+            );
+        }
+        let pkt = RxPacket {
+            ip: ip(),
+            ttl: 255,
+            payload: &bytes,
+        };
+        assert_eq!(check(&pkt, only(1, Version::V3)).unwrap().vrid, 1);
+    }
+
+    #[test]
+    fn rfc9568_7_1_unknown_vrid_and_version_mismatch_are_discarded() {
+        let bytes = advert(Version::V3, 9);
+        let pkt = RxPacket {
+            ip: ip(),
+            ttl: 255,
+            payload: &bytes,
+        };
+        assert_eq!(
+            check(&pkt, only(1, Version::V3)).unwrap_err(),
+            (DiscardReason::UnknownVrid, Some(9))
+        );
+        assert_eq!(
+            check(&pkt, only(9, Version::V2)).unwrap_err(),
+            (DiscardReason::VersionMismatch, Some(9))
+        );
+    }
+
+    #[test]
+    fn rfc3768_7_1_auth_type_mismatch_is_discarded() {
+        let mut bytes = advert(Version::V2, 1);
+        bytes[4] = 1; // simple text password
+        let ck = crate::packet::checksum::checksum(&{
+            let mut b = bytes.clone();
+            b[6] = 0;
+            b[7] = 0;
+            b
+        });
+        bytes[6..8].copy_from_slice(&ck.to_be_bytes());
+        let pkt = RxPacket {
+            ip: ip(),
+            ttl: 255,
+            payload: &bytes,
+        };
+        assert_eq!(
+            check(&pkt, only(1, Version::V2)).unwrap_err().0,
+            DiscardReason::AuthType
+        );
+    }
+
+    #[test]
+    fn codec_errors_map_to_their_counter() {
+        let mut bytes = advert(Version::V3, 1);
+        bytes[7] ^= 1;
+        let pkt = RxPacket {
+            ip: ip(),
+            ttl: 255,
+            payload: &bytes,
+        };
+        assert_eq!(
+            check(&pkt, only(1, Version::V3)).unwrap_err().0,
+            DiscardReason::Checksum
+        );
+        let v6 = IpPair::V6 {
+            src: "fe80::1".parse().unwrap(),
+            dst: MCAST_V6,
+        };
+        let pkt = RxPacket {
+            ip: v6,
+            ttl: 255,
+            payload: &bytes[..4],
+        };
+        assert_eq!(
+            check(&pkt, only(1, Version::V3)).unwrap_err().0,
+            DiscardReason::Short
+        );
+    }
+
+    #[test]
+    fn every_reason_has_a_distinct_name() {
+        let mut names: Vec<_> = DiscardReason::ALL.iter().map(|r| r.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), DiscardReason::ALL.len());
+    }
+}

@@ -1,0 +1,75 @@
+//! Who is master, as the wire shows it, while the run is going.
+//!
+//! The capture thread feeds every advertisement it sees here; the timeline's waits ask it
+//! questions ("is there exactly one master of each virtual router?"). The same questions are
+//! answered again offline, from the pcapng files, by the checks: this live view only decides
+//! when to move on, never the verdict.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::scenario::Family;
+
+/// What the live view keeps of one advertisement.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
+    pub t: u64,
+    /// Node that sent it (from the bridge port it entered on).
+    pub node: usize,
+    pub priority: u8,
+}
+
+/// Key of a virtual router on the wire.
+pub type VrKey = (usize, Family, u8); // (segment index, family, VRID)
+
+#[derive(Default)]
+pub struct LiveWire {
+    state: Mutex<HashMap<VrKey, Vec<Seen>>>,
+    pub changed: Notify,
+}
+
+/// How many adverts per virtual router are kept: enough for any window a wait asks about.
+const KEEP: usize = 256;
+
+impl LiveWire {
+    pub fn observe(&self, key: VrKey, seen: Seen) {
+        {
+            let mut st = self.state.lock().expect("live wire");
+            let v = st.entry(key).or_default();
+            v.push(seen);
+            if v.len() > 2 * KEEP {
+                v.drain(..KEEP);
+            }
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// The single master of `key` at time `now`: exactly one node sent non-zero-priority
+    /// adverts during the last `window` (but not before `not_before`), at least two of them,
+    /// and nobody sent priority 0. `None` when there is no master or more than one.
+    ///
+    /// `not_before` is when the question was first asked: adverts from before it say
+    /// nothing about what a fault just applied has changed (right after a thaw, the window
+    /// holds only the backup's adverts, though the thawed master is about to speak).
+    pub fn master(&self, key: VrKey, now: u64, window: Duration, not_before: u64) -> Option<usize> {
+        let st = self.state.lock().expect("live wire");
+        let since = now.saturating_sub(window.as_nanos() as u64).max(not_before);
+        let recent: Vec<&Seen> = st.get(&key)?.iter().filter(|s| s.t > since).collect();
+        let first = recent.first()?.node;
+        if recent.iter().any(|s| s.node != first || s.priority == 0) || recent.len() < 2 {
+            return None;
+        }
+        Some(first)
+    }
+}
+
+/// The (family, VRID, priority) of a VRRP advertisement in an Ethernet frame, decoded by the
+/// judge's own decoder; `None` for anything else, CARP included.
+pub fn vrrp_of(frame: &[u8]) -> Option<(Family, u8, u8)> {
+    let f = crate::wire::decode(crate::wire::linktype::ETHERNET, frame).ok()?;
+    let a = crate::wire::vrrp_summary(&f)?;
+    Some((a.family.into(), a.vrid, a.priority?))
+}

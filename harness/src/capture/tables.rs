@@ -1,0 +1,222 @@
+//! Table changes: every bridge FDB change in the switch, and every neighbour-cache, address
+//! and link change in every node, from rtnetlink notifications, into `events.jsonl`.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use futures::StreamExt;
+use netlink_packet_core::NetlinkPayload;
+use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::link::{LinkAttribute, LinkFlag, LinkMessage};
+use netlink_packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourMessage};
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use serde_json::{json, Value};
+
+use crate::daemons::mac_string;
+use crate::events::{now_ns, Recorder};
+use crate::topology::{monitor_in, Topology, SWITCH};
+
+const RTMGRP_LINK: u32 = 0x1;
+const RTMGRP_NEIGH: u32 = 0x4;
+const RTMGRP_IPV4_IFADDR: u32 = 0x10;
+const RTMGRP_IPV6_IFADDR: u32 = 0x100;
+
+/// Starts one monitor task per namespace. They end when the runtime shuts down or the
+/// namespaces go away.
+pub fn start(topo: &Topology, rec: &Recorder) -> std::io::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut tasks = Vec::new();
+    // Switch: FDB entries arrive as AF_BRIDGE neighbour messages; name ports by node.
+    let ports: HashMap<u32, (String, String, String)> = topo
+        .ports
+        .iter()
+        .map(|p| {
+            (
+                p.port_ifindex,
+                (p.port.clone(), p.node.clone(), p.interface.clone()),
+            )
+        })
+        .chain(topo.bridges.iter().map(|b| {
+            (
+                b.ifindex,
+                (b.name.clone(), SWITCH.to_string(), b.name.clone()),
+            )
+        }))
+        .collect();
+    let mut rx = monitor_in(&topo.switch, RTMGRP_NEIGH)?;
+    let r = rec.clone();
+    tasks.push(tokio::spawn(async move {
+        while let Some((msg, _)) = rx.next().await {
+            let t = now_ns();
+            if let NetlinkPayload::InnerMessage(m) = msg.payload {
+                if let Some(v) = fdb_event(&m, &ports) {
+                    r.at(t, "fdb", v);
+                }
+            }
+        }
+    }));
+    for (name, ns) in &topo.nodes {
+        let mut names: HashMap<u32, String> = topo
+            .ports
+            .iter()
+            .filter(|p| &p.node == name)
+            .map(|p| (p.node_ifindex, p.interface.clone()))
+            .collect();
+        names.insert(1, "lo".into());
+        let mut rx = monitor_in(
+            ns,
+            RTMGRP_LINK | RTMGRP_NEIGH | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+        )?;
+        let (r, node) = (rec.clone(), name.clone());
+        tasks.push(tokio::spawn(async move {
+            while let Some((msg, _)) = rx.next().await {
+                let t = now_ns();
+                let NetlinkPayload::InnerMessage(m) = msg.payload else {
+                    continue;
+                };
+                let ev = match &m {
+                    RouteNetlinkMessage::NewLink(l) | RouteNetlinkMessage::DelLink(l) => {
+                        let new = matches!(m, RouteNetlinkMessage::NewLink(_));
+                        Some(("link", link_event(l, new, &node, &mut names)))
+                    }
+                    RouteNetlinkMessage::NewNeighbour(n) | RouteNetlinkMessage::DelNeighbour(n) => {
+                        let new = matches!(m, RouteNetlinkMessage::NewNeighbour(_));
+                        neigh_event(n, new, &node, &names).map(|v| ("neigh", v))
+                    }
+                    RouteNetlinkMessage::NewAddress(a) | RouteNetlinkMessage::DelAddress(a) => {
+                        let new = matches!(m, RouteNetlinkMessage::NewAddress(_));
+                        addr_event(a, new, &node, &names).map(|v| ("addr", v))
+                    }
+                    _ => None,
+                };
+                if let Some((kind, v)) = ev {
+                    r.at(t, kind, v);
+                }
+            }
+        }));
+    }
+    Ok(tasks)
+}
+
+fn lladdr(attrs: &[NeighbourAttribute]) -> Option<String> {
+    attrs.iter().find_map(|a| match a {
+        NeighbourAttribute::LinkLocalAddress(m) if m.len() == 6 => {
+            Some(mac_string(&m[..6].try_into().ok()?))
+        }
+        _ => None,
+    })
+}
+
+fn state_name(n: &NeighbourMessage) -> String {
+    format!("{:?}", n.header.state).to_lowercase()
+}
+
+fn fdb_event(
+    m: &RouteNetlinkMessage,
+    ports: &HashMap<u32, (String, String, String)>,
+) -> Option<Value> {
+    let (n, new) = match m {
+        RouteNetlinkMessage::NewNeighbour(n) => (n, true),
+        RouteNetlinkMessage::DelNeighbour(n) => (n, false),
+        _ => return None,
+    };
+    if n.header.family != AddressFamily::Bridge {
+        return None;
+    }
+    let (port, node, iface) = ports.get(&n.header.ifindex).cloned().unwrap_or_default();
+    let vlan = n.attributes.iter().find_map(|a| match a {
+        NeighbourAttribute::Vlan(v) => Some(*v),
+        _ => None,
+    });
+    let flags: Vec<String> = n
+        .header
+        .flags
+        .iter()
+        .map(|f| format!("{f:?}").to_lowercase())
+        .collect();
+    Some(json!({
+        "ns": SWITCH,
+        "event": if new { "new" } else { "del" },
+        "mac": lladdr(&n.attributes),
+        "port": port,
+        "node": node,
+        "interface": iface,
+        "vlan": vlan,
+        "state": state_name(n),
+        "flags": flags,
+    }))
+}
+
+fn neigh_event(
+    n: &NeighbourMessage,
+    new: bool,
+    node: &str,
+    names: &HashMap<u32, String>,
+) -> Option<Value> {
+    let ip: IpAddr = n.attributes.iter().find_map(|a| match a {
+        NeighbourAttribute::Destination(NeighbourAddress::Inet(v4)) => Some(IpAddr::V4(*v4)),
+        NeighbourAttribute::Destination(NeighbourAddress::Inet6(v6)) => Some(IpAddr::V6(*v6)),
+        _ => None,
+    })?;
+    let router = n.header.flags.iter().any(|f| format!("{f:?}") == "Router");
+    Some(json!({
+        "node": node,
+        "event": if new { "new" } else { "del" },
+        "ip": ip,
+        "mac": lladdr(&n.attributes),
+        "state": state_name(n),
+        "router": router,
+        "interface": names.get(&n.header.ifindex).cloned().unwrap_or_else(|| n.header.ifindex.to_string()),
+    }))
+}
+
+fn addr_event(
+    a: &AddressMessage,
+    new: bool,
+    node: &str,
+    names: &HashMap<u32, String>,
+) -> Option<Value> {
+    // IFA_LOCAL is the interface's own address on point-to-point links; prefer it.
+    let ip = a
+        .attributes
+        .iter()
+        .find_map(|x| match x {
+            AddressAttribute::Local(ip) => Some(*ip),
+            _ => None,
+        })
+        .or_else(|| {
+            a.attributes.iter().find_map(|x| match x {
+                AddressAttribute::Address(ip) => Some(*ip),
+                _ => None,
+            })
+        })?;
+    Some(json!({
+        "node": node,
+        "event": if new { "new" } else { "del" },
+        "ip": ip,
+        "prefix": a.header.prefix_len,
+        "interface": names.get(&a.header.index).cloned().unwrap_or_else(|| a.header.index.to_string()),
+    }))
+}
+
+fn link_event(l: &LinkMessage, new: bool, node: &str, names: &mut HashMap<u32, String>) -> Value {
+    let name = l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::IfName(n) => Some(n.clone()),
+        _ => None,
+    });
+    if let Some(n) = &name {
+        names.insert(l.header.index, n.clone());
+    }
+    let mac = l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::Address(m) if m.len() == 6 => Some(mac_string(&m[..6].try_into().ok()?)),
+        _ => None,
+    });
+    json!({
+        "node": node,
+        "event": if new { "new" } else { "del" },
+        "interface": name,
+        "ifindex": l.header.index,
+        "mac": mac,
+        "up": l.header.flags.contains(&LinkFlag::Up),
+        "lower_up": l.header.flags.contains(&LinkFlag::LowerUp),
+    })
+}

@@ -1,0 +1,80 @@
+//! Judging a capture from anywhere (`vrlab check FILE.pcap`): the wire checks only, with the
+//! virtual routers inferred from the adverts (or as the flags say), senders named by pcapng
+//! interface or by address. No privileges, no run directory.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::observe::{self, LoadError, Naming, Source};
+use super::spec::{self, CaptureHints};
+use super::{catalogue, not_applicable, sort_results, Ctx, Metrics, Verdict};
+
+pub type CaptureVerdictError = LoadError;
+
+/// Default tolerance for a capture (the scenario default).
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_millis(50);
+
+/// Judges one pcap or pcapng file.
+pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadError> {
+    let name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let sources = [Source {
+        segment: name.clone(),
+        path: path.to_path_buf(),
+        file: name.clone(),
+        interfaces: None,
+    }];
+    let wire = observe::load(&sources, &[])?;
+    let vrs = spec::infer(&wire, hints);
+    let seg = &wire.segments[0];
+    let t0 = seg.first_t.unwrap_or(0);
+    let end = seg.last_t.unwrap_or(0);
+    let tolerance = hints.tolerance.unwrap_or(DEFAULT_TOLERANCE);
+    let ctx = Ctx::new(None, &wire, vrs, tolerance, t0, end, &[]);
+    let mut checks = ctx.run_all();
+    // The run checks, for completeness: they need a scenario.
+    for id in [
+        "harness.timeline",
+        "e4.single-master",
+        "c2.takeover-time",
+        "e4.service-gap",
+    ] {
+        let d = catalogue::def(id);
+        checks.push(not_applicable(
+            id,
+            "capture",
+            format!("needs a run directory ({})", d.applies),
+        ));
+    }
+    sort_results(&mut checks);
+    let metrics = Metrics {
+        masters: ctx.masters(),
+        ..Metrics::default()
+    };
+    let naming = match wire.naming {
+        Naming::Ports => "bridge ports",
+        Naming::Interfaces => "pcapng interfaces",
+        Naming::SourceAddress => "source address",
+    };
+    Ok(Verdict {
+        scenario: name,
+        daemon: "capture".into(),
+        daemon_version: format!(
+            "{} frames{}, {} virtual router{}, senders named by {naming}, tolerance {}",
+            seg.frames,
+            if wire.duplicates > 0 {
+                format!(" ({} copies from `-i any` dropped)", wire.duplicates)
+            } else {
+                String::new()
+            },
+            ctx.vrs.len(),
+            if ctx.vrs.len() == 1 { "" } else { "s" },
+            crate::scenario::duration::human(tolerance)
+        ),
+        run_dir: path.display().to_string(),
+        checks,
+        metrics,
+    })
+}

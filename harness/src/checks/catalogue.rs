@@ -1,0 +1,322 @@
+//! The check catalogue: every check vrlab runs, with its stable id, the clause it enforces,
+//! the RFC-CHECKLIST items it covers, what it applies to and what it needs.
+//!
+//! Section numbers: RFC 9568's were checked against quoted RFC text; RFC 5798 keeps RFC
+//! 9568's numbering for every section cited here; RFC 3768's are those of RFC-CHECKLIST.md.
+//! No UNH-IOL test ids are cited: none were found to match.
+//! `docs/checks.md` is generated from this table (`vrlab checks --markdown`).
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+/// What a check needs to give a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requires {
+    /// Frames only: works on any capture (`vrlab check FILE.pcap`).
+    Wire,
+    /// Frames and the run directory (scenario, daemon starts and signals).
+    Run,
+    /// Netlink events of a run directory (bridge FDB, hosts' neighbour caches).
+    Events,
+    /// Active probing: the fault-injection issue. Not applicable until then.
+    Injection,
+}
+
+impl Requires {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Requires::Wire => "wire",
+            Requires::Run => "run directory",
+            Requires::Events => "netlink events (run directory)",
+            Requires::Injection => "injection",
+        }
+    }
+}
+
+/// A check in the catalogue.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckDef {
+    /// Stable id, used in known-deviation lists and JUnit names.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The clause it enforces.
+    pub clause: &'static str,
+    /// RFC-CHECKLIST item(s).
+    pub checklist: &'static str,
+    pub applies: &'static str,
+    pub requires: Requires,
+}
+
+const fn c(
+    id: &'static str,
+    checklist: &'static str,
+    clause: &'static str,
+    applies: &'static str,
+    requires: Requires,
+    title: &'static str,
+) -> CheckDef {
+    CheckDef {
+        id,
+        title,
+        clause,
+        checklist,
+        applies,
+        requires,
+    }
+}
+
+use Requires::{Events, Injection, Run, Wire};
+
+/// Every check, in report order.
+pub const CATALOGUE: &[CheckDef] = &[
+    c("harness.timeline", "-", "vrlab (scenario expectations)", "all runs", Run,
+      "The scenario's timeline ran to its end: every wait's condition held by its deadline"),
+    c("harness.capture-complete", "-", "vrlab (evidence is complete)", "all runs", Run,
+      "The capture lost no frame (kernel drops), so absence of a frame is evidence"),
+    // A. Framing
+    c("a1.ipv4-advert-destination", "A1", "RFC 3768 §5.2.2; RFC 5798 §5.1.1.2; RFC 9568 §5.1.1.2",
+      "VRRP over IPv4, multicast (not unicast peers)", Wire,
+      "IPv4 adverts go to 224.0.0.18, Ethernet destination 01:00:5e:00:00:12"),
+    c("a2.ipv6-advert-destination", "A2", "RFC 5798 §5.1.2.2; RFC 9568 §5.1.2.2",
+      "VRRPv3 over IPv6, multicast", Wire,
+      "IPv6 adverts go to ff02::12, Ethernet destination 33:33:00:00:00:12"),
+    c("a3.ipv4-ttl", "A3", "RFC 3768 §5.2.3; RFC 5798 §5.1.1.3; RFC 9568 §5.1.1.3",
+      "VRRP over IPv4", Wire, "IPv4 adverts are sent with TTL 255"),
+    c("a4.ipv6-hop-limit", "A4", "RFC 5798 §5.1.2.3; RFC 9568 §5.1.2.3",
+      "VRRPv3 over IPv6", Wire, "IPv6 adverts are sent with hop limit 255"),
+    c("a5.ttl-discard", "A5", "RFC 3768 §5.2.3, §7.1; RFC 5798 §5.1.1.3, §5.1.2.3, §7.1; RFC 9568 §5.1.1.3, §5.1.2.3, §7.1",
+      "VRRP; needs a spoofed advert with TTL/hop limit 254", Injection,
+      "A receiver discards adverts whose TTL / hop limit is not 255"),
+    c("a6.protocol-112", "A6", "RFC 3768 §5.2.4; RFC 5798 §5.1.1.4, §5.1.2.4; RFC 9568 §5.1.1.4, §5.1.2.4, §7.2",
+      "VRRP", Wire,
+      "Adverts are IP protocol 112, every configured virtual router is heard on it, and nothing else but membership reports goes to the VRRP group"),
+    c("a7.ipv4-advert-source", "A7", "RFC 3768 §5.2.1, §7.2; RFC 5798 §5.1.1.1, §7.2; RFC 9568 §5.1.1.1, §7.2",
+      "VRRP over IPv4", Wire,
+      "The IPv4 source of an advert is the primary address of the sending interface, never a virtual address (unless owner)"),
+    c("a8.ipv6-advert-source", "A8", "RFC 5798 §5.1.2.1, §7.2; RFC 9568 §5.1.2.1, §7.2",
+      "VRRPv3 over IPv6", Wire,
+      "The IPv6 source of an advert is a link-local address of the sending interface, never a virtual address"),
+    c("a9.advert-source-mac", "A9", "RFC 3768 §7.2, §7.3; RFC 5798 §7.2, §7.3; RFC 9568 §7.2, §7.3",
+      "VRRP (a run whose scenario sets vmac = false: not applicable)", Wire,
+      "Adverts are sent from the virtual router MAC 00-00-5E-00-01-{VRID} (IPv4) / 00-00-5E-00-02-{VRID} (IPv6)"),
+    c("a10.no-leak", "A10", "RFC 3768 §5.2.2; RFC 5798 §5.1.1.2, §5.1.2.2; RFC 9568 §5.1.1.2, §5.1.2.2",
+      "VRRP; needs a router between two segments and an advert sent at it", Injection,
+      "No advert is forwarded to another segment"),
+    // B. Header
+    c("b1.version", "B1", "RFC 3768 §5.3.1; RFC 5798 §5.2.1, §8.4; RFC 9568 §5.2.1, §8.4",
+      "VRRP (discarding other versions: injection)", Wire,
+      "Adverts carry the configured version (a router sending both v2 and v3 is migrating, §8.4)"),
+    c("b2.type", "B2", "RFC 3768 §5.3.2; RFC 5798 §5.2.2; RFC 9568 §5.2.2",
+      "VRRP (discarding unknown types: injection)", Wire, "Adverts are type 1 (ADVERTISEMENT)"),
+    c("b3.vrid", "B3", "RFC 3768 §5.3.3, §7.1; RFC 5798 §5.2.3, §7.1; RFC 9568 §5.2.3, §7.1",
+      "VRRP (discarding unknown VRIDs: injection)", Wire,
+      "The VRID is 1-255 and one configured on the segment"),
+    c("b4.priority", "B4", "RFC 3768 §5.3.4; RFC 5798 §5.2.4; RFC 9568 §5.2.4",
+      "VRRP", Wire,
+      "Priority 255 only from the address owner, 1-254 from others, 0 only to leave; as configured"),
+    c("b5.count", "B5", "RFC 3768 §5.3.5; RFC 5798 §5.2.5; RFC 9568 §5.2.5 (erratum 8299)",
+      "VRRP (discarding count 0: injection)", Wire,
+      "The count equals the number of addresses carried, and is at least 1"),
+    c("b6.v2-authentication", "B6", "RFC 3768 §5.3.6, §5.3.10",
+      "VRRPv2 (discarding mismatches: injection)", Wire,
+      "VRRPv2 Auth Type is 0 (1 and 2 are RFC 2338 leftovers) and the authentication data is zero"),
+    c("b7.v3-reserved", "B7", "RFC 5798 §5.2.6; RFC 9568 §5.2.6",
+      "VRRPv3 (ignoring them on receive: injection)", Wire, "VRRPv3 reserved bits are zero on send"),
+    c("b8.interval", "B8", "RFC 3768 §5.3.7; RFC 5798 §5.2.7; RFC 9568 §5.2.7, §7.1 (erratum 8301)",
+      "VRRP", Wire,
+      "The advertised interval is non-zero and the configured one (v2 seconds, v3 centiseconds)"),
+    c("b9.checksum", "B9", "RFC 3768 §5.3.8; RFC 5798 §5.2.8; RFC 9568 §5.2.8",
+      "VRRP; v3 over IPv4: pseudo-header or message-only both pass", Wire,
+      "The checksum verifies (v2 over the message; v3/IPv6 with the pseudo-header; v3/IPv4 either reading)"),
+    c("b10.addresses", "B10", "RFC 3768 §5.3.9; RFC 5798 §5.2.9; RFC 9568 §5.2.9",
+      "VRRP", Wire,
+      "The addresses are of the IP header's family and are the virtual router's (the same set from every router)"),
+    c("b11.ipv6-first-link-local", "B11", "RFC 5798 §5.2.9; RFC 9568 §5.2.9 (erratum 8300), §6.1",
+      "VRRPv3 over IPv6", Wire,
+      "In an IPv6 advert the first address is the virtual router's link-local address"),
+    c("b12.length", "B12", "RFC 3768 §7.1; RFC 5798 §7.1; RFC 9568 §7.1",
+      "VRRP (discarding short packets: injection)", Wire,
+      "The message is exactly as long as its version and count say, and decodes"),
+    c("b13.interval-mismatch", "B13", "RFC 3768 §7.1; RFC 5798 §6.4.2, §7.1; RFC 9568 §6.4.2, §7.1",
+      "VRRP; needs an advert with another interval", Injection,
+      "An interval mismatch: v2 discards the advert; v3 adopts the master's interval"),
+    // C. Timers and states
+    c("c1.skew-time", "C1, C5", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
+      "VRRP; every takeover after a priority-0 advert", Wire,
+      "After priority 0 a backup waits its Skew_Time ((256 - Priority) × interval / 256) before taking over, not less"),
+    c("c2.master-down-interval", "C2, C4, E4", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
+      "VRRP; every takeover after the master went silent", Wire,
+      "After the master falls silent a backup takes over Master_Down_Interval (3 × interval + Skew_Time, v3: the learnt interval) after its last advert, neither sooner nor later"),
+    c("c2.takeover-time", "C2, C4, C5, E4", "RFC 5798 §6.1, §6.4.2 / RFC 9568 §6.1, §6.4.2; RFC 3768 §6.1, §6.4.2",
+      "v2, v3; after a crash, freeze or stop of the master", Run,
+      "A backup takes over within Master_Down_Interval of the master's last advert (within Skew_Time of a priority-0 advert)"),
+    c("c3.startup", "C3", "RFC 3768 §6.4.1; RFC 5798 §6.4.1; RFC 9568 §6.4.1",
+      "VRRP; every daemon start", Run,
+      "At start-up the owner (255) advertises at once; any other router starts as backup and advertises no sooner than Master_Down_Interval"),
+    c("c4.announce-after-advert", "C4", "RFC 3768 §6.4.1, §6.4.2; RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2 (erratum 7949)",
+      "VRRP; every transition to master", Wire,
+      "A new master sends an advert first, then announces every virtual address, within one interval"),
+    c("c5.priority-zero-takeover", "C5", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2",
+      "VRRP; every priority-0 advert of a master", Wire,
+      "A backup hearing priority 0 takes over within Skew_Time (not Master_Down_Interval)"),
+    c("c6.preempt", "C6", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
+      "VRRP; a router starting while a lower-priority master runs", Run,
+      "With Preempt_Mode a higher-priority router takes over after Master_Down_Interval (+ preempt delay); without, it does not"),
+    c("c7.advert-interval", "C7", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+      "VRRP, CARP; every master", Wire,
+      "A master advertises every Advertisement_Interval: no gap longer than the interval + tolerance"),
+    c("c8.priority-zero-answer", "C8", "RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+      "VRRPv3; a priority-0 advert heard by a master", Wire,
+      "A master hearing priority 0 from another router advertises at once"),
+    c("c9.master-yields", "C9", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+      "VRRP, CARP; every overlap of two masters", Wire,
+      "A master hearing a higher priority (or an equal one from a higher address) stops advertising at once"),
+    c("c10.master-holds", "C10", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+      "VRRP, CARP; every overlap of two masters", Wire,
+      "A master hearing a lower priority stays master (RFC 9568 also re-advertises at once; reported, not required)"),
+    c("c11.leave-priority-zero", "C11", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+      "VRRP; every SIGTERM to a master's daemon", Run,
+      "A master shutting down sends an advert with priority 0"),
+    c("c12.accept-mode", "C12", "RFC 3768 §6.4.3; RFC 5798 §6.1, §6.4.3; RFC 9568 §6.1, §6.4.3",
+      "VRRP; needs traffic to a VIP of a non-owner master", Injection,
+      "With Accept_Mode false a non-owner master does not accept packets addressed to the VIPs"),
+    c("c13.backup-no-accept", "C13", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2",
+      "VRRP; needs traffic to a VIP at a backup", Injection,
+      "A backup accepts no packets addressed to the VIPs"),
+    // D. ARP, ND, RA
+    c("d1.gratuitous-arp", "D1", "RFC 3768 §6.4.1, §6.4.2; RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2, §8.1.2",
+      "VRRP over IPv4 (CARP: the same rule, by analogy); every transition to master", Wire,
+      "A new master sends a gratuitous ARP for every IPv4 VIP, from the VMAC, sender hardware address = VMAC"),
+    c("d2.unsolicited-na", "D2", "RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2",
+      "VRRPv3 over IPv6; every transition to master", Wire,
+      "A new master sends an unsolicited NA for every IPv6 VIP: R=1 S=0 O=1, target = VIP, target link-layer address = VMAC, from the VMAC"),
+    c("d3.arp-reply-vmac", "D3", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3, §8.1.2",
+      "VRRP over IPv4; ARP requests for a VIP in the recording (a full test: injection)", Wire,
+      "ARP requests for a VIP are answered by the master with the VMAC, never a physical MAC"),
+    c("d4.na-reply-vmac", "D4", "RFC 5798 §6.4.3, §8.2.2; RFC 9568 §6.4.3, §8.2.2",
+      "VRRPv3 over IPv6; solicitations for a VIP in the recording (a full test: injection)", Wire,
+      "Neighbor Solicitations for a VIP are answered by the master with the VMAC (RFC 9568: R flag set)"),
+    c("d5.router-adverts", "D5", "RFC 5798 §6.4.2, §6.4.3, §8.2.3; RFC 9568 §6.4.2, §6.4.3, §8.2.3",
+      "VRRPv3 over IPv6; router advertisements of the virtual router in the recording", Wire,
+      "Router advertisements for the virtual router come from the master only; backups send none"),
+    c("d6.backup-silent", "D6", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2",
+      "VRRP; needs ARP/NS for a VIP and frames to the VMAC sent at a backup", Injection,
+      "A backup answers no ARP or NS for a VIP and accepts no frame to the VMAC"),
+    c("d7.no-physical-mac-for-vip", "D7", "RFC 3768 §8.2; RFC 5798 §8.1.2, §8.2.2; RFC 9568 §8.1.2, §8.2.2",
+      "VRRP with VMAC in use", Wire,
+      "No ARP or ND from a router names a VIP with a physical MAC (also not while it boots or restarts)"),
+    c("d8.vmac-learning", "D8", "RFC 3768 §2.4; RFC 5798 §2.4; RFC 9568 §6.4.3",
+      "VRRP with VMAC in use; every transition to master", Events,
+      "After each takeover the switch learns the VMAC on the new master's port at once (its VMAC-sourced frames keep bridges current)"),
+    c("d9.vmac-not-iid", "D9", "RFC 5798 §7.4; RFC 9568 §7.4",
+      "VRRP over IPv6", Wire,
+      "No IPv6 address on the segment has an interface identifier made from a VMAC"),
+    c("d10.host-na-acceptance", "D10", "RFC 9568 §8.2.4",
+      "hosts of a run", Run,
+      "Hosts' acceptance of unsolicited NA / gratuitous ARP (drop_unsolicited_na, accept_untracked_na, arp_accept) is set and recorded, and lets the announcements through"),
+    // E. Invariants
+    c("e1.vmac-on-master-port", "E1", "RFC 5798 §6.4.2, §7.3, §8.2.2; RFC 9568 §6.4.2, §6.4.3, §7.3 (invariant E1)",
+      "VRRP; wire: frames from a VMAC; events: the switch's FDB", Wire,
+      "Only the current master sends from the VMAC: no frame from a VMAC enters by another port, and the switch FDB never puts a VMAC on a backup's port"),
+    c("e2.host-neigh-vmac", "E2", "RFC 3768 §8.2; RFC 5798 §8.1.2, §8.2.2; RFC 9568 §8.1.2, §8.2.2 (invariant E2)",
+      "VRRP with VMAC in use; hosts' neighbour caches", Events,
+      "No host's neighbour entry for a VIP holds a router's physical MAC"),
+    c("e3.ipv6-default-router", "E3", "RFC 5798 §6.4.2; RFC 9568 §6.4.2, §6.4.3, §8.2.2 (invariant E3)",
+      "VRRPv3 over IPv6", Wire,
+      "Hosts keep the virtual router as a router: every NA for a VIP has R=1, and hosts' entries keep the router flag"),
+    c("e4.single-master", "E4, C7", "RFC 5798 §6.4.3 / RFC 9568 §6.4.3; RFC 3768 §6.4.3",
+      "v2, v3; IPv4, IPv6; every `hold` window", Run,
+      "Exactly one master per virtual router in steady state, as the wire shows it"),
+    c("e4.dual-master", "E4", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3 (invariant E4)",
+      "VRRP, CARP", Wire,
+      "Two routers never advertise as master at the same time for longer than the tolerance"),
+    c("e4.service-gap", "E4", "RFC 5798 §1, §6.4.2 (Master_Down_Interval) / RFC 9568 §6.4.2",
+      "v2, v3; every fault step, every VIP, every probing host", Run,
+      "Hosts' traffic to every virtual address resumes within Master_Down_Interval of a fault"),
+    c("e5.split-brain-reannounce", "E5", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2 (invariant E5)",
+      "VRRP, CARP; every overlap of two masters longer than an interval", Wire,
+      "When a split brain heals, the surviving master announces every VIP again"),
+    c("e6.no-vip-from-old-master", "E6", "RFC 3768 §6.4.2; RFC 5798 §6.4.2, §8.2.2; RFC 9568 §6.4.2, §8.2.2 (invariant E6)",
+      "VRRP, CARP; every change of master", Wire,
+      "Once a successor has announced, the old master sends nothing that maps a VIP to it: no ARP or NA naming a VIP, no packet from a VIP"),
+];
+
+/// The definition of a check by id.
+pub fn def(id: &str) -> &'static CheckDef {
+    CATALOGUE
+        .iter()
+        .find(|d| d.id == id)
+        .unwrap_or_else(|| panic!("check {id} is not in the catalogue"))
+}
+
+/// Position in report order.
+pub fn order(id: &str) -> usize {
+    CATALOGUE
+        .iter()
+        .position(|d| d.id == id)
+        .unwrap_or(usize::MAX)
+}
+
+/// docs/checks.md.
+pub fn markdown() -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# The check catalogue\n");
+    let _ = writeln!(
+        s,
+        "Generated by `vrlab checks --markdown > docs/checks.md`; a test fails when this file is not current.\n"
+    );
+    let _ = writeln!(
+        s,
+        "Every check has a stable id (used in `scenarios/known-deviations/*.toml` and JUnit names), the clause it \
+enforces and the RFC-CHECKLIST items it covers (`../shared/RFC-CHECKLIST.md`). \"Requires\" says what a \
+recording must hold for the check to judge: `wire` checks work on any capture (`vrlab check FILE.pcap`), \
+`run directory` and `netlink events` checks need a run directory, and `injection` checks need active probing \
+(the fault-injection issue): until then they report *not applicable* with that reason. A check that cannot \
+apply to a recording says why; none is silently left out.\n"
+    );
+    let _ = writeln!(
+        s,
+        "Timing bounds come from the RFC formulas: Skew_Time = (256 − Priority) / 256 s (v2) or \
+((256 − Priority) × Master_Adver_Interval) / 256 (v3); Master_Down_Interval = 3 × interval + Skew_Time; \
+plus the scenario's `tolerance` (or `--tolerance` for a capture). VRRPv3 over IPv4 checksums pass with \
+either the IPv4 pseudo-header or over the message only (RFC-CHECKLIST, \"Checksum\"); the verdict says which.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| id | checklist | what | clause | applies to | requires |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    for d in CATALOGUE {
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            d.id,
+            d.checklist,
+            d.title.replace('|', "\\|"),
+            d.clause,
+            d.applies.replace('|', "\\|"),
+            d.requires.describe()
+        );
+    }
+    s
+}
+
+/// `vrlab checks`: one block per check, for a terminal.
+pub fn text() -> String {
+    let mut s = String::new();
+    for d in CATALOGUE {
+        let _ = writeln!(s, "{:<28} {:<10} {}", d.id, d.checklist, d.title);
+        let _ = writeln!(s, "{:<28} clause:   {}", "", d.clause);
+        let _ = writeln!(
+            s,
+            "{:<28} applies:  {} [requires: {}]",
+            "",
+            d.applies,
+            d.requires.describe()
+        );
+    }
+    let _ = writeln!(s, "{} checks", CATALOGUE.len());
+    s
+}

@@ -1,0 +1,581 @@
+//! Forwarding state and the invariants across the segment (RFC-CHECKLIST D8, E): who the
+//! switch believes owns each VMAC, what hosts' neighbour caches hold for each VIP, two
+//! masters at once, and what an old master still says after its successor announced.
+
+use std::net::IpAddr;
+
+use super::announce::vips_of;
+use super::model::{Kind, VrModel};
+use super::observe::{What, NO_NODE};
+use super::wire_checks::no_routers;
+use super::{not_applicable, verdict_of, CheckResult, Ctx, Evidence, VrSpec};
+use crate::events::Event;
+use crate::scenario::duration::human;
+use crate::scenario::Family;
+
+pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
+    type Check = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
+    let checks: &[(&str, Check)] = &[
+        ("d8.vmac-learning", d8),
+        ("e1.vmac-on-master-port", e1),
+        ("e2.host-neigh-vmac", e2),
+        ("e3.ipv6-default-router", e3),
+        ("e4.dual-master", e4_dual),
+        ("e5.split-brain-reannounce", e5),
+        ("e6.no-vip-from-old-master", e6),
+    ];
+    let mut out = Vec::new();
+    for (id, f) in checks {
+        if ctx.vrs.is_empty() {
+            out.push(no_routers(ctx, id));
+            continue;
+        }
+        for (s, vm) in ctx.vrs.iter().zip(&ctx.model.vrs) {
+            out.push(f(ctx, s, vm));
+        }
+    }
+    out
+}
+
+/// FDB events that put `mac` on a port.
+fn fdb_events<'a>(ctx: &'a Ctx, mac: &str) -> Vec<&'a Event> {
+    ctx.events
+        .iter()
+        .filter(|e| e.kind == "fdb" && e.str("event") == Some("new") && e.str("mac") == Some(mac))
+        .collect()
+}
+
+fn describe_master(ctx: &Ctx, vm: &VrModel, t: u64) -> String {
+    vm.master_at(t)
+        .map(|m| format!("{} is master", ctx.node(vm.tenures[m].node)))
+        .unwrap_or_else(|| "no router is master".into())
+}
+
+/// What a frame is, with its article: "an ARP reply".
+fn kind_of(w: &What) -> String {
+    match w {
+        What::Arp { op: 1, .. } => "an ARP request".into(),
+        What::Arp { op: 2, .. } => "an ARP reply".into(),
+        What::Arp { op, .. } => format!("an ARP op {op} packet"),
+        What::Na { .. } => "a neighbor advertisement".into(),
+        What::Ns { .. } => "a neighbor solicitation".into(),
+        What::Ra { .. } => "a router advertisement".into(),
+        What::Rs => "a router solicitation".into(),
+        What::Membership => "an IGMP/MLD report".into(),
+        What::Ip { protocol } | What::ToVrrpGroup { protocol } => {
+            format!("an IP protocol {protocol} packet")
+        }
+        What::NonIp { ethertype } => format!("a frame of EtherType {ethertype:#06x}"),
+    }
+}
+
+fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+    let id = "d8.vmac-learning";
+    if !ctx.is_run() {
+        return not_applicable(
+            id,
+            &s.name,
+            "needs the switch's FDB events (a run directory)",
+        );
+    }
+    if s.inferred.is_none() && !s.vmac {
+        return not_applicable(id, &s.name, "the scenario sets vmac = false");
+    }
+    let mac = s.vmac_addr().to_string();
+    let fdb = fdb_events(ctx, &mac);
+    if fdb.is_empty() {
+        return not_applicable(id, &s.name, format!("no FDB event for {mac} was recorded"));
+    }
+    let tol = ctx.tol_ns();
+    let mut bad = Vec::new();
+    let mut seen = 0;
+    for tr in vm.transitions.iter().filter(|t| t.kind != Kind::Resumed) {
+        let t = &vm.tenures[tr.to];
+        let node = ctx.node(t.node);
+        let iv = u64::from(t.interval_cs) * 10_000_000;
+        let before = fdb.iter().rev().find(|e| e.t <= tr.at);
+        let learnt = fdb
+            .iter()
+            .find(|e| e.t > tr.at && e.t <= tr.at + iv + tol && e.str("node") == Some(node));
+        let already = before.is_some_and(|e| e.str("node") == Some(node));
+        seen += 1;
+        if !already && learnt.is_none() {
+            let what = format!(
+                "{node} became master ({}) but the switch did not learn {mac} on its port within one interval + tolerance{}",
+                tr.kind.describe(),
+                before
+                    .map(|e| format!(" (it stayed on {}'s port {})", e.str("node").unwrap_or("?"), e.str("port").unwrap_or("?")))
+                    .unwrap_or_default()
+            );
+            bad.push((
+                what.clone(),
+                ctx.advert_ev(t.adverts[0], format!("first advert of {node}")),
+            ));
+        }
+    }
+    if seen == 0 {
+        return not_applicable(id, &s.name, "no router became master");
+    }
+    verdict_of(
+        id,
+        &s.name,
+        format!(
+            "{mac} on the new master's port within one interval + tolerance {}",
+            human(ctx.tolerance)
+        ),
+        format!(
+            "after each of {seen} transitions the switch learnt {mac} on the new master's port"
+        ),
+        bad,
+    )
+}
+
+/// How long after its successor's first advert an old master's frame still counts as sent
+/// before it could hear that advert. Crossing a lab bridge takes microseconds; a daemon's path
+/// from receive to state change takes up to about a millisecond on a loaded runner (a 0.3 ms
+/// crossing was seen at a 10 ms interval).
+const IN_FLIGHT_NS: u64 = 2_000_000;
+
+/// How much later than the frame it learnt from an FDB notification may be recorded.
+const FDB_LAG_NS: u64 = 5_000_000;
+
+fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+    let id = "e1.vmac-on-master-port";
+    let vmac = s.vmac_addr();
+    let slack = ctx.tol_ns();
+    let owner =
+        |node: u16, t: u64| vm.is_master(node, t, slack) || vm.just_ended(node, t, IN_FLIGHT_NS);
+    let mut bad: Vec<(String, Evidence)> = Vec::new();
+    let mut frames = 0;
+    let mut unattributed = 0;
+    for (i, o) in ctx.wire.obs.iter().enumerate() {
+        if o.seg != s.seg || o.src_mac != vmac {
+            continue;
+        }
+        frames += 1;
+        if o.node == NO_NODE {
+            // Whoever sent it, nobody may while no router is master.
+            let none = vm.master_at(o.t).is_none()
+                && !vm
+                    .tenures
+                    .iter()
+                    .any(|t| t.first_t.saturating_sub(slack) <= o.t && o.t <= t.first_t);
+            if none {
+                let what = format!(
+                    "someone sent {} from {vmac} (not attributable to a router{}) while no router is master",
+                    kind_of(&o.what),
+                    o.src_ip.map(|ip| format!(", source {ip}")).unwrap_or_default()
+                );
+                bad.push((what.clone(), ctx.obs_ev(i as u32, what)));
+            } else {
+                unattributed += 1;
+            }
+            continue;
+        }
+        if !owner(o.node, o.t) {
+            let what = format!(
+                "{} sent {} from {vmac} while {}",
+                ctx.node(o.node),
+                kind_of(&o.what),
+                describe_master(ctx, vm, o.t)
+            );
+            bad.push((what.clone(), ctx.obs_ev(i as u32, what)));
+        }
+    }
+    let mac = vmac.to_string();
+    let fdb = fdb_events(ctx, &mac);
+    for e in &fdb {
+        let node = e.str("node").unwrap_or("");
+        let Some(ni) = ctx.wire.node_index(node) else {
+            continue;
+        };
+        // The switch learnt from a frame, and the notification reaches the recorder a little
+        // later: judge the entry by that frame (the node's last from the VMAC), if recent.
+        let cause = ctx
+            .wire
+            .obs
+            .iter()
+            .rev()
+            .skip_while(|o| o.t > e.t)
+            .take_while(|o| e.t - o.t <= FDB_LAG_NS)
+            .find(|o| o.seg == s.seg && o.node == ni && o.src_mac == vmac);
+        if !owner(ni, cause.map_or(e.t, |o| o.t)) {
+            let what = format!(
+                "the switch put {mac} on {node}'s port {} while {}",
+                e.str("port").unwrap_or("?"),
+                describe_master(ctx, vm, e.t)
+            );
+            bad.push((what.clone(), ctx.event_ev(e, format!("fdb: {what}"))));
+        }
+    }
+    // Wire evidence first, then the FDB's, each in time order.
+    bad.sort_by(|a, b| {
+        (a.1.frame.is_none(), a.1.at_s)
+            .partial_cmp(&(b.1.frame.is_none(), b.1.at_s))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let attribution = if ctx.wire.knows_ports() {
+        "by bridge port"
+    } else {
+        "by source address (the capture has no ports: frames from the VMAC that name no router address cannot be attributed)"
+    };
+    verdict_of(
+        id,
+        &s.name,
+        format!("frames from {vmac} only from the current master ({attribution}; an old master's frame up to {} after its successor's first advert crossed it in flight); FDB entries for it only on the master's port", human(std::time::Duration::from_nanos(IN_FLIGHT_NS))),
+        format!(
+            "{frames} frames from {vmac}{}, all from the master; {} FDB events, all on the master's port",
+            if unattributed > 0 {
+                format!(" ({unattributed} not attributable)")
+            } else {
+                String::new()
+            },
+            fdb.len()
+        ),
+        bad,
+    )
+}
+
+fn router_macs(ctx: &Ctx) -> Vec<(String, String)> {
+    ctx.rec
+        .map(|r| {
+            r.meta
+                .nodes
+                .iter()
+                .filter(|(_, n)| n.role == "router")
+                .flat_map(|(name, n)| n.macs.iter().map(move |m| (m.to_lowercase(), name.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn e2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+    let id = "e2.host-neigh-vmac";
+    let Some(rec) = ctx.rec else {
+        return not_applicable(
+            id,
+            &s.name,
+            "needs hosts' neighbour-cache events (a run directory)",
+        );
+    };
+    if !s.vmac {
+        return not_applicable(
+            id,
+            &s.name,
+            "the scenario sets vmac = false: hosts rightly hold the master's own MAC",
+        );
+    }
+    let hosts: Vec<&str> = rec.scenario.hosts().map(|h| h.name.as_str()).collect();
+    let vips: Vec<String> = vips_of(ctx, s, vm).iter().map(|v| v.to_string()).collect();
+    let routers = router_macs(ctx);
+    let vmac = s.vmac_addr().to_string();
+    let mut bad = Vec::new();
+    let mut entries = 0;
+    for e in ctx.events.iter().filter(|e| {
+        e.kind == "neigh"
+            && e.str("event") == Some("new")
+            && e.str("node").is_some_and(|n| hosts.contains(&n))
+            && e.str("ip").is_some_and(|ip| vips.iter().any(|v| v == ip))
+    }) {
+        let Some(mac) = e.str("mac") else { continue };
+        entries += 1;
+        if let Some((_, r)) = routers.iter().find(|(m, _)| m == &mac.to_lowercase()) {
+            let what = format!(
+                "{}'s entry for {} holds {mac}, {r}'s physical MAC",
+                e.str("node").unwrap_or("?"),
+                e.str("ip").unwrap_or("?")
+            );
+            bad.push((what.clone(), ctx.event_ev(e, format!("neigh: {what}"))));
+        }
+    }
+    if entries == 0 {
+        return not_applicable(
+            id,
+            &s.name,
+            "no host's neighbour entry for a VIP was recorded",
+        );
+    }
+    verdict_of(
+        id,
+        &s.name,
+        format!(
+            "hosts' entries for {} hold {vmac}, never a router's physical MAC",
+            vips.join(", ")
+        ),
+        format!("{entries} neighbour entries for the VIPs, none with a router's physical MAC"),
+        bad,
+    )
+}
+
+fn e3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+    let id = "e3.ipv6-default-router";
+    if s.family != Family::Ipv6 || s.carp {
+        return not_applicable(
+            id,
+            &s.name,
+            "an IPv4 virtual router: the router flag is IPv6's",
+        );
+    }
+    let vips = vips_of(ctx, s, vm);
+    let mut bad = Vec::new();
+    let mut nas = 0;
+    for (i, o) in ctx.wire.obs.iter().enumerate() {
+        if o.seg != s.seg {
+            continue;
+        }
+        if let What::Na {
+            router: false,
+            target,
+            ..
+        } = &o.what
+        {
+            if vips.contains(&IpAddr::V6(*target)) {
+                let what = format!(
+                    "{} sent an NA for {target} with R=0: hosts stop treating it as a router",
+                    if o.node == NO_NODE {
+                        o.src_mac.to_string()
+                    } else {
+                        ctx.node(o.node).to_string()
+                    }
+                );
+                bad.push((what.clone(), ctx.obs_ev(i as u32, what)));
+            }
+        }
+        if matches!(&o.what, What::Na { target, .. } if vips.contains(&IpAddr::V6(*target))) {
+            nas += 1;
+        }
+    }
+    // Hosts' entries: once a router, always a router.
+    let mut entries = 0;
+    if let Some(rec) = ctx.rec {
+        let hosts: Vec<&str> = rec.scenario.hosts().map(|h| h.name.as_str()).collect();
+        let vip_text: Vec<String> = vips.iter().map(|v| v.to_string()).collect();
+        let mut was_router: Vec<(String, String)> = Vec::new();
+        for e in ctx.events.iter().filter(|e| {
+            e.kind == "neigh"
+                && e.str("event") == Some("new")
+                && e.str("node").is_some_and(|n| hosts.contains(&n))
+                && e.str("ip")
+                    .is_some_and(|ip| vip_text.iter().any(|v| v == ip))
+        }) {
+            entries += 1;
+            let key = (
+                e.str("node").unwrap_or("").to_string(),
+                e.str("ip").unwrap_or("").to_string(),
+            );
+            let router = e
+                .fields
+                .get("router")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if router {
+                if !was_router.contains(&key) {
+                    was_router.push(key);
+                }
+            } else if was_router.contains(&key) {
+                let what = format!("{}'s entry for {} lost its router flag", key.0, key.1);
+                bad.push((what.clone(), ctx.event_ev(e, format!("neigh: {what}"))));
+            }
+        }
+    }
+    if nas == 0 && entries == 0 {
+        return not_applicable(
+            id,
+            &s.name,
+            "no NA for a VIP and no host entry for one in the recording",
+        );
+    }
+    verdict_of(
+        id,
+        &s.name,
+        "every NA for a VIP with R=1; hosts' entries keep the router flag",
+        format!("{nas} NAs for the VIPs, all R=1; {entries} host entries, router flag kept"),
+        bad,
+    )
+}
+
+fn e4_dual(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+    let id = "e4.dual-master";
+    if vm.tenures.is_empty() {
+        return not_applicable(id, &s.name, "no master was seen");
+    }
+    let tol = ctx.tol_ns();
+    let mut bad = Vec::new();
+    for o in &vm.overlaps {
+        if o.end - o.start <= tol {
+            continue;
+        }
+        let (a, b) = (&vm.tenures[o.a], &vm.tenures[o.b]);
+        let what = format!(
+            "{} and {} both advertised as master for {:.1}ms ({:.3}s-{:.3}s)",
+            ctx.node(a.node),
+            ctx.node(b.node),
+            (o.end - o.start) as f64 / 1e6,
+            ctx.at(o.start),
+            ctx.at(o.end)
+        );
+        let first_b = b.adverts[0];
+        let a_in = a
+            .adverts
+            .iter()
+            .copied()
+            .find(|&x| ctx.wire.adverts[x as usize].t >= o.start)
+            .unwrap_or(a.adverts[0]);
+        bad.push((
+            what.clone(),
+            ctx.advert_ev(a_in, format!("{} advertises", ctx.node(a.node))),
+        ));
+        bad.push((
+            what,
+            ctx.advert_ev(first_b, format!("{} advertises", ctx.node(b.node))),
+        ));
+    }
+    verdict_of(
+        id,
+        &s.name,
+        format!(
+            "no two masters for longer than the tolerance {}",
+            human(ctx.tolerance)
+        ),
+        format!(
+            "{} tenures, {} overlaps, none longer than the tolerance",
+            vm.tenures.len(),
+            vm.overlaps.len()
+        ),
+        bad,
+    )
+}
+
+fn e5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+    let id = "e5.split-brain-reannounce";
+    let tol = ctx.tol_ns();
+    let vips = vips_of(ctx, s, vm);
+    let mut bad = Vec::new();
+    let mut seen = 0;
+    for o in &vm.overlaps {
+        let (a, b) = (&vm.tenures[o.a], &vm.tenures[o.b]);
+        let iv = u64::from(a.interval_cs.max(b.interval_cs)) * 10_000_000;
+        if o.end - o.start <= iv {
+            continue;
+        }
+        seen += 1;
+        let (survivor, loser) = if a.last_t >= b.last_t { (a, b) } else { (b, a) };
+        let healed = loser.last_t;
+        let window = healed + iv + tol;
+        for vip in &vips {
+            let ok = ctx.wire.obs.iter().any(|x| {
+                x.t >= healed
+                    && x.t <= window
+                    && (x.node == survivor.node
+                        || (x.node == NO_NODE && x.src_mac == s.vmac_addr()))
+                    && super::model::announces(&x.what, vip)
+            });
+            if !ok {
+                let what = format!(
+                    "the split brain of {} and {} healed at {:.3}s and {} did not announce {vip} within one interval + tolerance",
+                    ctx.node(a.node),
+                    ctx.node(b.node),
+                    ctx.at(healed),
+                    ctx.node(survivor.node)
+                );
+                let last = *loser.adverts.last().unwrap_or(&loser.adverts[0]);
+                bad.push((
+                    what.clone(),
+                    ctx.advert_ev(last, format!("last advert of {}", ctx.node(loser.node))),
+                ));
+            }
+        }
+    }
+    if seen == 0 {
+        return not_applicable(
+            id,
+            &s.name,
+            "no two masters overlapped for longer than an interval",
+        );
+    }
+    verdict_of(
+        id,
+        &s.name,
+        "after a split brain the survivor announces every VIP within one interval + tolerance",
+        format!("{seen} split brains, each followed by announcements"),
+        bad,
+    )
+}
+
+fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+    let id = "e6.no-vip-from-old-master";
+    let vips = vips_of(ctx, s, vm);
+    let mut bad = Vec::new();
+    let mut changes = 0;
+    for tr in &vm.transitions {
+        let Some(from) = tr.from else { continue };
+        if !matches!(tr.kind, Kind::Leave | Kind::Silence | Kind::Preempt) {
+            continue;
+        }
+        let old = &vm.tenures[from];
+        let new = &vm.tenures[tr.to];
+        if old.node == new.node || old.node == NO_NODE {
+            continue;
+        }
+        changes += 1;
+        let announced = tr
+            .announcements
+            .iter()
+            .map(|&o| ctx.wire.obs[o as usize].t)
+            .min()
+            .unwrap_or(tr.at);
+        // Until the old master is master again.
+        let until = vm
+            .tenures
+            .iter()
+            .filter(|t| t.node == old.node && t.first_t > tr.at)
+            .map(|t| t.first_t)
+            .min()
+            .unwrap_or(u64::MAX);
+        let start = ctx.wire.obs.partition_point(|o| o.t <= announced);
+        let oldn = ctx.node(old.node);
+        for (k, o) in ctx.wire.obs[start..].iter().enumerate() {
+            if o.t >= until {
+                break;
+            }
+            // Not while it still advertises as master itself (an overlap: c9, e4 judge it),
+            // nor what it sent before the successor's first advert could reach it.
+            if o.node != old.node
+                || o.seg != s.seg
+                || vm.is_master(old.node, o.t, 0)
+                || vm.just_ended(old.node, o.t, IN_FLIGHT_NS)
+            {
+                continue;
+            }
+            let named = match &o.what {
+                What::Arp { sender_ip, .. } if vips.contains(&IpAddr::V4(*sender_ip)) => {
+                    Some(IpAddr::V4(*sender_ip))
+                }
+                What::Na { target, .. } if vips.contains(&IpAddr::V6(*target)) => {
+                    Some(IpAddr::V6(*target))
+                }
+                _ => o.src_ip.filter(|ip| vips.contains(ip)),
+            };
+            if let Some(vip) = named {
+                let what = format!(
+                    "{oldn} sent {} naming {vip} from {} {:.1}ms after {} announced it",
+                    kind_of(&o.what),
+                    o.src_mac,
+                    (o.t - announced) as f64 / 1e6,
+                    ctx.node(new.node)
+                );
+                bad.push((what.clone(), ctx.obs_ev((start + k) as u32, what)));
+            }
+        }
+    }
+    if changes == 0 {
+        return not_applicable(id, &s.name, "the master never changed to another router");
+    }
+    verdict_of(
+        id,
+        &s.name,
+        format!("after the successor's first announcement, no ARP/NA naming a VIP and no packet from a VIP from the old master (but for what a master still advertising sent up to {} after its successor's first advert: it crossed that advert in flight)", human(std::time::Duration::from_nanos(IN_FLIGHT_NS))),
+        format!("{changes} changes of master; the old master fell silent about the VIPs each time"),
+        bad,
+    )
+}

@@ -1,0 +1,361 @@
+//! The judge: named checks, each citing its clause, run as pure functions of a run directory.
+//!
+//! A check never trusts what a daemon says about itself: who is master is who advertises on
+//! the wire (principle 4). Timing bounds come from the scenario's parameters through the RFC
+//! formulas, plus the tolerance the scenario states (principle 6).
+
+mod announce;
+mod capture;
+mod catalogue;
+mod forwarding;
+pub mod model;
+pub mod observe;
+mod record;
+mod run_checks;
+pub mod spec;
+mod timing;
+mod wire_checks;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use capture::{judge_capture, CaptureVerdictError};
+pub use catalogue::{markdown, CheckDef, Requires};
+pub use record::{Advert, Record, RecordError};
+pub use spec::{CaptureHints, VrSpec};
+
+use crate::events::Event;
+use model::Model;
+use observe::Observed;
+
+/// Every check vrlab runs, in report order.
+pub fn catalogue() -> &'static [CheckDef] {
+    catalogue::CATALOGUE
+}
+
+/// `vrlab checks` as text.
+pub fn catalogue_text() -> String {
+    catalogue::text()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// The check has nothing to judge in this run (no fault of that kind, say).
+    NotApplicable,
+}
+
+/// A piece of evidence: where in the record to look.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Evidence {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    /// Frame number in the segment's pcapng (1-based, as Wireshark shows it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<u64>,
+    /// Seconds since the start of the run.
+    pub at_s: f64,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub title: String,
+    pub clause: String,
+    /// What this result is about: a virtual router, a fault, a VIP.
+    pub subject: String,
+    pub status: Status,
+    pub expected: String,
+    pub observed: String,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Measured figures a person wants to read without parsing checks.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Metrics {
+    pub takeovers: Vec<Takeover>,
+    pub service_gaps: Vec<ServiceGap>,
+    /// The wire model's timeline of masters.
+    #[serde(default)]
+    pub masters: Vec<MasterSpan>,
+}
+
+/// One tenure of the wire model: a node advertising as master.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MasterSpan {
+    pub vrouter: String,
+    pub node: String,
+    /// Source MAC of its adverts.
+    #[serde(default)]
+    pub mac: String,
+    /// How it became master (start-up, after priority 0, after silence, pre-emption ...).
+    pub how: String,
+    pub from_s: f64,
+    pub to_s: f64,
+    pub adverts: usize,
+    pub priority: u16,
+    pub interval_ms: f64,
+    /// Ended with a priority-0 advert.
+    pub left: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Takeover {
+    pub vrouter: String,
+    pub fault: String,
+    pub from: String,
+    pub to: String,
+    /// From the fault to the new master's first advert.
+    pub after_fault_ms: f64,
+    /// From the old master's last advert (what the backup's timer counts from).
+    pub after_last_advert_ms: f64,
+    pub bound_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServiceGap {
+    pub fault: String,
+    pub host: String,
+    pub target: String,
+    pub gap_ms: f64,
+    pub lost: u64,
+    pub bound_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verdict {
+    pub scenario: String,
+    pub daemon: String,
+    pub daemon_version: String,
+    pub run_dir: String,
+    pub checks: Vec<CheckResult>,
+    pub metrics: Metrics,
+}
+
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.status != Status::Fail)
+    }
+
+    pub fn count(&self, s: Status) -> usize {
+        self.checks.iter().filter(|c| c.status == s).count()
+    }
+}
+
+/// Judges a run directory.
+pub fn judge_dir(dir: &Path) -> Result<Verdict, RecordError> {
+    let rec = Record::load(dir)?;
+    Ok(judge(&rec))
+}
+
+/// Judges a loaded record.
+pub fn judge(rec: &Record) -> Verdict {
+    let mut metrics = Metrics::default();
+    let mut checks = run_checks::all(rec, &mut metrics);
+    let vrs = spec::from_scenario(&rec.scenario, &rec.wire);
+    let ctx = Ctx::new(
+        Some(rec),
+        &rec.wire,
+        vrs,
+        rec.scenario.expect.tolerance,
+        rec.t0(),
+        rec.meta.ended_ns,
+        &rec.events,
+    );
+    checks.extend(ctx.run_all());
+    metrics.masters = ctx.masters();
+    sort_results(&mut checks);
+    Verdict {
+        scenario: rec.meta.scenario.clone(),
+        daemon: rec.meta.daemon.clone(),
+        daemon_version: rec.meta.daemon_version.clone(),
+        run_dir: rec.dir.display().to_string(),
+        checks,
+        metrics,
+    }
+}
+
+/// Catalogue order; within a check, the order the results were made in.
+fn sort_results(checks: &mut [CheckResult]) {
+    checks.sort_by_key(|c| catalogue::order(&c.id));
+}
+
+/// Everything a check looks at: the record (run directories only), the frames, the virtual
+/// routers expected, and the wire model.
+pub struct Ctx<'a> {
+    pub rec: Option<&'a Record>,
+    pub wire: &'a Observed,
+    pub vrs: Vec<VrSpec>,
+    pub model: Model,
+    pub tolerance: Duration,
+    pub t0: u64,
+    pub end: u64,
+    pub events: &'a [Event],
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        rec: Option<&'a Record>,
+        wire: &'a Observed,
+        vrs: Vec<VrSpec>,
+        tolerance: Duration,
+        t0: u64,
+        end: u64,
+        events: &'a [Event],
+    ) -> Ctx<'a> {
+        let model = Model::build(wire, &vrs, tolerance, end);
+        Ctx {
+            rec,
+            wire,
+            vrs,
+            model,
+            tolerance,
+            t0,
+            end,
+            events,
+        }
+    }
+
+    /// Every check of the catalogue that is not a run check (those are in `run_checks`).
+    pub fn run_all(&self) -> Vec<CheckResult> {
+        let mut out = Vec::new();
+        out.extend(run_checks::capture_complete(self));
+        out.extend(wire_checks::all(self));
+        out.extend(timing::all(self));
+        out.extend(announce::all(self));
+        out.extend(forwarding::all(self));
+        out
+    }
+
+    /// Seconds since the start of the record.
+    pub fn at(&self, t: u64) -> f64 {
+        t.saturating_sub(self.t0) as f64 / 1e9
+    }
+
+    pub fn tol_ns(&self) -> u64 {
+        self.tolerance.as_nanos() as u64
+    }
+
+    pub fn node(&self, n: u16) -> &str {
+        self.wire.node_name(n)
+    }
+
+    /// The segment's capture as evidence names it.
+    pub fn file(&self, seg: u16) -> Option<String> {
+        self.wire.segments.get(seg as usize).map(|s| s.file.clone())
+    }
+
+    pub fn advert_ev(&self, ai: u32, note: String) -> Evidence {
+        let a = &self.wire.adverts[ai as usize];
+        Evidence {
+            segment: self.file(a.seg),
+            frame: Some(a.frame),
+            at_s: self.at(a.t),
+            note,
+        }
+    }
+
+    pub fn obs_ev(&self, oi: u32, note: String) -> Evidence {
+        let o = &self.wire.obs[oi as usize];
+        Evidence {
+            segment: self.file(o.seg),
+            frame: Some(o.frame),
+            at_s: self.at(o.t),
+            note,
+        }
+    }
+
+    pub fn event_ev(&self, e: &Event, note: String) -> Evidence {
+        Evidence {
+            segment: None,
+            frame: None,
+            at_s: self.at(e.t),
+            note,
+        }
+    }
+
+    /// A run directory (scenario, events) rather than a capture from anywhere.
+    pub fn is_run(&self) -> bool {
+        self.rec.is_some()
+    }
+
+    /// The wire model's timeline, for the report.
+    pub fn masters(&self) -> Vec<MasterSpan> {
+        let mut out = Vec::new();
+        for (vm, spec) in self.model.vrs.iter().zip(&self.vrs) {
+            for tr in &vm.transitions {
+                let t = &vm.tenures[tr.to];
+                out.push(MasterSpan {
+                    vrouter: spec.name.clone(),
+                    node: self.node(t.node).to_string(),
+                    mac: t.src_mac.map(|m| m.to_string()).unwrap_or_default(),
+                    how: tr.kind.describe().to_string(),
+                    from_s: self.at(t.first_t),
+                    to_s: self.at(t.last_t),
+                    adverts: t.adverts.len(),
+                    priority: t.rank,
+                    interval_ms: f64::from(t.interval_cs) * 10.0,
+                    left: t.leave.is_some(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A result of check `id`.
+pub fn result(
+    id: &str,
+    subject: impl Into<String>,
+    status: Status,
+    expected: impl Into<String>,
+    observed: impl Into<String>,
+    evidence: Vec<Evidence>,
+) -> CheckResult {
+    let d = catalogue::def(id);
+    CheckResult {
+        id: d.id.into(),
+        title: d.title.into(),
+        clause: d.clause.into(),
+        subject: subject.into(),
+        status,
+        expected: expected.into(),
+        observed: observed.into(),
+        evidence,
+    }
+}
+
+/// A check that cannot judge this recording, with the reason.
+pub fn not_applicable(id: &str, subject: impl Into<String>, why: impl Into<String>) -> CheckResult {
+    result(id, subject, Status::NotApplicable, "-", why, vec![])
+}
+
+/// Evidence lists are capped: the first few are what a person reads.
+pub const MAX_EVIDENCE: usize = 6;
+
+/// Pass when `bad` is empty, else Fail with the first `MAX_EVIDENCE` items as evidence.
+pub fn verdict_of(
+    id: &str,
+    subject: impl Into<String>,
+    expected: impl Into<String>,
+    ok_observed: impl Into<String>,
+    bad: Vec<(String, Evidence)>,
+) -> CheckResult {
+    if bad.is_empty() {
+        return result(id, subject, Status::Pass, expected, ok_observed, vec![]);
+    }
+    let n = bad.len();
+    let first = bad[0].0.clone();
+    let observed = if n == 1 {
+        first
+    } else {
+        format!("{n} violations; first: {first}")
+    };
+    let evidence = bad.into_iter().take(MAX_EVIDENCE).map(|(_, e)| e).collect();
+    result(id, subject, Status::Fail, expected, observed, evidence)
+}

@@ -1,0 +1,473 @@
+//! The wire model: per segment and virtual router (family, VRID), who was master when, as
+//! the segment shows it (principle 4: the wire is the truth).
+//!
+//! A *tenure* is a run of one node's non-zero adverts with no gap longer than the
+//! Master_Down_Interval a backup would allow it; it ends with the node's priority-0 advert, if
+//! it sent one. A *transition* is a tenure's start, classified by what came before it:
+//! nothing (start-up), the same node (it resumed), a priority-0 advert (the master left), a
+//! gap (the master went silent), or a master that was still advertising (pre-emption, or a
+//! contest the newcomer should not have started). An *overlap* is a window in which two
+//! nodes' tenures interleave: both advertised as master. The *announcements* of a transition
+//! are the new master's gratuitous ARPs / unsolicited NAs around its first advert.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use super::observe::{AdvertObs, Observed, What, NO_NODE};
+use super::spec::VrSpec;
+
+#[derive(Debug, Clone)]
+pub struct Tenure {
+    pub node: u16,
+    /// Non-zero adverts, indices into `Observed::adverts`.
+    pub adverts: Vec<u32>,
+    pub first_t: u64,
+    pub last_t: u64,
+    /// Highest election rank advertised (VRRP priority; CARP 255 − advskew).
+    pub rank: u16,
+    /// Most common advertised interval, centiseconds.
+    pub interval_cs: u16,
+    pub src_ip: IpAddr,
+    /// Source MAC of its first advert (absent in raw-IP captures).
+    pub src_mac: Option<crate::wire::MacAddr>,
+    /// The priority-0 advert that ended it.
+    pub leave: Option<u32>,
+    /// When backups would stop treating it as master: its priority-0 advert, or its last
+    /// advert + Master_Down_Interval (capped at the end of the record).
+    pub end_t: u64,
+    /// Until when it was master: `end_t`, or earlier, its successor's first advert.
+    pub until: u64,
+    /// It yielded to a higher-ranked router that pre-empted it (it had to hear it first).
+    pub preempted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The first master of the record.
+    Startup,
+    /// The same node again, after a gap.
+    Resumed,
+    /// The previous master sent priority 0.
+    Leave,
+    /// The previous master stopped advertising.
+    Silence,
+    /// The previous master was still advertising and the newcomer outranks it.
+    Preempt,
+    /// The previous master was still advertising and outranks (or ties and wins over) the
+    /// newcomer.
+    Contest,
+}
+
+impl Kind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Startup => "start-up",
+            Kind::Resumed => "resumed",
+            Kind::Leave => "after priority 0",
+            Kind::Silence => "after silence",
+            Kind::Preempt => "pre-emption",
+            Kind::Contest => "contest",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub from: Option<usize>,
+    pub to: usize,
+    pub kind: Kind,
+    /// The new master's first advert.
+    pub at: u64,
+    /// The advert the new master's timer ran from: the old master's priority-0 advert
+    /// (Leave) or its last advert (Silence).
+    pub reference: Option<u32>,
+    /// Announcements (gratuitous ARP, unsolicited NA) of the new master around `at`,
+    /// indices into `Observed::obs`.
+    pub announcements: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Overlap {
+    /// Tenure that started first.
+    pub a: usize,
+    /// Tenure that started later.
+    pub b: usize,
+    pub start: u64,
+    pub end: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VrModel {
+    /// Every advert of this virtual router (priority 0 included), time order.
+    pub adverts: Vec<u32>,
+    pub tenures: Vec<Tenure>,
+    pub transitions: Vec<Transition>,
+    pub overlaps: Vec<Overlap>,
+    /// Priority-0 adverts from a node that was not master.
+    pub stray_leaves: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// One per `VrSpec`, same order.
+    pub vrs: Vec<VrModel>,
+    /// Adverts that belong to no known virtual router.
+    pub unmatched: Vec<u32>,
+}
+
+fn ns(d: Duration) -> u64 {
+    d.as_nanos() as u64
+}
+
+/// Master_Down_Interval for a router of `rank` learning `interval_cs` (CARP: 3 × period).
+pub fn down_interval(spec: &VrSpec, rank: u16, interval_cs: u16) -> Duration {
+    if spec.carp {
+        Duration::from_millis(u64::from(interval_cs.max(1)) * 30)
+    } else {
+        spec.vrouter(interval_cs)
+            .master_down_interval(rank.min(255) as u8)
+    }
+}
+
+/// Does `a` win an election against `b`? Higher rank; on a tie the higher primary address
+/// (unsigned comparison, RFC 5798 §6.4.3).
+pub fn outranks(a_rank: u16, a_ip: IpAddr, b_rank: u16, b_ip: IpAddr) -> bool {
+    if a_rank != b_rank {
+        return a_rank > b_rank;
+    }
+    match (a_ip, b_ip) {
+        (IpAddr::V4(x), IpAddr::V4(y)) => u32::from(x) > u32::from(y),
+        (IpAddr::V6(x), IpAddr::V6(y)) => u128::from(x) > u128::from(y),
+        _ => false,
+    }
+}
+
+fn key(spec: &VrSpec) -> (u16, crate::scenario::Family, u8, bool) {
+    (spec.seg, spec.family, spec.vrid, spec.carp)
+}
+
+fn advert_key(a: &AdvertObs) -> (u16, crate::scenario::Family, u8, bool) {
+    (a.seg, a.summary.family.into(), a.summary.vrid, a.is_carp())
+}
+
+impl Model {
+    pub fn build(wire: &Observed, specs: &[VrSpec], tolerance: Duration, end: u64) -> Model {
+        let index: HashMap<_, usize> = specs.iter().enumerate().map(|(i, s)| (key(s), i)).collect();
+        let mut m = Model {
+            vrs: vec![VrModel::default(); specs.len()],
+            unmatched: Vec::new(),
+        };
+        for (i, a) in wire.adverts.iter().enumerate() {
+            match index.get(&advert_key(a)) {
+                Some(v) => m.vrs[*v].adverts.push(i as u32),
+                None => m.unmatched.push(i as u32),
+            }
+        }
+        for (vm, spec) in m.vrs.iter_mut().zip(specs) {
+            vm.build(wire, spec, tolerance, end);
+        }
+        m
+    }
+}
+
+impl VrModel {
+    fn build(&mut self, wire: &Observed, spec: &VrSpec, tol: Duration, end: u64) {
+        let mut open: HashMap<u16, usize> = HashMap::new();
+        for &ai in &self.adverts {
+            let a = &wire.adverts[ai as usize];
+            if a.leaving() {
+                match open.remove(&a.node) {
+                    Some(ti) => {
+                        let t = &mut self.tenures[ti];
+                        t.leave = Some(ai);
+                        t.end_t = a.t;
+                    }
+                    None => self.stray_leaves.push(ai),
+                }
+                continue;
+            }
+            let cs = (a.summary.interval_ns / 10_000_000).clamp(1, 4095) as u16;
+            if let Some(&ti) = open.get(&a.node) {
+                let t = &self.tenures[ti];
+                let limit = ns(down_interval(spec, t.rank, t.interval_cs)) + ns(tol);
+                let gap = a.t.saturating_sub(t.last_t);
+                // Someone else became master during a pause longer than an interval: this
+                // node was a backup meanwhile, and this advert starts a new tenure.
+                let paused = gap > u64::from(t.interval_cs) * 10_000_000 + ns(tol)
+                    && self
+                        .tenures
+                        .iter()
+                        .any(|o| o.node != a.node && o.first_t > t.last_t && o.first_t < a.t);
+                if gap <= limit && !paused {
+                    let t = &mut self.tenures[ti];
+                    t.adverts.push(ai);
+                    t.last_t = a.t;
+                    t.rank = t.rank.max(a.rank());
+                    continue;
+                }
+                open.remove(&a.node);
+            }
+            open.insert(a.node, self.tenures.len());
+            self.tenures.push(Tenure {
+                node: a.node,
+                adverts: vec![ai],
+                first_t: a.t,
+                last_t: a.t,
+                rank: a.rank(),
+                interval_cs: cs,
+                src_ip: a.summary.src_ip,
+                src_mac: a.summary.src_mac,
+                leave: None,
+                end_t: 0,
+                until: 0,
+                preempted: false,
+            });
+        }
+        for t in &mut self.tenures {
+            // The interval a backup learns: the most common one advertised in the tenure.
+            let mut counts: HashMap<u64, usize> = HashMap::new();
+            for &ai in &t.adverts {
+                *counts
+                    .entry(wire.adverts[ai as usize].summary.interval_ns)
+                    .or_default() += 1;
+            }
+            if let Some((iv, _)) = counts.into_iter().max_by_key(|(iv, n)| (*n, *iv)) {
+                t.interval_cs = (iv / 10_000_000).clamp(1, 4095) as u16;
+            }
+            if t.leave.is_none() {
+                t.end_t = (t.last_t + ns(down_interval(spec, t.rank, t.interval_cs)))
+                    .min(end.max(t.last_t));
+            }
+        }
+        self.tenures.sort_by_key(|t| t.first_t);
+        for t in &mut self.tenures {
+            t.until = t.end_t;
+        }
+        self.transitions(wire, spec, tol);
+        for i in 0..self.transitions.len() {
+            let tr = &self.transitions[i];
+            let (Some(from), at, kind) = (tr.from, tr.at, tr.kind) else {
+                continue;
+            };
+            if matches!(kind, Kind::Leave | Kind::Silence | Kind::Preempt) {
+                let p = &mut self.tenures[from];
+                // It was master until its successor spoke, or until its own last advert if
+                // it carried on (an overlap).
+                p.until = p.until.min(at).max(p.last_t);
+                p.preempted |= kind == Kind::Preempt;
+            }
+        }
+        self.overlaps();
+    }
+
+    fn transitions(&mut self, wire: &Observed, spec: &VrSpec, tol: Duration) {
+        for i in 0..self.tenures.len() {
+            let cur = &self.tenures[i];
+            // The most recently active earlier tenure.
+            let prev = (0..i)
+                .filter(|&j| self.tenures[j].first_t <= cur.first_t)
+                .max_by_key(|&j| self.tenures[j].last_t);
+            let (kind, reference) = match prev {
+                None => (Kind::Startup, None),
+                Some(j) => {
+                    let p = &self.tenures[j];
+                    // Still alive when the newcomer spoke: it advertised after the newcomer's
+                    // first advert, or its next advert was not yet due.
+                    let p_iv = u64::from(p.interval_cs) * 10_000_000;
+                    let alive = p.last_t > cur.first_t || cur.first_t - p.last_t <= p_iv + ns(tol);
+                    if p.node == cur.node {
+                        (Kind::Resumed, p.adverts.last().copied())
+                    } else if let Some(l) = p
+                        .leave
+                        .filter(|l| wire.adverts[*l as usize].t <= cur.first_t)
+                    {
+                        (Kind::Leave, Some(l))
+                    } else if alive {
+                        if outranks(cur.rank, cur.src_ip, p.rank, p.src_ip) {
+                            (Kind::Preempt, None)
+                        } else {
+                            (Kind::Contest, None)
+                        }
+                    } else {
+                        (Kind::Silence, p.adverts.last().copied())
+                    }
+                }
+            };
+            // Announcements: from the new master, from (at most) one Master_Down_Interval
+            // before its first advert, but not before the previous master's last word, to
+            // one interval (+ tolerance) after it.
+            let iv = Duration::from_millis(u64::from(cur.interval_cs) * 10);
+            let mdi = down_interval(spec, cur.rank, cur.interval_cs);
+            // A pre-empting router becomes master while the old one still advertises: its
+            // announcements may precede the old master's last advert.
+            let floor = match kind {
+                Kind::Preempt | Kind::Contest => 0,
+                _ => reference
+                    .map(|r| wire.adverts[r as usize].t)
+                    .or_else(|| prev.map(|j| self.tenures[j].last_t))
+                    .unwrap_or(0),
+            };
+            let lo = cur.first_t.saturating_sub(ns(mdi)).max(floor);
+            let hi = cur.first_t + ns(iv) + ns(tol);
+            let announcements = announcements(
+                wire,
+                spec,
+                cur.node,
+                cur.src_ip,
+                cur.first_t,
+                ns(tol),
+                lo,
+                hi,
+            );
+            self.transitions.push(Transition {
+                from: prev,
+                to: i,
+                kind,
+                at: cur.first_t,
+                reference,
+                announcements,
+            });
+        }
+    }
+
+    fn overlaps(&mut self) {
+        // Tenures are sorted by their first advert: only those that start before `a` ends
+        // can overlap it.
+        let n = self.tenures.len();
+        for a in 0..n {
+            for b in a + 1..n {
+                let (ta, tb) = (&self.tenures[a], &self.tenures[b]);
+                if tb.first_t >= ta.last_t {
+                    break;
+                }
+                if ta.node == tb.node {
+                    continue;
+                }
+                // The later one spoke while the earlier one was still advertising (an
+                // overlap of one advert is an overlap: c9 judges who should have yielded).
+                if tb.first_t < ta.last_t {
+                    let (start, end) = (tb.first_t, ta.last_t.min(tb.last_t));
+                    self.overlaps.push(Overlap { a, b, start, end });
+                }
+            }
+        }
+    }
+
+    /// The tenure of the master at `t` (the latest to start among those that cover `t`).
+    pub fn master_at(&self, t: u64) -> Option<usize> {
+        self.tenures
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.first_t <= t && t <= x.until)
+            .max_by_key(|(_, x)| x.first_t)
+            .map(|(i, _)| i)
+    }
+
+    /// Is `node` master at `t`? `slack` before its first advert (announcements race the
+    /// advert); none after its successor's first advert (whatever it sends then, it sends
+    /// as a backup).
+    pub fn is_master(&self, node: u16, t: u64, slack: u64) -> bool {
+        self.tenures
+            .iter()
+            .any(|x| x.node == node && x.first_t.saturating_sub(slack) <= t && t <= x.until)
+    }
+
+    /// Was `node` master, still advertising, until its successor's first advert less than
+    /// `grace` before `t`? A frame it sent then may have left before that advert could
+    /// reach it: the two crossed in flight. A master that had gone silent (crashed, frozen)
+    /// has no such excuse: its last advert was a Master_Down_Interval before.
+    pub fn just_ended(&self, node: u16, t: u64, grace: u64) -> bool {
+        self.tenures.iter().any(|x| {
+            let interval = u64::from(x.interval_cs) * 10_000_000;
+            x.node == node
+                && x.until < t
+                && t <= x.until.saturating_add(grace)
+                && x.last_t.saturating_add(interval + grace) >= x.until
+        })
+    }
+}
+
+/// Is `o` an announcement of virtual address `vip`: a gratuitous ARP (request or reply form)
+/// naming it, or an unsolicited NA for it?
+pub fn announces(o: &What, vip: &IpAddr) -> bool {
+    match (o, vip) {
+        (
+            What::Arp {
+                sender_ip,
+                target_ip,
+                ..
+            },
+            IpAddr::V4(v),
+        ) => sender_ip == v && target_ip == v,
+        (
+            What::Na {
+                solicited: false,
+                target,
+                ..
+            },
+            IpAddr::V6(v),
+        ) => target == v,
+        _ => false,
+    }
+}
+
+/// Announcements from `node` (or, in a capture where a frame from the virtual MAC cannot be
+/// attributed, from the virtual MAC) in `[lo, hi]`.
+#[allow(clippy::too_many_arguments)]
+fn announcements(
+    wire: &Observed,
+    spec: &VrSpec,
+    node: u16,
+    own_ip: IpAddr,
+    first: u64,
+    tol: u64,
+    lo: u64,
+    hi: u64,
+) -> Vec<u32> {
+    let start = wire.obs.partition_point(|o| o.t < lo);
+    let mut out = Vec::new();
+    for (i, o) in wire.obs[start..].iter().enumerate() {
+        if o.t > hi {
+            break;
+        }
+        // A frame from the virtual MAC that names no sender is credited to the new master
+        // only from its first advert (less the tolerance) on.
+        let mine = o.node == node
+            || (o.node == NO_NODE && o.src_mac == spec.vmac_addr() && o.t + tol >= first);
+        if !mine {
+            continue;
+        }
+        let hit = if spec.carp {
+            // CARP adverts carry no addresses: any gratuitous ARP that is not the router's
+            // own address announces a virtual one.
+            matches!(&o.what, What::Arp { sender_ip, target_ip, .. }
+                if sender_ip == target_ip && !sender_ip.is_unspecified()
+                    && IpAddr::V4(*sender_ip) != own_ip)
+        } else {
+            spec.vips.iter().any(|v| announces(&o.what, v))
+        };
+        if hit {
+            out.push((start + i) as u32);
+        }
+    }
+    out
+}
+
+/// Addresses of gratuitous ARPs of a CARP master: its virtual addresses, as far as the wire
+/// tells (CARP adverts carry none).
+pub fn carp_vips(wire: &Observed, vm: &VrModel) -> Vec<IpAddr> {
+    let own: Vec<IpAddr> = vm.tenures.iter().map(|t| t.src_ip).collect();
+    let mut out: Vec<IpAddr> = Vec::new();
+    for tr in &vm.transitions {
+        for &oi in &tr.announcements {
+            if let What::Arp { sender_ip, .. } = &wire.obs[oi as usize].what {
+                let ip = IpAddr::V4(*sender_ip);
+                if !own.contains(&ip) && !out.contains(&ip) && *sender_ip != Ipv4Addr::UNSPECIFIED {
+                    out.push(ip);
+                }
+            }
+        }
+    }
+    out
+}

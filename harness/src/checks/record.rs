@@ -1,0 +1,139 @@
+//! A run directory, loaded for judging: the scenario, run.json, events and the adverts of
+//! every segment, each with its frame number in its pcapng file.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use super::observe::{self, LoadError, Observed, Source};
+
+use crate::events::{self, Event};
+use crate::run::RunMeta;
+use crate::scenario::{self, Family, Scenario};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("{0} is not a run directory (no run.json); run `vrlab run` to make one")]
+    NotARun(PathBuf),
+    #[error("{path}: {reason}")]
+    Bad { path: PathBuf, reason: String },
+}
+
+/// One VRRP advertisement as the judge sees it.
+#[derive(Debug, Clone)]
+pub struct Advert {
+    pub segment: String,
+    /// 1-based frame number in the segment's pcapng (Wireshark's numbering).
+    pub frame: u64,
+    pub t: u64,
+    /// Node whose bridge port the frame entered by.
+    pub node: String,
+    pub src_mac: [u8; 6],
+    pub family: Family,
+    pub version: u8,
+    pub vrid: u8,
+    pub priority: u8,
+    /// Centiseconds (v3) or seconds × 100 (v2).
+    pub interval_cs: u16,
+    pub ttl: u8,
+    /// Everything the decoder read from it.
+    pub summary: crate::wire::AdvertSummary,
+}
+
+pub struct Record {
+    pub dir: PathBuf,
+    pub scenario: Scenario,
+    pub meta: RunMeta,
+    pub events: Vec<Event>,
+    /// VRRP adverts (CARP excluded), for the run checks.
+    pub adverts: Vec<Advert>,
+    /// Everything the wire checks look at.
+    pub wire: Observed,
+}
+
+fn bad(path: &Path, reason: impl ToString) -> RecordError {
+    RecordError::Bad {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+impl Record {
+    pub fn load(dir: &Path) -> Result<Record, RecordError> {
+        let meta_path = dir.join("run.json");
+        if !meta_path.exists() {
+            return Err(RecordError::NotARun(dir.to_path_buf()));
+        }
+        let meta: RunMeta = serde_json::from_str(
+            &std::fs::read_to_string(&meta_path).map_err(|e| bad(&meta_path, e))?,
+        )
+        .map_err(|e| bad(&meta_path, e))?;
+        let scenario = scenario::load(&dir.join("scenario.toml"))
+            .map_err(|e| bad(&dir.join("scenario.toml"), e))?;
+        let mut events = events::read(&dir.join("events.jsonl"))
+            .map_err(|e| bad(&dir.join("events.jsonl"), e))?;
+        events.sort_by_key(|e| e.t);
+        let sources: Vec<Source> = meta
+            .segments
+            .iter()
+            .map(|seg| Source {
+                segment: seg.segment.clone(),
+                path: dir.join(&seg.file),
+                file: Path::new(&seg.file)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| seg.file.clone()),
+                interfaces: Some(
+                    seg.interfaces
+                        .iter()
+                        .map(|i| (i.id, i.node.clone()))
+                        .collect::<HashMap<u32, String>>(),
+                ),
+            })
+            .collect();
+        let vips: Vec<IpAddr> = scenario
+            .vrouters
+            .iter()
+            .flat_map(|v| v.vips.iter().copied())
+            .collect();
+        let wire = observe::load(&sources, &vips).map_err(|e| match e {
+            LoadError::Capture { ref path, .. } => bad(path, &e),
+        })?;
+        let mut adverts: Vec<Advert> = wire
+            .adverts
+            .iter()
+            .filter_map(|a| {
+                let s = &a.summary;
+                let priority = s.priority?;
+                Some(Advert {
+                    segment: wire.segments[a.seg as usize].name.clone(),
+                    frame: a.frame,
+                    t: a.t,
+                    node: wire.node_name(a.node).to_string(),
+                    src_mac: s.src_mac.map(|m| m.0).unwrap_or_default(),
+                    family: s.family.into(),
+                    version: a.version,
+                    vrid: s.vrid,
+                    priority,
+                    interval_cs: (s.interval_ns / 10_000_000).min(u16::MAX as u64) as u16,
+                    ttl: s.ttl,
+                    summary: s.clone(),
+                })
+            })
+            .collect();
+        adverts.sort_by_key(|a| a.t);
+        Ok(Record {
+            dir: dir.to_path_buf(),
+            scenario,
+            meta,
+            events,
+            adverts,
+            wire,
+        })
+    }
+
+    /// Time zero of the run, for relative times in reports.
+    pub fn t0(&self) -> u64 {
+        self.meta.started_ns
+    }
+}

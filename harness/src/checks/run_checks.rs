@@ -1,0 +1,612 @@
+//! Checks of a run as a whole: the timeline, one master in steady state, takeover time, and
+//! the service gap the hosts saw.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use super::{Advert, CheckResult, Evidence, Metrics, Record, ServiceGap, Status, Takeover};
+use crate::events::Event;
+use crate::run::Outcome;
+use crate::scenario::{duration::human, FaultKind, Step, Vrouter};
+
+fn result(
+    id: &str,
+    subject: String,
+    status: Status,
+    expected: String,
+    observed: String,
+    evidence: Vec<Evidence>,
+) -> CheckResult {
+    super::result(id, subject, status, expected, observed, evidence)
+}
+
+/// `harness.capture-complete`: the kernel dropped no captured frame.
+pub(super) fn capture_complete(ctx: &super::Ctx) -> Vec<CheckResult> {
+    let id = "harness.capture-complete";
+    let Some(rec) = ctx.rec else {
+        return vec![super::not_applicable(
+            id,
+            "capture",
+            "a capture file does not say whether its capturer dropped frames (a run directory does)",
+        )];
+    };
+    let c = &rec.meta.capture;
+    let status = if c.kernel_drops == 0 {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    vec![result(
+        id,
+        rec.scenario.name.clone(),
+        status,
+        "0 frames dropped by the kernel".into(),
+        format!("{} frames captured, {} dropped", c.frames, c.kernel_drops),
+        vec![],
+    )]
+}
+
+fn ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
+}
+
+fn at(rec: &Record, t: u64) -> f64 {
+    (t.saturating_sub(rec.t0())) as f64 / 1e9
+}
+
+fn advert_evidence(rec: &Record, a: &Advert, note: String) -> Evidence {
+    Evidence {
+        segment: Some(a.segment.clone()),
+        frame: Some(a.frame),
+        at_s: at(rec, a.t),
+        note,
+    }
+}
+
+/// A timeline step as recorded: its index, when it began and ended.
+struct StepRun<'a> {
+    step: &'a Step,
+    began: u64,
+    ended: Option<u64>,
+}
+
+fn steps(rec: &Record) -> Vec<StepRun<'_>> {
+    let harness = |e: &&Event, action: &str| e.kind == "harness" && e.str("action") == Some(action);
+    rec.scenario
+        .timeline
+        .iter()
+        .enumerate()
+        .filter_map(|(i, step)| {
+            let began = rec
+                .events
+                .iter()
+                .find(|e| harness(e, "step") && e.u64("index") == Some(i as u64))?
+                .t;
+            let ended = rec
+                .events
+                .iter()
+                .find(|e| harness(e, "step-done") && e.u64("index") == Some(i as u64))
+                .map(|e| e.t);
+            Some(StepRun { step, began, ended })
+        })
+        .collect()
+}
+
+fn adverts_of<'a>(rec: &'a Record, v: &'a Vrouter) -> impl Iterator<Item = &'a Advert> + 'a {
+    rec.adverts
+        .iter()
+        .filter(move |a| a.segment == v.segment && a.family == v.family && a.vrid == v.vrid)
+}
+
+pub(super) fn all(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
+    let mut out = vec![timeline(rec)];
+    out.extend(single_master(rec));
+    out.extend(takeover(rec, metrics));
+    out.extend(service_gap(rec, metrics));
+    out
+}
+
+fn timeline(rec: &Record) -> CheckResult {
+    let n = rec.scenario.timeline.len();
+    let (status, observed) = match &rec.meta.outcome {
+        Outcome::Completed => (Status::Pass, format!("all {n} steps completed")),
+        Outcome::StepFailed { step, reason } => {
+            (Status::Fail, format!("step {} failed: {reason}", step + 1))
+        }
+        Outcome::Interrupted { step } => {
+            (Status::Fail, format!("interrupted at step {}", step + 1))
+        }
+    };
+    let evidence = rec
+        .events
+        .iter()
+        .filter(|e| e.kind == "harness" && e.str("action") == Some("step-failed"))
+        .map(|e| Evidence {
+            segment: None,
+            frame: None,
+            at_s: at(rec, e.t),
+            note: e.str("reason").unwrap_or_default().to_string(),
+        })
+        .collect();
+    result(
+        "harness.timeline",
+        rec.scenario.name.clone(),
+        status,
+        format!("{n} steps complete"),
+        observed,
+        evidence,
+    )
+}
+
+fn single_master(rec: &Record) -> Vec<CheckResult> {
+    let holds: Vec<(u64, u64)> = steps(rec)
+        .iter()
+        .filter(|s| matches!(s.step, Step::Hold { .. }))
+        .filter_map(|s| Some((s.began, s.ended?)))
+        .collect();
+    let mut out = Vec::new();
+    for v in &rec.scenario.vrouters {
+        if holds.is_empty() {
+            out.push(result(
+                "e4.single-master",
+                v.name.clone(),
+                Status::NotApplicable,
+                "one master in each `hold` window".into(),
+                "the timeline has no completed hold".into(),
+                vec![],
+            ));
+            continue;
+        }
+        let mut bad = Vec::new();
+        let mut seen_masters = Vec::new();
+        for (i, (b, e)) in holds.iter().enumerate() {
+            let inside: Vec<&Advert> = adverts_of(rec, v)
+                .filter(|a| a.t >= *b && a.t <= *e && a.priority > 0)
+                .collect();
+            let senders: BTreeSet<&str> = inside.iter().map(|a| a.node.as_str()).collect();
+            let window = format!("hold {} ({:.3}s–{:.3}s)", i + 1, at(rec, *b), at(rec, *e));
+            match senders.len() {
+                1 => {
+                    seen_masters.push(format!("{window}: {}", senders.iter().next().expect("one")))
+                }
+                0 => bad.push((window, "no master advertised".to_string(), Vec::new())),
+                _ => {
+                    let ev = senders
+                        .iter()
+                        .filter_map(|s| inside.iter().find(|a| a.node == *s))
+                        .map(|a| {
+                            advert_evidence(
+                                rec,
+                                a,
+                                format!("{} advertises priority {}", a.node, a.priority),
+                            )
+                        })
+                        .collect();
+                    bad.push((
+                        window,
+                        format!(
+                            "{} masters: {}",
+                            senders.len(),
+                            senders.into_iter().collect::<Vec<_>>().join(", ")
+                        ),
+                        ev,
+                    ))
+                }
+            }
+        }
+        let expected = format!(
+            "exactly one router advertising VRID {} ({}) in each of {} hold windows",
+            v.vrid,
+            v.family,
+            holds.len()
+        );
+        if bad.is_empty() {
+            out.push(result(
+                "e4.single-master",
+                v.name.clone(),
+                Status::Pass,
+                expected,
+                seen_masters.join("; "),
+                vec![],
+            ));
+        } else {
+            let observed = bad
+                .iter()
+                .map(|(w, what, _)| format!("{w}: {what}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let evidence = bad.into_iter().flat_map(|(_, _, ev)| ev).collect();
+            out.push(result(
+                "e4.single-master",
+                v.name.clone(),
+                Status::Fail,
+                expected,
+                observed,
+                evidence,
+            ));
+        }
+    }
+    out
+}
+
+/// Each fault of the timeline: its kind, its node, the moment it hit and the end of the window
+/// in which its consequences are judged.
+fn faults(rec: &Record) -> Vec<(FaultKind, String, u64, u64)> {
+    let runs = steps(rec);
+    runs.iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s.step {
+            Step::Fault { fault, node } => {
+                // The window: up to the next fault (or the end of the run).
+                let until = runs[i + 1..]
+                    .iter()
+                    .find(|n| matches!(n.step, Step::Fault { .. }))
+                    .map(|n| n.began)
+                    .unwrap_or(rec.meta.ended_ns);
+                let hit = hit_time(rec, node, s.began, s.ended.unwrap_or(until));
+                Some((*fault, node.clone(), hit, until))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// When a fault reached the node: its first signal to the daemons, or for a link fault the
+/// harness event recorded once the link changed; not the start of the step. The two are a
+/// few hundred microseconds apart, and an advert the daemon sent in between is the master's
+/// last one, which the backup's Master_Down_Timer counts from. Only events of the step itself
+/// count (a later stop at teardown is not this step's). A start sends no signal: the step's
+/// start is the moment.
+fn hit_time(rec: &Record, node: &str, began: u64, step_end: u64) -> u64 {
+    rec.events
+        .iter()
+        .find(|e| {
+            let signal = e.kind == "process" && e.str("event") == Some("signal");
+            let link = e.kind == "harness"
+                && e.str("action") == Some("fault")
+                && e.str("fault").is_some_and(|f| f.starts_with("link_"));
+            e.t >= began && e.t <= step_end && (signal || link) && e.str("node") == Some(node)
+        })
+        .map_or(began, |e| e.t)
+}
+
+fn bound_text(v: &Vrouter, prio: u8, tol: Duration) -> String {
+    format!(
+        "Master_Down_Interval {} (3 × {} + Skew_Time {} at priority {prio}) + tolerance {}",
+        human(v.master_down_interval(prio)),
+        human(v.interval()),
+        human(v.skew_time(prio)),
+        human(tol)
+    )
+}
+
+fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
+    let tol = rec.scenario.expect.tolerance;
+    let mut out = Vec::new();
+    for (kind, node, tf, until) in faults(rec) {
+        if !matches!(
+            kind,
+            FaultKind::Crash
+                | FaultKind::Freeze
+                | FaultKind::Stop
+                | FaultKind::Restart
+                | FaultKind::LinkDown
+        ) {
+            continue;
+        }
+        for v in &rec.scenario.vrouters {
+            let subject = format!(
+                "{} of {node} at {:.3}s, {}",
+                kind.name(),
+                at(rec, tf),
+                v.name
+            );
+            let ads: Vec<&Advert> = adverts_of(rec, v).collect();
+            let Some(last_before) = ads.iter().rev().find(|a| a.t < tf && a.priority > 0) else {
+                out.push(result(
+                    "c2.takeover-time",
+                    subject,
+                    Status::NotApplicable,
+                    "a master before the fault".into(),
+                    "no advert before the fault".into(),
+                    vec![],
+                ));
+                continue;
+            };
+            if last_before.node != node {
+                out.push(result(
+                    "c2.takeover-time",
+                    subject,
+                    Status::NotApplicable,
+                    format!("{node} to be master when the fault hit"),
+                    format!("{} was master", last_before.node),
+                    vec![],
+                ));
+                continue;
+            }
+            let new = ads
+                .iter()
+                .find(|a| a.t >= tf && a.t < until && a.node != node && a.priority > 0)
+                .copied();
+            let Some(new) = new else {
+                out.push(result(
+                    "c2.takeover-time",
+                    subject,
+                    Status::Fail,
+                    "another router takes over".into(),
+                    format!("no other router advertised before {:.3}s", at(rec, until)),
+                    vec![advert_evidence(
+                        rec,
+                        last_before,
+                        format!("last advert of {node}"),
+                    )],
+                ));
+                continue;
+            };
+            // What the backup's timers count from is on the wire, whatever the clock of the
+            // fault says: the old master's last advert before the takeover (one in flight as
+            // the signal was sent counts), and a priority-0 advert after its last ordinary one
+            // (a daemon can answer SIGTERM within microseconds).
+            let last_old = ads
+                .iter()
+                .rev()
+                .find(|a| a.t < new.t && a.node == node && a.priority > 0)
+                .copied()
+                .unwrap_or(last_before);
+            let prio0 = ads
+                .iter()
+                .find(|a| a.t > last_old.t && a.t < new.t && a.node == node && a.priority == 0)
+                .copied();
+            let prio = v.priority_of(&new.node).unwrap_or(new.priority);
+            // With a priority-0 advert, the backup's timer is Skew_Time from it (§6.4.2);
+            // otherwise Master_Down_Interval from the last advert it heard.
+            let (reference, bound, expected) = match prio0 {
+                Some(p0) => (p0, v.skew_time(prio) + tol, format!("first advert of the new master within Skew_Time {} (priority {prio}) of the priority-0 advert + tolerance {}", human(v.skew_time(prio)), human(tol))),
+                None => (last_old, v.master_down_interval(prio) + tol, format!("first advert of the new master within {} of the old master's last advert", bound_text(v, prio, tol))),
+            };
+            let delay = new.t.saturating_sub(reference.t);
+            let status = if delay <= bound.as_nanos() as u64 {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
+            metrics.takeovers.push(Takeover {
+                vrouter: v.name.clone(),
+                fault: format!("{} {node}", kind.name()),
+                from: node.clone(),
+                to: new.node.clone(),
+                after_fault_ms: ms(new.t.saturating_sub(tf)),
+                after_last_advert_ms: ms(new.t.saturating_sub(last_old.t)),
+                bound_ms: ms(bound.as_nanos() as u64),
+            });
+            let mut evidence = vec![advert_evidence(
+                rec,
+                last_old,
+                format!("last advert of {node} before the fault"),
+            )];
+            if let Some(p0) = prio0 {
+                evidence.push(advert_evidence(
+                    rec,
+                    p0,
+                    format!("{node} leaves with priority 0"),
+                ));
+            }
+            evidence.push(advert_evidence(
+                rec,
+                new,
+                format!("first advert of {} (priority {})", new.node, new.priority),
+            ));
+            out.push(result(
+                "c2.takeover-time",
+                subject,
+                status,
+                expected,
+                format!(
+                    "{} took over {:.1}ms after the {}, {:.1}ms after the fault",
+                    new.node,
+                    ms(delay),
+                    if prio0.is_some() {
+                        "priority-0 advert"
+                    } else {
+                        "last advert"
+                    },
+                    ms(new.t.saturating_sub(tf))
+                ),
+                evidence,
+            ));
+        }
+    }
+    out
+}
+
+fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
+    let tol = rec.scenario.expect.gap_tolerance;
+    let mut out = Vec::new();
+    let probes: Vec<&Event> = rec.events.iter().filter(|e| e.kind == "probe").collect();
+    for (kind, node, tf, until) in faults(rec) {
+        for v in &rec.scenario.vrouters {
+            if !v.answers_probes() {
+                out.push(result(
+                    "e4.service-gap",
+                    format!("{} of {node} at {:.3}s, {}", kind.name(), at(rec, tf), v.name),
+                    Status::NotApplicable,
+                    "probes answered by the master".into(),
+                    "accept = false and no owner: the master rightly does not answer traffic to the VIPs (RFC 5798 §6.4.3), so they are not probed".into(),
+                    vec![],
+                ));
+                continue;
+            }
+            // The slowest takeover the RFC allows: the lowest-priority backup's interval.
+            let slowest = v
+                .priorities
+                .iter()
+                .filter(|(n, _)| *n != node)
+                .map(|(_, p)| *p)
+                .min()
+                .unwrap_or(1);
+            let bound = v.master_down_interval(slowest) + tol;
+            for vip in &v.vips {
+                let target = vip.to_string();
+                for host in &rec.scenario.probe.from {
+                    let mine: Vec<&&Event> = probes
+                        .iter()
+                        .filter(|e| e.str("target") == Some(&target) && e.str("node") == Some(host))
+                        .collect();
+                    let lost = mine
+                        .iter()
+                        .filter(|e| {
+                            e.t >= tf
+                                && e.t < until
+                                && e.fields.get("lost").is_some_and(|l| l == true)
+                        })
+                        .count() as u64;
+                    let subject = format!(
+                        "{} of {node} at {:.3}s, {host} → {target}",
+                        kind.name(),
+                        at(rec, tf)
+                    );
+                    if !mine
+                        .iter()
+                        .any(|e| e.t >= tf && e.fields.contains_key("rtt_us"))
+                    {
+                        out.push(result(
+                            "e4.service-gap",
+                            subject,
+                            Status::Fail,
+                            format!("replies resume within {}", human(bound)),
+                            format!("no reply after the fault ({lost} probes lost)"),
+                            vec![],
+                        ));
+                        continue;
+                    }
+                    let (gap, resolution) = outage(&mine, tf, until);
+                    let status = if gap.0 <= bound.as_nanos() as u64 {
+                        Status::Pass
+                    } else {
+                        Status::Fail
+                    };
+                    metrics.service_gaps.push(ServiceGap {
+                        fault: format!("{} {node}", kind.name()),
+                        host: host.clone(),
+                        target: target.clone(),
+                        gap_ms: ms(gap.0),
+                        lost,
+                        bound_ms: ms(bound.as_nanos() as u64),
+                    });
+                    out.push(result(
+                        "e4.service-gap",
+                        subject,
+                        status,
+                        format!(
+                            "longest outage (unanswered probes between two answered ones) ≤ {}",
+                            bound_text(v, slowest, tol)
+                        ),
+                        format!(
+                            "{:.1}ms without replies ({lost} probes lost; probes at most {:.1}ms apart)",
+                            ms(gap.0),
+                            ms(resolution)
+                        ),
+                        vec![
+                            Evidence {
+                                segment: None,
+                                frame: None,
+                                at_s: at(rec, gap.1),
+                                note: "last reply before the gap (probe sent)".into(),
+                            },
+                            Evidence {
+                                segment: None,
+                                frame: None,
+                                at_s: at(rec, gap.2),
+                                note: "first reply after the gap (probe sent)".into(),
+                            },
+                        ],
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The longest outage a host saw in `[from, until)`: from the last answered probe before a run
+/// of unanswered ones to the first answered probe after it, as (length, last answered, first
+/// answered) in ns. A pause of the prober itself (a busy machine) is not an outage — no probe
+/// went unanswered — so it only widens the resolution, the second value: the longest interval
+/// between consecutive probes sent in the window.
+fn outage(probes: &[&&Event], from: u64, until: u64) -> ((u64, u64, u64), u64) {
+    let answered = |e: &Event| e.fields.contains_key("rtt_us");
+    let mut worst = (0u64, from, from);
+    let mut resolution = 0u64;
+    let mut last_answered: Option<u64> = None;
+    let mut lost_since = false;
+    let mut prev_sent: Option<u64> = None;
+    for e in probes.iter().filter(|e| e.t < until) {
+        if e.t >= from {
+            if let Some(p) = prev_sent {
+                resolution = resolution.max(e.t - p);
+            }
+        }
+        prev_sent = Some(e.t);
+        if answered(e) {
+            if let (true, Some(l)) = (lost_since, last_answered) {
+                if e.t >= from && e.t - l > worst.0 {
+                    worst = (e.t - l, l, e.t);
+                }
+            }
+            last_answered = Some(e.t);
+            lost_since = false;
+        } else {
+            lost_since = true;
+        }
+    }
+    (worst, resolution)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Event;
+
+    fn probe(t: u64, answered: bool) -> Event {
+        let fields = if answered {
+            serde_json::json!({"rtt_us": 50})
+        } else {
+            serde_json::json!({"lost": true})
+        };
+        Event {
+            t,
+            kind: "probe".into(),
+            fields: fields.as_object().unwrap().clone(),
+        }
+    }
+
+    #[test]
+    fn outage_spans_unanswered_probes_only() {
+        // Answered at 0..=10 ms, lost 11..=20, answered again from 21; then a 100 ms pause of
+        // the prober with every probe answered.
+        let mut ev: Vec<Event> = (0..=10).map(|i| probe(i * 1_000_000, true)).collect();
+        ev.extend((11..=20).map(|i| probe(i * 1_000_000, false)));
+        ev.extend((21..=30).map(|i| probe(i * 1_000_000, true)));
+        ev.push(probe(130_000_000, true));
+        let refs: Vec<&Event> = ev.iter().collect();
+        let rr: Vec<&&Event> = refs.iter().collect();
+        let ((gap, last, first), resolution) = outage(&rr, 5_000_000, 200_000_000);
+        assert_eq!(
+            gap, 11_000_000,
+            "from the last answer (10 ms) to the next (21 ms)"
+        );
+        assert_eq!((last, first), (10_000_000, 21_000_000));
+        assert_eq!(
+            resolution, 100_000_000,
+            "the prober's pause shows as resolution, not outage"
+        );
+    }
+
+    #[test]
+    fn no_loss_no_outage() {
+        let ev: Vec<Event> = (0..50).map(|i| probe(i * 1_000_000, true)).collect();
+        let refs: Vec<&Event> = ev.iter().collect();
+        let rr: Vec<&&Event> = refs.iter().collect();
+        assert_eq!(outage(&rr, 0, u64::MAX).0 .0, 0);
+    }
+}

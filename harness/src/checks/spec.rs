@@ -1,0 +1,241 @@
+//! What each virtual router is expected to be: from the scenario of a run directory, or, for a
+//! capture from anywhere, inferred from its adverts (and the flags a person gave).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::observe::{AdvertObs, Observed};
+use crate::scenario::{Family, Scenario, Vrouter};
+use crate::wire::MacAddr;
+
+/// A virtual router as the checks see it.
+#[derive(Debug, Clone)]
+pub struct VrSpec {
+    pub name: String,
+    pub seg: u16,
+    pub segment: String,
+    pub family: Family,
+    pub vrid: u8,
+    pub carp: bool,
+    pub version: u8,
+    /// Advertisement interval, centiseconds (v2: seconds × 100; CARP: advbase × 100).
+    pub interval_cs: u16,
+    pub vips: Vec<IpAddr>,
+    pub vmac: bool,
+    pub preempt: bool,
+    pub preempt_delay_cs: u32,
+    pub accept: bool,
+    pub unicast: bool,
+    /// (node, configured priority).
+    pub priorities: Vec<(String, u8)>,
+    /// `None` for a scenario's virtual router.
+    pub inferred: Option<Inferred>,
+}
+
+/// How an inferred virtual router's parameters were found.
+#[derive(Debug, Clone, Default)]
+pub struct Inferred {
+    pub version_given: bool,
+    pub interval_given: bool,
+}
+
+/// What a person told `vrlab check FILE` about the capture.
+#[derive(Debug, Clone, Default)]
+pub struct CaptureHints {
+    pub vrid: Option<u8>,
+    pub version: Option<u8>,
+    pub interval: Option<Duration>,
+    pub tolerance: Option<Duration>,
+}
+
+impl VrSpec {
+    pub fn from_scenario(v: &Vrouter, seg: u16) -> VrSpec {
+        VrSpec {
+            name: v.name.clone(),
+            seg,
+            segment: v.segment.clone(),
+            family: v.family,
+            vrid: v.vrid,
+            carp: false,
+            version: v.version,
+            interval_cs: v.interval_cs,
+            vips: v.vips.clone(),
+            vmac: v.vmac,
+            preempt: v.preempt,
+            preempt_delay_cs: v.preempt_delay_cs,
+            accept: v.accept,
+            unicast: v.unicast,
+            priorities: v.priorities.clone(),
+            inferred: None,
+        }
+    }
+
+    /// The virtual router MAC: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6);
+    /// ucarp's 00-00-5E-00-00-{VHID} for CARP.
+    pub fn vmac_addr(&self) -> MacAddr {
+        match (self.carp, self.family) {
+            (true, _) => MacAddr::ucarp(self.vrid),
+            (false, Family::Ipv4) => MacAddr::vrrp_v4(self.vrid),
+            (false, Family::Ipv6) => MacAddr::vrrp_v6(self.vrid),
+        }
+    }
+
+    pub fn priority_of(&self, node: &str) -> Option<u8> {
+        self.priorities
+            .iter()
+            .find(|(n, _)| n == node)
+            .map(|(_, p)| *p)
+    }
+
+    pub fn kind(&self) -> &'static str {
+        if self.carp {
+            "CARP"
+        } else if self.version == 2 {
+            "VRRPv2"
+        } else {
+            "VRRPv3"
+        }
+    }
+
+    /// The scenario model of this router with `interval_cs` as its (learnt) interval: the RFC
+    /// formulas (`skew_time`, `master_down_interval`) live there.
+    pub fn vrouter(&self, interval_cs: u16) -> Vrouter {
+        Vrouter {
+            name: self.name.clone(),
+            vrid: self.vrid,
+            version: self.version,
+            family: self.family,
+            segment: self.segment.clone(),
+            vips: self.vips.clone(),
+            interval_cs: if interval_cs == 0 {
+                self.interval_cs
+            } else {
+                interval_cs
+            },
+            preempt: self.preempt,
+            preempt_delay_cs: self.preempt_delay_cs,
+            accept: self.accept,
+            vmac: self.vmac,
+            unicast: self.unicast,
+            priorities: self.priorities.clone(),
+        }
+    }
+
+    pub fn interval(&self) -> Duration {
+        Duration::from_millis(u64::from(self.interval_cs) * 10)
+    }
+}
+
+/// The scenario's virtual routers, with their segment index in `wire`.
+pub fn from_scenario(scn: &Scenario, wire: &Observed) -> Vec<VrSpec> {
+    scn.vrouters
+        .iter()
+        .map(|v| {
+            let seg = wire
+                .segments
+                .iter()
+                .position(|s| s.name == v.segment)
+                .unwrap_or(usize::from(u16::MAX)) as u16;
+            VrSpec::from_scenario(v, seg)
+        })
+        .collect()
+}
+
+fn most_common<T: Ord + Copy>(items: impl Iterator<Item = T>) -> Option<T> {
+    let mut counts: BTreeMap<T, usize> = BTreeMap::new();
+    for i in items {
+        *counts.entry(i).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v)
+}
+
+/// One virtual router per (segment, family, VRID, CARP) seen in the adverts, with its version,
+/// interval and addresses inferred, or as the hints say.
+pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
+    let mut keys: BTreeMap<(u16, Family, u8, bool), Vec<&AdvertObs>> = BTreeMap::new();
+    for a in &wire.adverts {
+        if hints.vrid.is_some_and(|v| v != a.summary.vrid) {
+            continue;
+        }
+        keys.entry((a.seg, a.summary.family.into(), a.summary.vrid, a.is_carp()))
+            .or_default()
+            .push(a);
+    }
+    keys.into_iter()
+        .map(|((seg, family, vrid, carp), ads)| {
+            let version = if carp {
+                2
+            } else {
+                hints
+                    .version
+                    .or_else(|| most_common(ads.iter().map(|a| a.version)))
+                    .unwrap_or(3)
+            };
+            let to_cs = |a: &AdvertObs| (a.summary.interval_ns / 10_000_000).min(4095) as u16;
+            let interval_cs = match hints.interval {
+                Some(d) => (d.as_millis() / 10).clamp(1, 65535) as u16,
+                None => most_common(
+                    ads.iter()
+                        .filter(|a| carp || a.version == version)
+                        .filter(|a| !a.leaving())
+                        .map(|a| to_cs(a)),
+                )
+                .or_else(|| most_common(ads.iter().map(|a| to_cs(a))))
+                .unwrap_or(100),
+            };
+            let vips: BTreeSet<IpAddr> = ads
+                .iter()
+                .flat_map(|a| a.summary.addrs.iter().copied())
+                .collect();
+            let mut prios: BTreeMap<String, u8> = BTreeMap::new();
+            for a in &ads {
+                let e = prios.entry(wire.node_name(a.node).to_string()).or_insert(0);
+                let r = if carp {
+                    255 - a.summary.carp_advskew.unwrap_or(0)
+                } else {
+                    a.priority()
+                };
+                *e = (*e).max(r);
+            }
+            let vmac_mac = match (carp, family) {
+                (true, _) => MacAddr::ucarp(vrid),
+                (false, Family::Ipv4) => MacAddr::vrrp_v4(vrid),
+                (false, Family::Ipv6) => MacAddr::vrrp_v6(vrid),
+            };
+            let from_vmac = ads
+                .iter()
+                .filter(|a| a.summary.src_mac == Some(vmac_mac))
+                .count();
+            let mut name = if carp {
+                format!("VHID {vrid} (CARP)")
+            } else {
+                format!("VRID {vrid} ({family})")
+            };
+            if wire.segments.len() > 1 {
+                name = format!("{name} on {}", wire.segments[seg as usize].name);
+            }
+            VrSpec {
+                name,
+                seg,
+                segment: wire.segments[seg as usize].name.clone(),
+                family,
+                vrid,
+                carp,
+                version,
+                interval_cs,
+                vips: vips.into_iter().collect(),
+                vmac: from_vmac * 2 >= ads.len(),
+                preempt: true,
+                preempt_delay_cs: 0,
+                accept: false,
+                unicast: false,
+                priorities: prios.into_iter().filter(|(_, p)| *p > 0).collect(),
+                inferred: Some(Inferred {
+                    version_given: hints.version.is_some(),
+                    interval_given: hints.interval.is_some(),
+                }),
+            }
+        })
+        .collect()
+}

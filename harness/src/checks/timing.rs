@@ -1,0 +1,741 @@
+//! Timers and states (RFC-CHECKLIST C) from the wire model: every transition judged against
+//! the RFC formulas (Skew_Time, Master_Down_Interval) with the learnt interval and the
+//! stated tolerance; overlaps of two masters; and, in a run directory, what daemons did when
+//! they were started or stopped.
+
+use std::time::Duration;
+
+use super::model::{outranks, Kind, VrModel};
+use super::wire_checks::{carp_na, no_routers};
+use super::{not_applicable, verdict_of, CheckResult, Ctx, VrSpec};
+use crate::events::Event;
+use crate::scenario::duration::human;
+
+fn ns(d: Duration) -> u64 {
+    d.as_nanos() as u64
+}
+
+fn ms(ns: u64) -> String {
+    format!("{:.1}ms", ns as f64 / 1e6)
+}
+
+pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
+    type Check = fn(&Ctx, &VrSpec, &VrModel) -> Vec<CheckResult>;
+    let checks: &[(&str, Check)] = &[
+        ("c1.skew-time", c1_c5),
+        ("c2.master-down-interval", c2),
+        ("c3.startup", c3),
+        ("c6.preempt", c6),
+        ("c7.advert-interval", c7),
+        ("c8.priority-zero-answer", c8),
+        ("c9.master-yields", c9_c10),
+        ("c11.leave-priority-zero", c11),
+    ];
+    let mut out = Vec::new();
+    for (id, f) in checks {
+        if ctx.vrs.is_empty() {
+            out.push(no_routers(ctx, id));
+            if *id == "c1.skew-time" {
+                out.push(no_routers(ctx, "c5.priority-zero-takeover"));
+            }
+            if *id == "c9.master-yields" {
+                out.push(no_routers(ctx, "c10.master-holds"));
+            }
+            continue;
+        }
+        for (s, vm) in ctx.vrs.iter().zip(&ctx.model.vrs) {
+            out.extend(f(ctx, s, vm));
+        }
+    }
+    out
+}
+
+/// The new master's own priority: configured (run directory) or advertised.
+fn own_priority(ctx: &Ctx, s: &VrSpec, node: u16, rank: u16) -> u8 {
+    s.priority_of(ctx.node(node))
+        .unwrap_or(rank.min(255) as u8)
+        .max(1)
+}
+
+/// c1 (lower bound) and c5 (upper bound) over every takeover after priority 0.
+fn c1_c5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    let (c1, c5) = ("c1.skew-time", "c5.priority-zero-takeover");
+    if s.carp {
+        return vec![carp_na(c1, s), carp_na(c5, s)];
+    }
+    let tol = ctx.tol_ns();
+    let mut low = Vec::new();
+    let mut high = Vec::new();
+    let mut seen = Vec::new();
+    for tr in vm.transitions.iter().filter(|t| t.kind == Kind::Leave) {
+        let (Some(from), Some(p0)) = (tr.from, tr.reference) else {
+            continue;
+        };
+        let old = &vm.tenures[from];
+        let new = &vm.tenures[tr.to];
+        let prio = own_priority(ctx, s, new.node, new.rank);
+        let v = s.vrouter(old.interval_cs);
+        let skew = ns(v.skew_time(prio));
+        let p0t = ctx.wire.adverts[p0 as usize].t;
+        let delay = tr.at.saturating_sub(p0t);
+        let what = format!(
+            "{} → {}: first advert {} after the priority-0 advert; Skew_Time {} (priority {prio}, Master_Adver_Interval {}cs)",
+            ctx.node(old.node),
+            ctx.node(new.node),
+            ms(delay),
+            ms(skew),
+            old.interval_cs
+        );
+        let ev = || {
+            vec![
+                ctx.advert_ev(p0, format!("{} leaves with priority 0", ctx.node(old.node))),
+                ctx.advert_ev(
+                    new.adverts[0],
+                    format!("first advert of {}", ctx.node(new.node)),
+                ),
+            ]
+        };
+        if delay + tol < skew {
+            for e in ev() {
+                low.push((what.clone(), e));
+            }
+        }
+        if delay > skew + tol {
+            for e in ev() {
+                high.push((what.clone(), e));
+            }
+        }
+        seen.push(what);
+    }
+    if seen.is_empty() {
+        let why = "no master left with a priority-0 advert while a backup was there to take over";
+        return vec![
+            not_applicable(c1, &s.name, why),
+            not_applicable(c5, &s.name, why),
+        ];
+    }
+    let tolerance = human(ctx.tolerance);
+    vec![
+        verdict_of(
+            c1,
+            &s.name,
+            format!("takeover no sooner than Skew_Time − tolerance {tolerance} after priority 0"),
+            seen.join("; "),
+            low,
+        ),
+        verdict_of(
+            c5,
+            &s.name,
+            format!("takeover within Skew_Time + tolerance {tolerance} of priority 0"),
+            seen.join("; "),
+            high,
+        ),
+    ]
+}
+
+fn c2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    let id = "c2.master-down-interval";
+    if s.carp {
+        return vec![carp_na(id, s)];
+    }
+    let tol = ctx.tol_ns();
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for tr in vm.transitions.iter().filter(|t| t.kind == Kind::Silence) {
+        let (Some(from), Some(last)) = (tr.from, tr.reference) else {
+            continue;
+        };
+        let old = &vm.tenures[from];
+        let new = &vm.tenures[tr.to];
+        let prio = own_priority(ctx, s, new.node, new.rank);
+        let v = s.vrouter(old.interval_cs);
+        let mdi = ns(v.master_down_interval(prio));
+        let delay = tr.at.saturating_sub(ctx.wire.adverts[last as usize].t);
+        let what = format!(
+            "{} → {}: first advert {} after the last one; Master_Down_Interval {} (3 × {}cs + Skew_Time {} at priority {prio})",
+            ctx.node(old.node),
+            ctx.node(new.node),
+            ms(delay),
+            ms(mdi),
+            old.interval_cs,
+            human(v.skew_time(prio))
+        );
+        if delay + tol < mdi || delay > mdi + tol {
+            let early = delay + tol < mdi;
+            let what = format!("{what}: {}", if early { "too soon" } else { "too late" });
+            bad.push((
+                what.clone(),
+                ctx.advert_ev(last, format!("last advert of {}", ctx.node(old.node))),
+            ));
+            bad.push((
+                what,
+                ctx.advert_ev(
+                    new.adverts[0],
+                    format!("first advert of {}", ctx.node(new.node)),
+                ),
+            ));
+        }
+        seen.push(what);
+    }
+    if seen.is_empty() {
+        return vec![not_applicable(
+            id,
+            &s.name,
+            "no master fell silent while a backup was there to take over",
+        )];
+    }
+    vec![verdict_of(
+        id,
+        &s.name,
+        format!(
+            "takeover Master_Down_Interval ± tolerance {} after the old master's last advert",
+            human(ctx.tolerance)
+        ),
+        seen.join("; "),
+        bad,
+    )]
+}
+
+fn process_events<'a>(ctx: &'a Ctx, node: &str, event: &str) -> Vec<&'a Event> {
+    ctx.events
+        .iter()
+        .filter(|e| {
+            e.kind == "process" && e.str("node") == Some(node) && e.str("event") == Some(event)
+        })
+        .collect()
+}
+
+/// c3: after each daemon start, the first advert of the node.
+fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    let id = "c3.startup";
+    if s.carp {
+        return vec![carp_na(id, s)];
+    }
+    if !ctx.is_run() {
+        return vec![not_applicable(
+            id,
+            &s.name,
+            "needs when each daemon started (a run directory)",
+        )];
+    }
+    let tol = ctx.tol_ns();
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for (node, prio) in &s.priorities {
+        let Some(ni) = ctx.wire.node_index(node) else {
+            continue;
+        };
+        let starts = process_events(ctx, node, "start");
+        for t in vm.tenures.iter().filter(|t| t.node == ni) {
+            // The latest start of the node's daemons before this tenure, with no earlier
+            // tenure of the node after it: the tenure is the first after that start.
+            let Some(start) = starts.iter().rev().find(|e| e.t < t.first_t) else {
+                continue;
+            };
+            if vm
+                .tenures
+                .iter()
+                .any(|o| o.node == ni && o.first_t > start.t && o.first_t < t.first_t)
+            {
+                continue;
+            }
+            let delay = t.first_t - start.t;
+            let v = s.vrouter(0);
+            let mdi = ns(v.master_down_interval(*prio));
+            // Much later, it took over from another master: not start-up behaviour.
+            if delay > 2 * mdi + 1_000_000_000 {
+                continue;
+            }
+            let what = if *prio == 255 {
+                format!(
+                    "{node} (owner) advertised {} after its daemon started",
+                    ms(delay)
+                )
+            } else {
+                format!(
+                    "{node} advertised {} after its daemon started; Master_Down_Interval {} at priority {prio}",
+                    ms(delay),
+                    ms(mdi)
+                )
+            };
+            let wrong = if *prio == 255 {
+                delay > ns(v.interval()) + tol
+            } else {
+                delay + tol < mdi
+            };
+            if wrong {
+                bad.push((
+                    what.clone(),
+                    ctx.event_ev(
+                        start,
+                        format!("{node}: {} started", start.str("name").unwrap_or("daemon")),
+                    ),
+                ));
+                bad.push((
+                    what.clone(),
+                    ctx.advert_ev(t.adverts[0], format!("first advert of {node}")),
+                ));
+            }
+            seen.push(what);
+        }
+    }
+    if seen.is_empty() {
+        return vec![not_applicable(
+            id,
+            &s.name,
+            "no router became master after a recorded daemon start",
+        )];
+    }
+    vec![verdict_of(
+        id,
+        &s.name,
+        format!(
+            "owner: first advert within one interval; others: no sooner than Master_Down_Interval − tolerance {} after the start",
+            human(ctx.tolerance)
+        ),
+        seen.join("; "),
+        bad,
+    )]
+}
+
+/// c6: a router starting while a lower-priority master runs.
+fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    let id = "c6.preempt";
+    if s.carp {
+        return vec![carp_na(id, s)];
+    }
+    let Some(rec) = ctx.rec else {
+        return vec![not_applicable(
+            id,
+            &s.name,
+            "needs when each daemon started and the configured Preempt_Mode (a run directory)",
+        )];
+    };
+    let ends: Vec<u64> = ctx
+        .events
+        .iter()
+        .filter(|e| e.kind == "harness" && e.str("action") == Some("fault"))
+        .map(|e| e.t)
+        .chain(std::iter::once(rec.meta.ended_ns))
+        .collect();
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for (node, prio) in &s.priorities {
+        let Some(ni) = ctx.wire.node_index(node) else {
+            continue;
+        };
+        let starts = process_events(ctx, node, "start");
+        // One start per burst (zebra, then vrrpd): the last of a node's starts within 1 s.
+        let starts: Vec<&Event> = starts
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| starts.get(i + 1).is_none_or(|n| n.t > e.t + 1_000_000_000))
+            .map(|(_, e)| *e)
+            .collect();
+        for st in starts {
+            let Some(mi) = vm.master_at(st.t) else {
+                continue;
+            };
+            let m = &vm.tenures[mi];
+            if m.node == ni {
+                continue;
+            }
+            let mprio = own_priority(ctx, s, m.node, m.rank);
+            if mprio >= *prio {
+                continue;
+            }
+            let until = ends
+                .iter()
+                .copied()
+                .filter(|t| *t > st.t)
+                .min()
+                .unwrap_or(u64::MAX);
+            let took = vm
+                .tenures
+                .iter()
+                .find(|t| t.node == ni && t.first_t > st.t && t.first_t < until);
+            let mdi = s.vrouter(0).master_down_interval(*prio)
+                + Duration::from_millis(u64::from(s.preempt_delay_cs) * 10);
+            let master = ctx.node(m.node).to_string();
+            match (s.preempt, took) {
+                (true, Some(t)) => seen.push(format!(
+                    "{node} (priority {prio}) took over from {master} (priority {mprio}) {} after starting (Master_Down_Interval + preempt delay {})",
+                    ms(t.first_t - st.t),
+                    human(mdi)
+                )),
+                (true, None) => {
+                    let what = format!(
+                        "{node} (priority {prio}) started while {master} (priority {mprio}) was master and never took over"
+                    );
+                    bad.push((what.clone(), ctx.event_ev(st, format!("{node} started"))));
+                    seen.push(what);
+                }
+                (false, Some(t)) if t.first_t < m.end_t => {
+                    let what = format!(
+                        "{node} (priority {prio}) took over from {master} with preempt = false"
+                    );
+                    bad.push((what.clone(), ctx.advert_ev(t.adverts[0], format!("first advert of {node}"))));
+                    seen.push(what);
+                }
+                (false, _) => seen.push(format!(
+                    "{node} (priority {prio}) stayed backup to {master} (preempt = false)"
+                )),
+            }
+        }
+    }
+    if seen.is_empty() {
+        return vec![not_applicable(
+            id,
+            &s.name,
+            "no router started while a lower-priority master was advertising",
+        )];
+    }
+    vec![verdict_of(
+        id,
+        &s.name,
+        if s.preempt {
+            "the higher-priority router takes over (Preempt_Mode true)".to_string()
+        } else {
+            "the higher-priority router stays backup (Preempt_Mode false)".to_string()
+        },
+        seen.join("; "),
+        bad,
+    )]
+}
+
+/// Harness signals to a node's daemons (a gap they explain is not the daemon's).
+fn signalled(ctx: &Ctx, node: &str, from: u64, to: u64) -> bool {
+    ctx.events.iter().any(|e| {
+        e.kind == "process"
+            && e.str("node") == Some(node)
+            && matches!(
+                e.str("event"),
+                Some("signal") | Some("exit") | Some("start")
+            )
+            && e.t >= from
+            && e.t <= to
+    })
+}
+
+fn c7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    let id = "c7.advert-interval";
+    if vm.tenures.is_empty() {
+        return vec![not_applicable(id, &s.name, "no master was seen")];
+    }
+    let tol = ctx.tol_ns();
+    let mut bad = Vec::new();
+    let mut gaps = 0usize;
+    let mut longest = 0u64;
+    for t in &vm.tenures {
+        let iv = u64::from(t.interval_cs) * 10_000_000;
+        let node = ctx.node(t.node);
+        for w in t.adverts.windows(2) {
+            let (a, b) = (
+                &ctx.wire.adverts[w[0] as usize],
+                &ctx.wire.adverts[w[1] as usize],
+            );
+            let gap = b.t - a.t;
+            gaps += 1;
+            if gap > iv + tol && !signalled(ctx, node, a.t, b.t) {
+                let what = format!(
+                    "{node} was silent {} between adverts (interval {}cs)",
+                    ms(gap),
+                    t.interval_cs
+                );
+                bad.push((
+                    what.clone(),
+                    ctx.advert_ev(w[0], format!("advert of {node}")),
+                ));
+                bad.push((what, ctx.advert_ev(w[1], format!("next advert of {node}"))));
+            } else {
+                longest = longest.max(gap);
+            }
+        }
+    }
+    vec![verdict_of(
+        id,
+        &s.name,
+        format!(
+            "consecutive adverts of a master at most the advertised interval + tolerance {} apart",
+            human(ctx.tolerance)
+        ),
+        format!(
+            "{} tenures, {gaps} intervals, longest {}",
+            vm.tenures.len(),
+            ms(longest)
+        ),
+        bad,
+    )]
+}
+
+fn c8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    let id = "c8.priority-zero-answer";
+    if s.carp {
+        return vec![carp_na(id, s)];
+    }
+    if s.version != 3 {
+        return vec![not_applicable(
+            id,
+            &s.name,
+            "VRRPv2: RFC 3768 has no such rule",
+        )];
+    }
+    let tol = ctx.tol_ns();
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for &p0 in &vm.stray_leaves {
+        let a = &ctx.wire.adverts[p0 as usize];
+        let Some(mi) = vm.master_at(a.t) else {
+            continue;
+        };
+        let m = &vm.tenures[mi];
+        if m.node == a.node {
+            continue;
+        }
+        let answered = m.adverts.iter().find(|&&x| {
+            let t = ctx.wire.adverts[x as usize].t;
+            t > a.t && t <= a.t + tol
+        });
+        let what = format!(
+            "{} sent priority 0 while {} was master",
+            ctx.node(a.node),
+            ctx.node(m.node)
+        );
+        match answered {
+            Some(&x) => seen.push(format!(
+                "{what}; answered {} later",
+                ms(ctx.wire.adverts[x as usize].t - a.t)
+            )),
+            None => {
+                bad.push((
+                    format!(
+                        "{what}; no advert from {} within the tolerance",
+                        ctx.node(m.node)
+                    ),
+                    ctx.advert_ev(p0, what.clone()),
+                ));
+                seen.push(what);
+            }
+        }
+    }
+    if seen.is_empty() {
+        return vec![not_applicable(
+            id,
+            &s.name,
+            "no priority-0 advert from another router while a master was active (provoking one needs injection)",
+        )];
+    }
+    vec![verdict_of(
+        id,
+        &s.name,
+        format!(
+            "the master advertises within tolerance {}",
+            human(ctx.tolerance)
+        ),
+        seen.join("; "),
+        bad,
+    )]
+}
+
+/// c9 (the lower-ranked router yields) and c10 (the higher-ranked one holds) over every
+/// overlap of two masters.
+fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    let (c9, c10) = ("c9.master-yields", "c10.master-holds");
+    if vm.overlaps.is_empty() {
+        let why = "no two routers advertised as master at the same time";
+        return vec![
+            not_applicable(c9, &s.name, why),
+            not_applicable(c10, &s.name, why),
+        ];
+    }
+    let tol = ctx.tol_ns();
+    let mut yields_bad = Vec::new();
+    let mut holds_bad = Vec::new();
+    let mut seen = Vec::new();
+    let mut immediate = Vec::new();
+    for o in &vm.overlaps {
+        let (ta, tb) = (&vm.tenures[o.a], &vm.tenures[o.b]);
+        let (w, l) = if outranks(ta.rank, ta.src_ip, tb.rank, tb.src_ip) {
+            (ta, tb)
+        } else {
+            (tb, ta)
+        };
+        let (wn, ln) = (ctx.node(w.node), ctx.node(l.node));
+        // The first time the winner spoke while the loser was master.
+        let start = w.first_t.max(l.first_t);
+        let heard = w
+            .adverts
+            .iter()
+            .copied()
+            .find(|&x| ctx.wire.adverts[x as usize].t >= start);
+        let Some(heard) = heard else { continue };
+        let th = ctx.wire.adverts[heard as usize].t;
+        let late: Vec<u32> = l
+            .adverts
+            .iter()
+            .copied()
+            .filter(|&x| ctx.wire.adverts[x as usize].t > th + tol)
+            .collect();
+        let what = format!(
+            "{wn} (rank {}) and {ln} (rank {}) both master {:.3}s-{:.3}s",
+            w.rank,
+            l.rank,
+            ctx.at(o.start),
+            ctx.at(o.end)
+        );
+        seen.push(what.clone());
+        if let Some(&x) = late.first() {
+            let m = format!(
+                "{ln} kept advertising {} times after hearing {wn}",
+                late.len()
+            );
+            yields_bad.push((
+                format!("{what}: {m}"),
+                ctx.advert_ev(heard, format!("{wn} advertises rank {}", w.rank)),
+            ));
+            yields_bad.push((format!("{what}: {m}"), ctx.advert_ev(x, m.clone())));
+        }
+        if w.last_t < l.last_t {
+            let m = format!("{wn} stopped while the lower-ranked {ln} carried on");
+            holds_bad.push((
+                format!("{what}: {m}"),
+                ctx.advert_ev(
+                    *w.adverts.last().unwrap_or(&heard),
+                    format!("last advert of {wn}"),
+                ),
+            ));
+        }
+        // RFC 9568: the master re-advertises at once on hearing a lower priority.
+        let first_l = l
+            .adverts
+            .iter()
+            .copied()
+            .find(|&x| ctx.wire.adverts[x as usize].t >= w.first_t);
+        if let Some(fl) = first_l {
+            let tl = ctx.wire.adverts[fl as usize].t;
+            let answer = w.adverts.iter().find(|&&x| {
+                let t = ctx.wire.adverts[x as usize].t;
+                t > tl && t <= tl + tol
+            });
+            immediate.push(match answer {
+                Some(_) => format!("{wn} re-advertised at once (RFC 9568 behaviour)"),
+                None => format!("{wn} did not re-advertise at once (RFC 5798 behaviour)"),
+            });
+        }
+    }
+    vec![
+        verdict_of(
+            c9,
+            &s.name,
+            format!(
+                "the lower-ranked master stops within tolerance {} of hearing the higher",
+                human(ctx.tolerance)
+            ),
+            seen.join("; "),
+            yields_bad,
+        ),
+        verdict_of(
+            c10,
+            &s.name,
+            "the higher-ranked master stays master",
+            format!("{}; {}", seen.join("; "), immediate.join("; ")),
+            holds_bad,
+        ),
+    ]
+}
+
+fn c11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    let id = "c11.leave-priority-zero";
+    if s.carp {
+        return vec![carp_na(id, s)];
+    }
+    if !ctx.is_run() {
+        return vec![not_applicable(
+            id,
+            &s.name,
+            "needs when daemons were stopped (a run directory)",
+        )];
+    }
+    let tol = ctx.tol_ns();
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for (node, _) in &s.priorities {
+        let Some(ni) = ctx.wire.node_index(node) else {
+            continue;
+        };
+        let mut last_start = 0u64;
+        let mut handled_since_start = false;
+        for e in ctx
+            .events
+            .iter()
+            .filter(|e| e.kind == "process" && e.str("node") == Some(node.as_str()))
+        {
+            match (e.str("event"), e.str("signal")) {
+                (Some("start"), _) => {
+                    last_start = e.t;
+                    handled_since_start = false;
+                }
+                (Some("signal"), Some("SIGTERM")) if !handled_since_start && e.t > last_start => {
+                    handled_since_start = true;
+                    let Some(t) = vm
+                        .tenures
+                        .iter()
+                        .filter(|t| t.node == ni && t.first_t <= e.t && e.t <= t.end_t + tol)
+                        .max_by_key(|t| t.first_t)
+                    else {
+                        continue;
+                    };
+                    let bound = e.t + ns(s.interval()) + tol;
+                    match t.leave.map(|l| (l, ctx.wire.adverts[l as usize].t)) {
+                        Some((_, lt)) if lt >= e.t.saturating_sub(tol) && lt <= bound => {
+                            seen.push(format!(
+                                "{node} sent priority 0 {} after SIGTERM",
+                                ms(lt.saturating_sub(e.t))
+                            ));
+                        }
+                        _ => {
+                            let what = format!(
+                                "{node} was master when its daemon got SIGTERM and sent no priority-0 advert"
+                            );
+                            bad.push((
+                                what.clone(),
+                                ctx.event_ev(
+                                    e,
+                                    format!(
+                                        "SIGTERM to {node}'s {}",
+                                        e.str("name").unwrap_or("daemon")
+                                    ),
+                                ),
+                            ));
+                            if let Some(&la) = t.adverts.last() {
+                                bad.push((
+                                    what.clone(),
+                                    ctx.advert_ev(la, format!("last advert of {node}")),
+                                ));
+                            }
+                            seen.push(what);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if seen.is_empty() {
+        return vec![not_applicable(
+            id,
+            &s.name,
+            "no master's daemon was stopped with SIGTERM",
+        )];
+    }
+    vec![verdict_of(
+        id,
+        &s.name,
+        format!(
+            "a priority-0 advert within one interval + tolerance {} of SIGTERM",
+            human(ctx.tolerance)
+        ),
+        seen.join("; "),
+        bad,
+    )]
+}

@@ -1,0 +1,494 @@
+//! The `vrlab` command.
+//!
+//! Exit codes (also in `vrlab --help`):
+//! 0 every check passed · 1 a check failed · 2 bad input (command line, scenario file) ·
+//! 3 environment (missing privilege or daemon; a daemon that cannot render the scenario) ·
+//! 4 the lab could not be built or a daemon could not start · 130 interrupted.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::daemons::{self, Assignment};
+use crate::report;
+use crate::run::{self, Progress, RunError};
+use crate::sandbox;
+use crate::scenario::{self, Scenario};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_CHECK_FAILED: i32 = 1;
+pub const EXIT_BAD_INPUT: i32 = 2;
+pub const EXIT_ENVIRONMENT: i32 = 3;
+pub const EXIT_LAB: i32 = 4;
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+const EXIT_CODES: &str = "Exit codes: 0 every check passed, 1 a check failed, 2 bad input (command line or scenario file), 3 environment (missing privilege or daemon, or a daemon that cannot render the scenario), 4 the lab could not be built or a daemon could not start, 130 interrupted.";
+
+#[derive(Parser)]
+#[command(name = "vrlab", version, about = "A conformance and fault-injection lab for VRRP and CARP: real daemons in network namespaces, recorded and judged against RFC 3768, 5798 and 9568.", after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run scenarios against a daemon and judge the recordings.
+    Run {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Implementation under test (see `vrlab list`); for a mixed run, per router:
+        /// `vrlabd,r2=keepalived` (vrlabd everywhere but r2) or `r1=frr,r2=keepalived`.
+        #[arg(long, short, default_value = daemons::DEFAULT_DAEMON)]
+        daemon: String,
+        /// Directory that receives one run directory per scenario.
+        #[arg(long, short, default_value = "runs")]
+        out: PathBuf,
+    },
+    /// Build a scenario's lab, start its daemons and play its timeline, then keep it up until
+    /// Ctrl-C; get in with `vrlab exec NODE -- CMD`.
+    Up {
+        scenario: PathBuf,
+        #[arg(long, short, default_value = daemons::DEFAULT_DAEMON)]
+        daemon: String,
+        #[arg(long, short, default_value = "runs")]
+        out: PathBuf,
+    },
+    /// Run a command inside a node of a kept lab (`vrlab up`).
+    Exec {
+        /// Host PID of the `vrlab up` process (needed only when several labs are up).
+        #[arg(long)]
+        lab: Option<i32>,
+        /// Node name, or `switch` for the namespace that holds the bridges.
+        node: String,
+        /// The command and its arguments.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// List the scenarios and daemons vrlab knows, installed or not.
+    List {
+        /// Where to look for scenario files.
+        #[arg(long, default_value = "scenarios")]
+        dir: PathBuf,
+    },
+    /// Judge a run directory, or any pcap/pcapng capture (wire checks), offline and without
+    /// privileges.
+    Check {
+        /// A run directory, or a .pcap / .pcapng file (Ethernet, 802.1Q, Linux SLL/SLL2).
+        input: PathBuf,
+        /// Print the verdict as JSON.
+        #[arg(long, conflicts_with = "junit")]
+        json: bool,
+        /// Print the verdict as JUnit XML.
+        #[arg(long)]
+        junit: bool,
+        /// Capture only: judge only this VRID (default: every VRID in the capture).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..))]
+        vrid: Option<u8>,
+        /// Capture only: the VRRP version the routers are configured with (default: the
+        /// version most adverts carry).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(2..=3))]
+        version: Option<u8>,
+        /// Capture only: the configured advertisement interval, e.g. 1s, 100cs, 500ms
+        /// (default: the interval most adverts carry).
+        #[arg(long, value_parser = scenario::duration::parse)]
+        interval: Option<Duration>,
+        /// Capture only: added to the RFC timing bounds (default 50ms).
+        #[arg(long, value_parser = scenario::duration::parse)]
+        tolerance: Option<Duration>,
+    },
+    /// List the check catalogue: id, checklist item, clause, what it applies to.
+    Checks {
+        /// Print docs/checks.md (Markdown).
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
+        /// Print the catalogue as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure building and tearing down topologies of N nodes (see docs/benchmarks.md).
+    #[command(hide = true)]
+    BenchTopology {
+        #[arg(default_values_t = [3usize, 10, 50])]
+        sizes: Vec<usize>,
+        #[arg(long, default_value_t = 10)]
+        repeat: usize,
+    },
+}
+
+/// Progress on stderr: a spinner on a terminal, plain lines otherwise (CI logs).
+struct Bar {
+    bar: Option<indicatif::ProgressBar>,
+    prefix: String,
+}
+
+impl Bar {
+    fn new(prefix: String) -> Bar {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.enable_steady_tick(Duration::from_millis(100));
+            b.set_prefix(prefix.clone());
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {prefix} [{elapsed}] {msg}")
+                    .expect("template"),
+            );
+            b
+        });
+        Bar { bar, prefix }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn step(&self, text: &str) {
+        match &self.bar {
+            Some(b) => b.set_message(text.to_string()),
+            None => eprintln!("{}: {text}", self.prefix),
+        }
+    }
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VRLAB_LOG")
+                .unwrap_or_else(|_| "warn,netlink_packet_route=error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Run {
+            scenarios,
+            daemon,
+            out,
+        } => run_cmd(&scenarios, &daemon, out, false),
+        Command::Up {
+            scenario,
+            daemon,
+            out,
+        } => run_cmd(&[scenario], &daemon, out, true),
+        Command::Exec { lab, node, command } => match sandbox::exec_in_lab(lab, &node, &command) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("vrlab exec: {e}");
+                EXIT_ENVIRONMENT
+            }
+        },
+        Command::List { dir } => list(&dir),
+        Command::Check {
+            input,
+            json,
+            junit,
+            vrid,
+            version,
+            interval,
+            tolerance,
+        } => check(
+            &input,
+            json,
+            junit,
+            crate::checks::CaptureHints {
+                vrid,
+                version,
+                interval,
+                tolerance,
+            },
+        ),
+        Command::Checks { markdown, json } => checks_cmd(markdown, json),
+        Command::BenchTopology { sizes, repeat } => crate::bench::main(&sizes, repeat),
+    }
+}
+
+fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, i32> {
+    let mut out = Vec::new();
+    let mut bad = false;
+    for p in paths {
+        match scenario::load(p) {
+            Ok(s) => out.push(s),
+            Err(e) => {
+                eprintln!("{e}");
+                bad = true;
+            }
+        }
+    }
+    if bad {
+        Err(EXIT_BAD_INPUT)
+    } else {
+        Ok(out)
+    }
+}
+
+/// Parses `--daemon` and checks that every daemon it names is installed.
+fn pick_daemons(spec: &str, scenarios: &[Scenario]) -> Result<Assignment, i32> {
+    let assignment = Assignment::parse(spec).map_err(|e| {
+        eprintln!("vrlab: --daemon {spec}: {e}");
+        EXIT_BAD_INPUT
+    })?;
+    for scn in scenarios {
+        if let Err(e) = assignment.check(scn) {
+            eprintln!("vrlab: --daemon {spec}: {e}");
+            return Err(EXIT_BAD_INPUT);
+        }
+    }
+    for a in assignment.adapters() {
+        if let Err(m) = a.installed() {
+            eprintln!(
+                "vrlab: {} is not installed: {}\n  fix: {}",
+                m.daemon, m.what, m.fix
+            );
+            return Err(EXIT_ENVIRONMENT);
+        }
+    }
+    Ok(assignment)
+}
+
+fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool) -> i32 {
+    // Everything that can be refused is refused before the sandbox exists.
+    let scenarios = match load_all(paths) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let daemons = match pick_daemons(daemon, &scenarios) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let out = match std::path::absolute(&out) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("vrlab: bad --out {}: {e}", out.display());
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        eprintln!("vrlab: cannot create {}: {e}", out.display());
+        return EXIT_ENVIRONMENT;
+    }
+    if let Err(e) = sandbox::enter() {
+        eprintln!("vrlab: {e}");
+        return EXIT_ENVIRONMENT;
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vrlab: cannot start the runtime: {e}");
+            return EXIT_LAB;
+        }
+    };
+    rt.block_on(async move {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .expect("SIGHUP handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            eprintln!("vrlab: stopping (tearing the lab down)");
+            let _ = tx.send(true);
+        });
+        let mut worst = EXIT_OK;
+        for scn in &scenarios {
+            let bar = Bar::new(format!("{} × {}", scn.name, daemons.label(scn)));
+            if keep {
+                let pid = std::env::var(sandbox::LAB_PID_ENV).unwrap_or_default();
+                eprintln!(
+                    "vrlab up: lab {pid}; nodes: {}",
+                    scn.nodes
+                        .iter()
+                        .map(|n| n.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                eprintln!("  get in:  vrlab exec --lab {pid} NODE -- bash");
+                eprintln!(
+                    "  e.g.     vrlab exec --lab {pid} {} -- ip addr",
+                    scn.nodes.first().map(|n| n.name.as_str()).unwrap_or("NODE")
+                );
+                eprintln!(
+                    "  capture: vrlab exec --lab {pid} switch -- tcpdump -ni br-{} vrrp",
+                    scn.segments
+                        .first()
+                        .map(|s| s.name.as_str())
+                        .unwrap_or("SEG")
+                );
+            }
+            let opts = run::Options {
+                out: out.clone(),
+                progress: &bar,
+                interrupt: rx.clone(),
+                keep,
+            };
+            let result = run::run(scn, &daemons, opts).await;
+            bar.finish();
+            let code = match result {
+                Ok((dir, meta)) => match crate::checks::judge_dir(&dir) {
+                    Ok(verdict) => {
+                        let _ = std::fs::write(
+                            dir.join("verdict.json"),
+                            serde_json::to_string_pretty(&verdict).unwrap_or_default(),
+                        );
+                        print!("{}", report::text(&verdict));
+                        println!("run directory: {}", dir.display());
+                        if matches!(meta.outcome, run::Outcome::Interrupted { .. }) {
+                            EXIT_INTERRUPTED
+                        } else if verdict.passed() {
+                            EXIT_OK
+                        } else {
+                            EXIT_CHECK_FAILED
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("vrlab: judging {}: {e}", dir.display());
+                        EXIT_LAB
+                    }
+                },
+                Err(e @ RunError::Unsupported { .. }) => {
+                    eprintln!("vrlab: {e}");
+                    EXIT_ENVIRONMENT
+                }
+                Err(e) => {
+                    eprintln!("vrlab: {} × {}: {e}", scn.name, daemons.label(scn));
+                    EXIT_LAB
+                }
+            };
+            worst = worst.max(code);
+            if *rx.borrow() {
+                worst = EXIT_INTERRUPTED;
+                break;
+            }
+        }
+        worst
+    })
+}
+
+fn list(dir: &std::path::Path) -> i32 {
+    println!("Daemons:");
+    for a in daemons::all() {
+        let status = match a.installed() {
+            Ok(v) => format!("installed ({})", v.0),
+            Err(m) => format!("not installed: {}", m.fix),
+        };
+        println!("  {:<12} {status}\n  {:<12} {}", a.name(), "", a.describe());
+    }
+    println!("\nScenarios in {}:", dir.display());
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    entries.sort();
+    if entries.is_empty() {
+        println!("  (none)");
+    }
+    let mut code = EXIT_OK;
+    for p in entries {
+        match scenario::load(&p) {
+            Ok(s) => println!("  {:<28} {}", s.name, s.summary),
+            Err(e) => {
+                println!(
+                    "  {:<28} INVALID: {}",
+                    p.display(),
+                    e.diagnostics
+                        .first()
+                        .map(|d| d.message.as_str())
+                        .unwrap_or("")
+                );
+                code = EXIT_BAD_INPUT;
+            }
+        }
+    }
+    code
+}
+
+fn check(
+    input: &std::path::Path,
+    json: bool,
+    junit: bool,
+    hints: crate::checks::CaptureHints,
+) -> i32 {
+    let verdict = if input.is_dir() {
+        if hints.vrid.is_some()
+            || hints.version.is_some()
+            || hints.interval.is_some()
+            || hints.tolerance.is_some()
+        {
+            eprintln!(
+                "vrlab check: {} is a run directory: --vrid, --version, --interval and --tolerance are for capture files (a run's scenario says them)",
+                input.display()
+            );
+            return EXIT_BAD_INPUT;
+        }
+        crate::checks::judge_dir(input).map_err(|e| e.to_string())
+    } else if input.is_file() {
+        crate::checks::judge_capture(input, &hints).map_err(|e| e.to_string())
+    } else {
+        Err(format!(
+            "{}: no such file or directory (give a run directory or a .pcap/.pcapng file)",
+            input.display()
+        ))
+    };
+    match verdict {
+        Ok(v) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else if junit {
+                print!("{}", report::junit(&v));
+            } else {
+                print!("{}", report::text(&v));
+            }
+            if v.passed() {
+                EXIT_OK
+            } else {
+                EXIT_CHECK_FAILED
+            }
+        }
+        Err(e) => {
+            eprintln!("vrlab check: {e}");
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn checks_cmd(markdown: bool, json: bool) -> i32 {
+    if markdown {
+        print!("{}", crate::checks::markdown());
+    } else if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(crate::checks::catalogue()).unwrap_or_default()
+        );
+    } else {
+        print!("{}", crate::checks::catalogue_text());
+    }
+    EXIT_OK
+}

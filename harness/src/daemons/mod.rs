@@ -1,0 +1,379 @@
+//! Daemon adapters: one file per implementation.
+//!
+//! A scenario states intent (virtual routers, priorities, VIPs, intervals). An adapter renders
+//! that intent for one router node into its daemon's own configuration and says which
+//! processes to start. Adding an implementation means adding one file here and one line in
+//! [`all`].
+
+use std::net::{IpAddr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+
+use crate::scenario::{Family, IpNet};
+
+mod assign;
+mod frr;
+mod keepalived;
+mod vrlabd;
+
+pub use assign::Assignment;
+pub use frr::Frr;
+pub use keepalived::Keepalived;
+pub use vrlabd::Vrlabd;
+
+/// Every adapter vrlab knows, in the order `vrlab list` shows them.
+pub fn all() -> Vec<Box<dyn Adapter>> {
+    vec![Box::new(Keepalived), Box::new(Frr), Box::new(Vrlabd)]
+}
+
+/// Finds an adapter by its name (`keepalived`, `frr`, ...).
+pub fn by_name(name: &str) -> Option<Box<dyn Adapter>> {
+    all().into_iter().find(|a| a.name() == name)
+}
+
+/// The adapter used when `--daemon` is not given.
+pub const DEFAULT_DAEMON: &str = "keepalived";
+
+pub trait Adapter: Send + Sync {
+    /// Short stable name, used on the command line and in run directories.
+    fn name(&self) -> &'static str;
+    /// One line for `vrlab list`.
+    fn describe(&self) -> &'static str;
+    /// Whether the daemon's programs are on this machine; if not, what to install.
+    fn installed(&self) -> Result<Version, Missing>;
+    /// Which parts of the daemon-neutral spec this daemon cannot render. Checked before anything
+    /// is built, so an unsupported scenario is refused, not half-run.
+    fn unsupported(&self, node: &RouterSpec) -> Vec<String> {
+        let _ = node;
+        Vec::new()
+    }
+    /// System users the daemon's processes switch to (FRR runs as `frr`). A rootless lab has
+    /// only root, so such a daemon needs vrlab to run as root.
+    fn needs_users(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Render configuration and the processes to start for one router node.
+    fn prepare(&self, node: &RouterSpec, paths: &NodePaths) -> Result<Plan, AdapterError>;
+}
+
+/// The version string a daemon reports, for the record.
+#[derive(Debug, Clone)]
+pub struct Version(pub String);
+
+/// A daemon that is not installed, and how to fix that.
+#[derive(Debug, Clone)]
+pub struct Missing {
+    pub daemon: &'static str,
+    pub what: String,
+    pub fix: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    #[error("{daemon} cannot render node {node}: {reason}")]
+    Unsupported {
+        daemon: &'static str,
+        node: String,
+        reason: String,
+    },
+}
+
+/// Where an adapter may put things for one node.
+#[derive(Debug, Clone)]
+pub struct NodePaths {
+    /// `RUN_DIR/nodes/NODE/`: rendered configs and logs are kept with the run.
+    pub dir: PathBuf,
+    /// The directory the node sees as `/run` (private to the node; not kept after the run).
+    pub run: PathBuf,
+}
+
+/// One router node as the adapters see it: its interfaces and the virtual routers it takes
+/// part in.
+#[derive(Debug, Clone)]
+pub struct RouterSpec {
+    pub node: String,
+    pub interfaces: Vec<InterfaceSpec>,
+    pub vrouters: Vec<VrouterSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InterfaceSpec {
+    /// Interface name inside the node (`eth0`, ...).
+    pub name: String,
+    pub segment: String,
+    pub mac: [u8; 6],
+    pub addresses: Vec<IpNet>,
+}
+
+/// One virtual router instance on one node.
+#[derive(Debug, Clone)]
+pub struct VrouterSpec {
+    /// Scenario-wide name of the virtual router (`v4`, `gw6`, ...), unique per scenario.
+    pub name: String,
+    pub vrid: u8,
+    /// 2 or 3.
+    pub version: u8,
+    pub family: Family,
+    /// The node's interface the virtual router runs on.
+    pub interface: String,
+    /// This node's priority: 1-254, or 255 for the address owner.
+    pub priority: u8,
+    pub vips: Vec<IpAddr>,
+    /// Advertisement interval in centiseconds (v2 allows whole seconds only).
+    pub interval_cs: u16,
+    pub preempt: bool,
+    /// Preempt delay in centiseconds, 0 for none.
+    pub preempt_delay_cs: u32,
+    pub accept: bool,
+    /// Unicast peers; empty means multicast.
+    pub unicast_peers: Vec<IpAddr>,
+    /// Use the virtual MAC (00-00-5E-00-01/02-VRID) rather than the interface's own.
+    pub vmac: bool,
+}
+
+impl VrouterSpec {
+    /// The RFC virtual router MAC for this VRID and family.
+    pub fn vmac_address(&self) -> [u8; 6] {
+        let fam = match self.family {
+            Family::Ipv4 => 0x01,
+            Family::Ipv6 => 0x02,
+        };
+        [0x00, 0x00, 0x5e, 0x00, fam, self.vrid]
+    }
+
+    /// The virtual router's IPv6 link-local address, the first address of every IPv6 advert
+    /// (RFC 9568 §5.2.9) and the same on every router of the virtual router: a link-local VIP
+    /// of the scenario if it names one, else `fe80::5e:2:VRID`. Every adapter renders this
+    /// one, so that a daemon which compares the advertised list with its own (keepalived drops
+    /// an advert whose count or addresses differ) accepts the others' adverts. None for IPv4.
+    pub fn virtual_link_local(&self) -> Option<Ipv6Addr> {
+        if self.family != Family::Ipv6 {
+            return None;
+        }
+        let given = self.vips.iter().find_map(|a| match a {
+            IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80 => Some(*v6),
+            _ => None,
+        });
+        Some(given.unwrap_or(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0x5e, 2, self.vrid.into())))
+    }
+
+    /// The addresses to advertise, in order: for IPv6 the virtual link-local first, then the
+    /// other VIPs; for IPv4 the VIPs.
+    pub fn advertised(&self) -> Vec<IpAddr> {
+        let ll = self.virtual_link_local().map(IpAddr::V6);
+        ll.into_iter()
+            .chain(self.vips.iter().copied().filter(|a| Some(*a) != ll))
+            .collect()
+    }
+}
+
+/// What an adapter asks the harness to do for one node, in order: create links, set sysctls,
+/// create run directories, write files, then start processes. (Run directories come before
+/// files because a daemon that drops privileges, like FRR's, reads its configuration from its
+/// own run directory.)
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Extra links to create inside the node before the daemon starts (VMAC macvlans).
+    pub links: Vec<LinkSpec>,
+    /// Sysctls to set inside the node, `net.ipv4.conf.eth0.arp_ignore` style keys.
+    pub sysctls: Vec<(String, String)>,
+    /// Files to write: absolute paths as the harness sees them, under [`NodePaths::dir`] or
+    /// inside one of `run_dirs` (under [`NodePaths::run`]).
+    pub files: Vec<(PathBuf, String)>,
+    /// Directories to create in the node's private /run, as the node sees them (`/run/frr/r1`),
+    /// in order, each with an optional owning user.
+    pub run_dirs: Vec<(PathBuf, Option<String>)>,
+    /// Processes to start, in order. Stop and crash act on them in reverse order.
+    pub processes: Vec<ProcessSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub enum LinkSpec {
+    /// A macvlan in bridge mode on `parent` carrying `mac`. `addrgenmode none` is set after
+    /// creation so the kernel never forms an IPv6 link-local from the VMAC (RFC 5798 §7.4).
+    Macvlan {
+        name: String,
+        parent: String,
+        mac: [u8; 6],
+        /// Addresses configured at creation (FRR wants the VIPs on the macvlan up front). IPv6
+        /// ones must be usable at once, without DAD: routers share the VIPs (the node-wide
+        /// `accept_dad = 0` of the topology does this).
+        addresses: Vec<IpNet>,
+        up: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct ProcessSpec {
+    /// Short name for logs and events (`keepalived`, `zebra`, `vrrpd`).
+    pub name: String,
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// True for the process that speaks VRRP: faults aimed at "the daemon" hit it first.
+    pub vrrp: bool,
+    /// A condition that says the process is ready, waited for before the next one starts.
+    pub ready: Ready,
+}
+
+#[derive(Debug, Clone)]
+pub enum Ready {
+    /// Ready as soon as it is started.
+    Started,
+    /// Ready when this path exists (a pid file or control socket), seen from the harness.
+    /// The harness removes the path before it starts the process: a pid file or socket left by
+    /// a killed predecessor must not pass for readiness (FRR's zserv.api survives a SIGKILL, and
+    /// a vrrpd started against it waits 10 s before it retries the connection).
+    PathExists(PathBuf),
+}
+
+impl RouterSpec {
+    /// The interface called `name` and its position in [`RouterSpec::interfaces`].
+    pub fn interface(&self, name: &str) -> Option<(usize, &InterfaceSpec)> {
+        self.interfaces
+            .iter()
+            .enumerate()
+            .find(|(_, i)| i.name == name)
+    }
+
+    /// The name of the VMAC (macvlan) interface for a virtual router of this node:
+    /// `vrrp{4|6}-{position of its interface}-{VRID}`, e.g. `vrrp6-0-52`; at most 12 bytes.
+    pub fn vmac_ifname(&self, vr: &VrouterSpec) -> String {
+        let fam = match vr.family {
+            Family::Ipv4 => 4,
+            Family::Ipv6 => 6,
+        };
+        let pos = self.interface(&vr.interface).map_or(0, |(i, _)| i);
+        format!("vrrp{fam}-{pos}-{}", vr.vrid)
+    }
+}
+
+/// Helper for adapters: the first address of `family` on an interface.
+pub fn first_address(iface: &InterfaceSpec, family: Family) -> Option<IpAddr> {
+    iface
+        .addresses
+        .iter()
+        .map(|n| n.addr)
+        .find(|a| Family::of(a) == family)
+}
+
+/// Helper for adapters: a VIP as a host prefix (`/32`, `/128`). Both adapters configure VIPs
+/// this way, so a VIP never adds a second connected route for the parent's subnet.
+pub fn host_prefix(addr: IpAddr) -> IpNet {
+    let prefix = match addr {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    };
+    IpNet { addr, prefix }
+}
+
+/// Helper for `installed()`: runs `PROGRAM --version` and returns the first non-empty line it
+/// prints on stdout or stderr (keepalived prints its version on stderr).
+pub fn version_line(program: &Path) -> Option<String> {
+    let out = std::process::Command::new(program)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = [out.stdout, out.stderr].concat();
+    String::from_utf8_lossy(&text)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_string)
+}
+
+/// Formats a MAC as `aa:bb:cc:dd:ee:ff`.
+pub fn mac_string(mac: &[u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Looks for a program in the usual places and on PATH.
+pub fn find_program(name: &str, extra_dirs: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    extra_dirs
+        .iter()
+        .map(PathBuf::from)
+        .chain(std::env::split_paths(&path))
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    p.metadata()
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// Fixtures for the adapters' unit tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A virtual router of r1 on eth0: VRRPv3, priority 200, 100 ms, preempt, no accept, VMAC.
+    pub fn vr(name: &str, vrid: u8, family: Family, vip: &str) -> VrouterSpec {
+        VrouterSpec {
+            name: name.into(),
+            vrid,
+            version: 3,
+            family,
+            interface: "eth0".into(),
+            priority: 200,
+            vips: vec![vip.parse().unwrap()],
+            interval_cs: 10,
+            preempt: true,
+            preempt_delay_cs: 0,
+            accept: false,
+            unicast_peers: Vec::new(),
+            vmac: true,
+        }
+    }
+
+    /// Router r1 of the crash scenario: eth0 with 192.0.2.1/24 and 2001:db8:1::1/64, an IPv4
+    /// virtual router (VRID 51, 192.0.2.100) and an IPv6 one (VRID 52, 2001:db8:1::100).
+    pub fn r1() -> RouterSpec {
+        RouterSpec {
+            node: "r1".into(),
+            interfaces: vec![InterfaceSpec {
+                name: "eth0".into(),
+                segment: "lan".into(),
+                mac: [0x02, 0, 0, 0, 1, 1],
+                addresses: vec![
+                    "192.0.2.1/24".parse().unwrap(),
+                    "2001:db8:1::1/64".parse().unwrap(),
+                ],
+            }],
+            vrouters: vec![
+                vr("gw4", 51, Family::Ipv4, "192.0.2.100"),
+                vr("gw6", 52, Family::Ipv6, "2001:db8:1::100"),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::vr;
+    use super::*;
+
+    #[test]
+    fn ipv6_adverts_list_one_virtual_link_local_first() {
+        let v6 = vr("gw6", 52, Family::Ipv6, "2001:db8:1::100");
+        assert_eq!(
+            v6.virtual_link_local(),
+            Some("fe80::5e:2:34".parse().unwrap())
+        );
+        let listed: Vec<String> = v6.advertised().iter().map(|a| a.to_string()).collect();
+        assert_eq!(listed, ["fe80::5e:2:34", "2001:db8:1::100"]);
+        // A link-local VIP of the scenario is the one, listed once.
+        let mut given = v6.clone();
+        given.vips.push("fe80::1".parse().unwrap());
+        let listed: Vec<String> = given.advertised().iter().map(|a| a.to_string()).collect();
+        assert_eq!(listed, ["fe80::1", "2001:db8:1::100"]);
+        let v4 = vr("gw4", 51, Family::Ipv4, "192.0.2.100");
+        assert_eq!(v4.virtual_link_local(), None);
+        assert_eq!(v4.advertised(), v4.vips);
+    }
+}

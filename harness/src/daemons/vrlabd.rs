@@ -1,0 +1,170 @@
+//! vrlabd adapter: the project's own daemon, one per router node, in the foreground.
+//!
+//! The node's virtual routers become `[[instance]]` tables of one `vrlabd.toml` (the format
+//! is documented by daemon/examples/vrlabd.toml). vrlabd creates its VMAC macvlans and adds
+//! and removes the VIPs itself, so the plan creates no links. The adapter talks to vrlabd only
+//! through its configuration file and command line: the judge shares no code with it.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::{
+    find_program, version_line, Adapter, AdapterError, Missing, NodePaths, Plan, ProcessSpec,
+    Ready, RouterSpec, Version, VrouterSpec,
+};
+
+pub struct Vrlabd;
+
+const PROGRAM: &str = "vrlabd";
+/// The control socket, as the node sees it (its private /run).
+const CONTROL: &str = "vrlabd.sock";
+
+/// Where vrlabd is: `$VRLABD` if set, then beside the running `vrlab` (a cargo build puts
+/// both in target/debug or target/release), then the usual places.
+fn program() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("VRLABD").map(PathBuf::from) {
+        return p.is_file().then_some(p);
+    }
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(|d| d.join(PROGRAM)))
+        // Integration tests run from target/*/deps/.
+        .into_iter()
+        .chain(
+            std::env::current_exe()
+                .ok()
+                .and_then(|e| e.parent()?.parent().map(|d| d.join(PROGRAM))),
+        )
+        .find(|p| p.is_file());
+    beside.or_else(|| find_program(PROGRAM, &["/usr/local/sbin", "/usr/sbin"]))
+}
+
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn toml_list<T: ToString>(items: &[T]) -> String {
+    let v: Vec<String> = items.iter().map(|i| toml_str(&i.to_string())).collect();
+    format!("[{}]", v.join(", "))
+}
+
+fn instance(out: &mut String, vr: &VrouterSpec) {
+    let _ = writeln!(
+        out,
+        "\n# {}: VRID {}, VRRPv{}, {}",
+        vr.name, vr.vrid, vr.version, vr.family
+    );
+    let _ = writeln!(out, "[[instance]]");
+    let _ = writeln!(out, "name = {}", toml_str(&vr.name));
+    let _ = writeln!(out, "interface = {}", toml_str(&vr.interface));
+    let _ = writeln!(out, "vrid = {}", vr.vrid);
+    let _ = writeln!(out, "version = {}", vr.version);
+    let _ = writeln!(out, "family = \"{}\"", vr.family);
+    let _ = writeln!(out, "priority = {}", vr.priority);
+    let _ = writeln!(out, "vips = {}", toml_list(&vr.vips));
+    if let Some(ll) = vr.virtual_link_local() {
+        let _ = writeln!(out, "link_local = {}", toml_str(&ll.to_string()));
+    }
+    let _ = writeln!(out, "interval = \"{}ms\"", vr.interval_cs as u32 * 10);
+    let _ = writeln!(out, "preempt = {}", vr.preempt);
+    let _ = writeln!(out, "preempt_delay = \"{}ms\"", vr.preempt_delay_cs * 10);
+    let _ = writeln!(out, "accept = {}", vr.accept);
+    let _ = writeln!(out, "vmac = {}", vr.vmac);
+    if !vr.unicast_peers.is_empty() {
+        let _ = writeln!(out, "unicast_peers = {}", toml_list(&vr.unicast_peers));
+    }
+}
+
+/// Renders the node's vrlabd.toml.
+pub fn render(node: &RouterSpec) -> String {
+    let mut out = format!(
+        "# vrlabd configuration for node {}, rendered by vrlab from the scenario.\ncontrol = \"/run/{CONTROL}\"\n",
+        node.node
+    );
+    for vr in &node.vrouters {
+        instance(&mut out, vr);
+    }
+    out
+}
+
+impl Adapter for Vrlabd {
+    fn name(&self) -> &'static str {
+        "vrlabd"
+    }
+
+    fn describe(&self) -> &'static str {
+        "vrlabd, this project's VRRPv2/v3 daemon (creates its own VMAC interfaces)"
+    }
+
+    fn installed(&self) -> Result<Version, Missing> {
+        let missing = |what: String| {
+            Missing {
+            daemon: "vrlabd",
+            what,
+            fix: "cargo build -p vrlabd (vrlab finds it beside itself), or set VRLABD=/path/to/vrlabd".into(),
+        }
+        };
+        let prog = program()
+            .ok_or_else(|| missing("no `vrlabd` beside vrlab, in $VRLABD or on PATH".into()))?;
+        let line = version_line(&prog)
+            .ok_or_else(|| missing(format!("`{} --version` did not run", prog.display())))?;
+        Ok(Version(line))
+    }
+
+    fn prepare(&self, node: &RouterSpec, paths: &NodePaths) -> Result<Plan, AdapterError> {
+        let prog = program().ok_or_else(|| AdapterError::Unsupported {
+            daemon: "vrlabd",
+            node: node.node.clone(),
+            reason: "vrlabd is not installed".into(),
+        })?;
+        let config = paths.dir.join("vrlabd.toml");
+        Ok(Plan {
+            files: vec![(config.clone(), render(node))],
+            processes: vec![ProcessSpec {
+                name: "vrlabd".into(),
+                argv: vec![
+                    prog.display().to_string(),
+                    "-f".into(),
+                    config.display().to_string(),
+                    "--control".into(),
+                    format!("/run/{CONTROL}"),
+                ],
+                env: vec![("RUST_LOG".into(), "info".into())],
+                vrrp: true,
+                ready: Ready::PathExists(paths.run.join(CONTROL)),
+            }],
+            ..Plan::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests_support::r1;
+    use super::*;
+
+    #[test]
+    fn renders_one_instance_per_virtual_router() {
+        let text = render(&r1());
+        assert_eq!(text.matches("[[instance]]").count(), 2);
+        assert!(text.contains("control = \"/run/vrlabd.sock\""));
+        assert!(text.contains("name = \"gw4\"\ninterface = \"eth0\"\nvrid = 51\nversion = 3\nfamily = \"ipv4\"\npriority = 200\nvips = [\"192.0.2.100\"]\ninterval = \"100ms\""));
+        assert!(text.contains("vips = [\"2001:db8:1::100\"]\nlink_local = \"fe80::5e:2:34\""));
+        assert_eq!(text.matches("link_local").count(), 1, "IPv6 only");
+        assert!(text.contains("accept = false\nvmac = true"));
+        assert!(!text.contains("unicast_peers"));
+    }
+
+    #[test]
+    fn renders_unicast_and_options() {
+        let mut n = r1();
+        n.vrouters[0].unicast_peers = vec!["192.0.2.2".parse().unwrap()];
+        n.vrouters[0].preempt = false;
+        n.vrouters[0].preempt_delay_cs = 250;
+        n.vrouters[0].vmac = false;
+        let text = render(&n);
+        assert!(text.contains("unicast_peers = [\"192.0.2.2\"]"));
+        assert!(text.contains("preempt = false\npreempt_delay = \"2500ms\""));
+        assert!(text.contains("vmac = false"));
+    }
+}

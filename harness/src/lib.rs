@@ -1,0 +1,19 @@
+//! vrlab: a conformance and fault-injection lab for first-hop redundancy protocols.
+//!
+//! See DESIGN.md for the map. Each module holds one concern.
+
+pub mod bench;
+pub mod capture;
+pub mod checks;
+pub mod cli;
+pub mod daemons;
+pub mod events;
+pub mod faults;
+pub mod probe;
+pub mod process;
+pub mod report;
+pub mod run;
+pub mod sandbox;
+pub mod scenario;
+pub mod topology;
+pub mod wire;

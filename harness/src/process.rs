@@ -1,0 +1,279 @@
+//! Running commands inside a node.
+//!
+//! Each process is forked and, before exec, enters the node's mount and network namespaces
+//! (nothing is allocated in that window) and gets a process group of its own, so a crash can
+//! kill the whole group — keepalived respawns its VRRP child if only the child dies — and a
+//! Ctrl-C on the terminal reaches vrlab, not the daemons, which vrlab then stops in order.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nix::sched::{setns, CloneFlags};
+use nix::sys::signal::{kill, killpg, Signal};
+use nix::unistd::Pid;
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::daemons::{ProcessSpec, Ready};
+use crate::events::Recorder;
+use crate::topology::Namespace;
+
+/// A process started in a node, with a watch that says when it has exited.
+pub struct Running {
+    pub node: String,
+    pub spec: ProcessSpec,
+    pub pid: i32,
+    pub started: std::time::Instant,
+    exited: watch::Receiver<Option<String>>,
+}
+
+impl Running {
+    pub fn is_running(&self) -> bool {
+        self.exited.borrow().is_none()
+    }
+
+    /// Waits until the process has exited, at most `limit`. True if it did.
+    pub async fn wait_exit(&self, limit: Duration) -> bool {
+        let mut rx = self.exited.clone();
+        let done = tokio::time::timeout(limit, rx.wait_for(|s| s.is_some()))
+            .await
+            .is_ok();
+        done
+    }
+
+    /// Sends `sig` to the process (not its group).
+    pub fn signal(&self, sig: Signal, rec: &Recorder, why: &str) {
+        if self.is_running() {
+            // The time it was sent, not the time it was written down: a fast daemon's reply
+            // (a priority-0 advert after SIGTERM) can reach the wire in between.
+            let t = crate::events::now_ns();
+            let _ = kill(Pid::from_raw(self.pid), sig);
+            rec.at(t, "process", json!({"node": self.node, "name": self.spec.name, "pid": self.pid, "event": "signal", "signal": sig.as_str(), "target": "process", "why": why}));
+        }
+    }
+
+    /// Sends `sig` to the process's whole group.
+    pub fn signal_group(&self, sig: Signal, rec: &Recorder, why: &str) {
+        // A group can outlive its leader (children of a killed parent); signal it anyway.
+        let t = crate::events::now_ns();
+        let _ = killpg(Pid::from_raw(self.pid), sig);
+        rec.at(t, "process", json!({"node": self.node, "name": self.spec.name, "pid": self.pid, "event": "signal", "signal": sig.as_str(), "target": "group", "why": why}));
+    }
+}
+
+/// Starts `spec` inside `ns`, logging stdout and stderr to `log`, in `cwd`.
+pub fn spawn(
+    ns: &Namespace,
+    node: &str,
+    spec: &ProcessSpec,
+    log: &Path,
+    cwd: &Path,
+    rec: &Recorder,
+) -> io::Result<Running> {
+    let out = File::options().create(true).append(true).open(log)?;
+    let err = out.try_clone()?;
+    let mut cmd = tokio::process::Command::new(&spec.argv[0]);
+    cmd.args(&spec.argv[1..])
+        .envs(spec.env.iter().cloned())
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .kill_on_drop(false);
+    let (net, mnt) = (ns.net.as_raw_fd(), ns.mnt.as_raw_fd());
+    // Safety: between fork and exec only async-signal-safe calls (setns) are made, and
+    // nothing is allocated. The descriptors outlive the spawn call.
+    unsafe {
+        cmd.pre_exec(move || {
+            setns(BorrowedFd::borrow_raw(mnt), CloneFlags::CLONE_NEWNS)?;
+            setns(BorrowedFd::borrow_raw(net), CloneFlags::CLONE_NEWNET)?;
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("starting {} in {node}: {e}", spec.argv[0]),
+        )
+    })?;
+    let pid = child.id().map(|p| p as i32).unwrap_or(-1);
+    rec.now(
+        "process",
+        json!({"node": node, "name": spec.name, "pid": pid, "event": "start", "argv": spec.argv}),
+    );
+    let (tx, rx) = watch::channel(None);
+    let (rec2, node2, name2) = (rec.clone(), node.to_string(), spec.name.clone());
+    tokio::spawn(async move {
+        let status = child.wait().await;
+        let desc = describe(status);
+        rec2.now(
+            "process",
+            json!({"node": node2, "name": name2, "pid": pid, "event": "exit", "status": desc}),
+        );
+        let _ = tx.send(Some(desc));
+    });
+    Ok(Running {
+        node: node.to_string(),
+        spec: spec.clone(),
+        pid,
+        started: std::time::Instant::now(),
+        exited: rx,
+    })
+}
+
+fn describe(status: io::Result<ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Ok(s) => match (s.code(), s.signal()) {
+            (Some(c), _) => format!("exit {c}"),
+            (_, Some(sig)) => format!(
+                "killed by {}",
+                Signal::try_from(sig)
+                    .map(|s| s.as_str())
+                    .unwrap_or("signal")
+            ),
+            _ => "exited".into(),
+        },
+        Err(e) => format!("unknown ({e})"),
+    }
+}
+
+/// CPU time and memory of a process group, read from /proc.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Usage {
+    /// User + system CPU time of every live process in the group.
+    pub cpu_ms: f64,
+    /// The two parts of `cpu_ms`: the daemon's own code, and the kernel working for it (for
+    /// a sender on a veth, that includes delivering each frame through the bridge to every
+    /// namespace on the segment, inside the send call).
+    pub user_ms: f64,
+    pub sys_ms: f64,
+    /// Sum of resident set sizes, and of peak resident set sizes (VmHWM).
+    pub rss_kib: u64,
+    pub hwm_kib: u64,
+    pub processes: usize,
+}
+
+/// Reads the usage of process group `pgid` (the lab's /proc shows the lab's PID namespace).
+pub fn group_usage(pgid: i32) -> Usage {
+    let tick = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100) as f64;
+    let mut u = Usage::default();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return u;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // Fields after the command name (which may hold spaces) start at field 3 (state).
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        // f[0] = state (field 3), f[2] = pgrp (5), f[11] = utime (14), f[12] = stime (15).
+        if f.len() < 13 || f[2].parse::<i32>().ok() != Some(pgid) || f[0] == "Z" {
+            continue;
+        }
+        let user = f[11].parse::<f64>().unwrap_or(0.0) * 1000.0 / tick;
+        let sys = f[12].parse::<f64>().unwrap_or(0.0) * 1000.0 / tick;
+        u.user_ms += user;
+        u.sys_ms += sys;
+        u.cpu_ms += user + sys;
+        u.processes += 1;
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            let kib = |key: &str| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with(key))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            u.rss_kib += kib("VmRSS:");
+            u.hwm_kib += kib("VmHWM:");
+        }
+    }
+    u
+}
+
+/// Waits for a readiness condition, at most `limit`.
+pub async fn wait_ready(r: &Running, ready: &Ready, limit: Duration) -> Result<(), String> {
+    match ready {
+        Ready::Started => Ok(()),
+        Ready::PathExists(p) => {
+            let deadline = tokio::time::Instant::now() + limit;
+            // Polling a path: there is no notification for another namespace's files that
+            // would be simpler; 5 ms keeps start-up fast.
+            while !p.exists() {
+                if !r.is_running() {
+                    return Err(format!(
+                        "{} exited before it was ready ({})",
+                        r.spec.name,
+                        r.exited.borrow().clone().unwrap_or_default()
+                    ));
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err(format!(
+                        "{} not ready after {:?}: {} does not exist",
+                        r.spec.name,
+                        limit,
+                        p.display()
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The processes of every node, in start order.
+#[derive(Default, Clone)]
+pub struct Processes {
+    inner: Arc<Mutex<Vec<Arc<Running>>>>,
+}
+
+impl Processes {
+    pub fn add(&self, r: Running) -> Arc<Running> {
+        let r = Arc::new(r);
+        self.inner.lock().expect("process list").push(r.clone());
+        r
+    }
+
+    /// The live processes of a node, in start order.
+    pub fn of(&self, node: &str) -> Vec<Arc<Running>> {
+        self.inner
+            .lock()
+            .expect("process list")
+            .iter()
+            .filter(|r| r.node == node && r.is_running())
+            .cloned()
+            .collect()
+    }
+
+    pub fn all_running(&self) -> Vec<Arc<Running>> {
+        self.inner
+            .lock()
+            .expect("process list")
+            .iter()
+            .filter(|r| r.is_running())
+            .cloned()
+            .collect()
+    }
+}
+
+/// Log file path for a process of a node.
+pub fn log_path(node_dir: &Path, name: &str) -> PathBuf {
+    node_dir.join(format!("{name}.log"))
+}

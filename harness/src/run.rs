@@ -1,0 +1,784 @@
+//! One run: build the lab, start the daemons, record, play the timeline, tear down, judge.
+//!
+//! The run directory it leaves:
+//!
+//! ```text
+//! RUN_DIR/
+//!   scenario.toml         the scenario as run
+//!   run.json              daemon and version, segments → pcapng files and their interfaces,
+//!                         ports, sysctls set, outcome of the timeline
+//!   events.jsonl          harness actions, processes, FDB/neighbour/address/link changes, probes
+//!   segments/SEG.pcapng   one per segment, one pcapng interface per bridge port
+//!   nodes/NODE/           rendered configs and daemon logs
+//!   verdict.json          the checks' results (also re-made by `vrlab check RUN_DIR`)
+//! ```
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::capture::live::LiveWire;
+use crate::capture::packets::{CaptureStats, PacketCapture, SegmentFile};
+use crate::capture::tables;
+use crate::daemons::{
+    Assignment, InterfaceSpec, LinkSpec, NodePaths, Plan, RouterSpec, VrouterSpec,
+};
+use crate::events::{now_ns, Recorder};
+use crate::faults;
+use crate::probe::Prober;
+use crate::process::{self, Processes};
+use crate::sandbox;
+use crate::scenario::{FaultKind, Role, Scenario, Step, Until};
+use crate::topology::{node_mac, SysctlRecord, Topology};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{daemon} cannot run scenario {scenario}: {reasons}")]
+    Unsupported {
+        daemon: String,
+        scenario: String,
+        reasons: String,
+    },
+    #[error("{0}")]
+    Setup(String),
+    #[error("cannot write the run directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// How the timeline ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    /// A wait's condition did not hold by its deadline, or a fault could not be applied.
+    StepFailed {
+        step: usize,
+        reason: String,
+    },
+    Interrupted {
+        step: usize,
+    },
+}
+
+/// `run.json`: what the checks need to know about the run besides the scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunMeta {
+    pub vrlab_version: String,
+    pub scenario: String,
+    /// The daemon's name, or the daemons in router order joined by `+` in a mixed run.
+    pub daemon: String,
+    /// Which daemon each router ran.
+    #[serde(default)]
+    pub daemons: BTreeMap<String, String>,
+    pub daemon_version: String,
+    pub started_ns: u64,
+    pub ended_ns: u64,
+    pub kernel: String,
+    pub segments: Vec<SegmentFileMeta>,
+    pub nodes: BTreeMap<String, NodeMeta>,
+    pub sysctls: Vec<SysctlMeta>,
+    pub outcome: Outcome,
+    pub capture: CaptureMeta,
+    pub topology_build_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SegmentFileMeta {
+    pub segment: String,
+    pub file: String,
+    pub interfaces: Vec<InterfaceMeta>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InterfaceMeta {
+    pub id: u32,
+    pub node: String,
+    pub interface: String,
+    pub port: String,
+    pub mac: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodeMeta {
+    pub role: String,
+    pub macs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SysctlMeta {
+    pub node: String,
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CaptureMeta {
+    pub frames: u64,
+    pub kernel_drops: u64,
+}
+
+impl From<&SegmentFile> for SegmentFileMeta {
+    fn from(s: &SegmentFile) -> Self {
+        SegmentFileMeta {
+            segment: s.segment.clone(),
+            file: s.file.clone(),
+            interfaces: s
+                .interfaces
+                .iter()
+                .map(|i| InterfaceMeta {
+                    id: i.id,
+                    node: i.node.clone(),
+                    interface: i.interface.clone(),
+                    port: i.port.clone(),
+                    mac: i.mac.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&SysctlRecord> for SysctlMeta {
+    fn from(s: &SysctlRecord) -> Self {
+        SysctlMeta {
+            node: s.node.clone(),
+            key: s.key.clone(),
+            value: s.value.clone(),
+        }
+    }
+}
+
+/// What a person sees while a run goes on.
+pub trait Progress: Send + Sync {
+    fn step(&self, text: &str);
+}
+
+pub struct Options<'a> {
+    pub out: PathBuf,
+    pub progress: &'a dyn Progress,
+    /// Set to true when the user asks to stop (Ctrl-C, SIGTERM).
+    pub interrupt: watch::Receiver<bool>,
+    /// `vrlab up`: after the timeline, keep the lab until interrupted.
+    pub keep: bool,
+}
+
+/// The daemon-neutral spec of one router node.
+pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
+    let ni = scn
+        .nodes
+        .iter()
+        .position(|n| n.name == node)
+        .expect("router exists");
+    let n = &scn.nodes[ni];
+    let interfaces: Vec<InterfaceSpec> = n
+        .interfaces
+        .iter()
+        .enumerate()
+        .map(|(ii, i)| InterfaceSpec {
+            name: i.name.clone(),
+            segment: i.segment.clone(),
+            mac: node_mac(ni, ii),
+            addresses: i.addresses.clone(),
+        })
+        .collect();
+    let vrouters = scn
+        .vrouters
+        .iter()
+        .filter_map(|v| {
+            let priority = v.priority_of(node)?;
+            let iface = n.interfaces.iter().find(|i| i.segment == v.segment)?;
+            // Unicast peers: the other routers' addresses of the same family on the segment.
+            let peers: Vec<IpAddr> = if v.unicast {
+                v.priorities
+                    .iter()
+                    .filter(|(other, _)| other != node)
+                    .filter_map(|(other, _)| scn.node(other))
+                    .flat_map(|o| o.interfaces.iter().filter(|i| i.segment == v.segment))
+                    .flat_map(|i| i.addresses.iter().map(|a| a.addr))
+                    .filter(|a| crate::scenario::Family::of(a) == v.family)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Some(VrouterSpec {
+                name: v.name.clone(),
+                vrid: v.vrid,
+                version: v.version,
+                family: v.family,
+                interface: iface.name.clone(),
+                priority,
+                vips: v.vips.clone(),
+                interval_cs: v.interval_cs,
+                preempt: v.preempt,
+                preempt_delay_cs: v.preempt_delay_cs,
+                accept: v.accept,
+                unicast_peers: peers,
+                vmac: v.vmac,
+            })
+        })
+        .collect();
+    RouterSpec {
+        node: node.to_string(),
+        interfaces,
+        vrouters,
+    }
+}
+
+/// Everything a running lab holds; dropped at the end of the run, which frees it all.
+struct Lab {
+    topo: Topology,
+    plans: BTreeMap<String, Plan>,
+    node_dirs: BTreeMap<String, PathBuf>,
+    procs: Processes,
+    rec: Recorder,
+    live: Arc<LiveWire>,
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn timestamp() -> String {
+    let t = now_ns() / 1_000_000_000;
+    let (d, s) = (t / 86400, t % 86400);
+    // Civil date from days since epoch (Howard Hinnant's algorithm).
+    let z = d as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}{m:02}{day:02}T{:02}{:02}{:02}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    )
+}
+
+/// Runs one scenario against the assigned daemons and returns the run directory.
+pub async fn run(
+    scn: &Scenario,
+    daemons: &Assignment,
+    opts: Options<'_>,
+) -> Result<(PathBuf, RunMeta), RunError> {
+    daemons.check(scn).map_err(RunError::Setup)?;
+    let label = daemons.label(scn);
+    let mut versions = Vec::new();
+    for a in daemons.adapters() {
+        let v = a.installed().map_err(|m| {
+            RunError::Setup(format!(
+                "{} is not installed: {}; fix: {}",
+                m.daemon, m.what, m.fix
+            ))
+        })?;
+        versions.push(v.0);
+    }
+    let version = versions.join("; ");
+    // Refuse what a daemon cannot render before anything is built.
+    let routers: Vec<String> = scn.routers().map(|n| n.name.clone()).collect();
+    let mut reasons = Vec::new();
+    for r in &routers {
+        let adapter = daemons.for_node(r).expect("checked");
+        reasons.extend(
+            adapter
+                .unsupported(&router_spec(scn, r))
+                .into_iter()
+                .map(|x| format!("{r} ({}): {x}", adapter.name())),
+        );
+        if sandbox::rootless() && !adapter.needs_users().is_empty() {
+            reasons.push(format!(
+                "{r}: {} runs as user {}, which a rootless lab cannot have (only root is mapped in its user namespace): run vrlab as root",
+                adapter.name(),
+                adapter.needs_users().join(", ")
+            ));
+        }
+    }
+    if !reasons.is_empty() {
+        return Err(RunError::Unsupported {
+            daemon: label,
+            scenario: scn.name.clone(),
+            reasons: reasons.join("; "),
+        });
+    }
+
+    let run_dir = opts
+        .out
+        .join(format!("{}-{}-{}", scn.name, label, timestamp()));
+    let run_dir = unique_dir(&run_dir);
+    std::fs::create_dir_all(run_dir.join("nodes")).map_err(io_err(&run_dir))?;
+    std::fs::write(run_dir.join("scenario.toml"), &scn.source).map_err(io_err(&run_dir))?;
+    let rec = Recorder::create(&run_dir.join("events.jsonl")).map_err(io_err(&run_dir))?;
+    let started_ns = now_ns();
+    rec.now("harness", json!({"action": "run", "scenario": scn.name, "daemon": label, "daemons": daemons.per_router(scn), "daemon_version": version}));
+
+    let state_dir = Path::new(sandbox::STATE_DIR)
+        .join("labs")
+        .join(run_dir.file_name().unwrap_or_default());
+    opts.progress.step("building topology");
+    let t0 = Instant::now();
+    let topo = Topology::build(scn, &state_dir)
+        .await
+        .map_err(|e| RunError::Setup(e.to_string()))?;
+    let build_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    rec.now("harness", json!({"action": "topology", "nodes": scn.nodes.len(), "segments": scn.segments.len(), "ms": build_ms}));
+
+    let mut lab = Lab {
+        topo,
+        plans: BTreeMap::new(),
+        node_dirs: BTreeMap::new(),
+        procs: Processes::default(),
+        rec: rec.clone(),
+        live: Arc::new(LiveWire::default()),
+    };
+    // Publish every namespace for `vrlab exec`; the switch too, for tcpdump on the bridges.
+    for ns in lab
+        .topo
+        .nodes
+        .values_mut()
+        .chain(std::iter::once(&mut lab.topo.switch))
+    {
+        let (net, run) = sandbox::node_paths(&ns.name);
+        ns.publish(&net, &run)
+            .map_err(|e| RunError::Setup(format!("publishing namespace {}: {e}", ns.name)))?;
+    }
+    let _monitors = tables::start(&lab.topo, &rec)
+        .map_err(|e| RunError::Setup(format!("starting netlink monitors: {e}")))?;
+    let capture = PacketCapture::start(&lab.topo, &run_dir.join("segments"), lab.live.clone())
+        .map_err(|e| RunError::Setup(format!("starting capture: {e}")))?;
+    let segment_files: Vec<SegmentFileMeta> = capture.files.iter().map(Into::into).collect();
+
+    let result = async {
+        prepare_routers(scn, daemons, &mut lab, &run_dir).await?;
+        opts.progress.step("starting daemons");
+        for r in &routers {
+            start_node(&lab, r).await.map_err(RunError::Setup)?;
+        }
+        Ok::<(), RunError>(())
+    }
+    .await;
+
+    let mut prober = None;
+    let outcome = match result {
+        Err(e) => {
+            rec.now(
+                "harness",
+                json!({"action": "setup-failed", "error": e.to_string()}),
+            );
+            teardown(&lab).await;
+            drop(capture);
+            let _ = rec.flush();
+            return Err(e);
+        }
+        Ok(()) => {
+            if scn.probe.enabled && !scn.probe.from.is_empty() {
+                let hosts: Vec<(&str, &crate::topology::Namespace)> = scn
+                    .probe
+                    .from
+                    .iter()
+                    .map(|h| (h.as_str(), &lab.topo.nodes[h]))
+                    .collect();
+                let targets: Vec<IpAddr> = scn
+                    .vrouters
+                    .iter()
+                    .filter(|v| v.answers_probes())
+                    .flat_map(|v| v.vips.iter().copied())
+                    .collect();
+                prober = Some(
+                    Prober::start(&hosts, &targets, scn.probe.interval, &rec)
+                        .map_err(|e| RunError::Setup(format!("starting probes: {e}")))?,
+                );
+            }
+            let mut interrupt = opts.interrupt.clone();
+            let outcome = play(scn, &lab, opts.progress, &mut interrupt).await;
+            if opts.keep && outcome == Outcome::Completed {
+                opts.progress.step("lab is up; Ctrl-C to tear it down");
+                let _ = interrupt.wait_for(|i| *i).await;
+            }
+            outcome
+        }
+    };
+    opts.progress.step("tearing down");
+    if let Some(p) = prober {
+        p.stop();
+    }
+    teardown(&lab).await;
+    // Let the last frames (priority-0 adverts of the stopping daemons) reach the capture.
+    let stats: CaptureStats = tokio::task::spawn_blocking(move || capture.finish())
+        .await
+        .map_err(|e| RunError::Setup(e.to_string()))?
+        .map_err(|e| RunError::Setup(format!("capture: {e}")))?;
+    rec.now("harness", json!({"action": "end", "outcome": outcome, "frames": stats.frames, "kernel_drops": stats.kernel_drops}));
+    rec.flush().map_err(io_err(&run_dir))?;
+
+    let meta = RunMeta {
+        vrlab_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: scn.name.clone(),
+        daemon: label.clone(),
+        daemons: daemons.per_router(scn),
+        daemon_version: version,
+        started_ns,
+        ended_ns: now_ns(),
+        kernel: nix::sys::utsname::uname()
+            .map(|u| u.release().to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        segments: segment_files,
+        nodes: scn
+            .nodes
+            .iter()
+            .map(|n| {
+                let macs = lab
+                    .topo
+                    .ports
+                    .iter()
+                    .filter(|p| p.node == n.name)
+                    .map(|p| p.mac.clone())
+                    .collect();
+                (
+                    n.name.clone(),
+                    NodeMeta {
+                        role: if n.role == Role::Router {
+                            "router".into()
+                        } else {
+                            "host".into()
+                        },
+                        macs,
+                    },
+                )
+            })
+            .collect(),
+        sysctls: lab.topo.sysctls.iter().map(Into::into).collect(),
+        outcome,
+        capture: CaptureMeta {
+            frames: stats.frames,
+            kernel_drops: stats.kernel_drops,
+        },
+        topology_build_ms: build_ms,
+    };
+    let path = run_dir.join("run.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&meta).unwrap_or_default(),
+    )
+    .map_err(io_err(&path))?;
+    Ok((run_dir, meta))
+}
+
+fn unique_dir(base: &Path) -> PathBuf {
+    let mut p = base.to_path_buf();
+    let mut i = 1;
+    while p.exists() {
+        p = PathBuf::from(format!("{}-{i}", base.display()));
+        i += 1;
+    }
+    p
+}
+
+async fn prepare_routers(
+    scn: &Scenario,
+    daemons: &Assignment,
+    lab: &mut Lab,
+    run_dir: &Path,
+) -> Result<(), RunError> {
+    for r in scn.routers() {
+        let adapter = daemons.for_node(&r.name).expect("checked before the run");
+        let spec = router_spec(scn, &r.name);
+        let dir = run_dir.join("nodes").join(&r.name);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let paths = NodePaths {
+            dir: dir.clone(),
+            run: lab.topo.run_dirs[&r.name].clone(),
+        };
+        let plan = adapter
+            .prepare(&spec, &paths)
+            .map_err(|e| RunError::Setup(e.to_string()))?;
+        // Links are created down; their sysctls (disable_ipv6, arp_ignore) are set before they
+        // come up, so nothing leaves them in a state the adapter did not ask for.
+        for link in &plan.links {
+            let LinkSpec::Macvlan {
+                name,
+                parent,
+                mac,
+                addresses,
+                ..
+            } = link;
+            lab.topo
+                .add_macvlan(&r.name, name, parent, *mac, addresses)
+                .await
+                .map_err(|e| RunError::Setup(e.to_string()))?;
+        }
+        for (k, v) in &plan.sysctls {
+            lab.topo
+                .set_sysctl(&r.name, k, v)
+                .map_err(|e| RunError::Setup(e.to_string()))?;
+        }
+        for link in &plan.links {
+            let LinkSpec::Macvlan { name, up, .. } = link;
+            if *up {
+                lab.topo
+                    .link_up(&r.name, name)
+                    .await
+                    .map_err(|e| RunError::Setup(e.to_string()))?;
+            }
+        }
+        for (d, owner) in &plan.run_dirs {
+            let full = paths.run.join(d.strip_prefix("/run").unwrap_or(d));
+            std::fs::create_dir_all(&full).map_err(io_err(&full))?;
+            if let Some(user) = owner {
+                let u = nix::unistd::User::from_name(user)
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| {
+                        RunError::Setup(format!(
+                            "user `{user}` (needed by {}) does not exist",
+                            adapter.name()
+                        ))
+                    })?;
+                nix::unistd::chown(&full, Some(u.uid), Some(u.gid))
+                    .map_err(|e| RunError::Setup(format!("chown {}: {e}", full.display())))?;
+            }
+        }
+        for (path, text) in &plan.files {
+            std::fs::write(path, text).map_err(io_err(path))?;
+        }
+        lab.rec.now("harness", json!({"action": "prepared", "node": r.name, "files": plan.files.iter().map(|(p, _)| p.strip_prefix(run_dir).unwrap_or(p).display().to_string()).collect::<Vec<_>>()}));
+        lab.node_dirs.insert(r.name.clone(), dir);
+        lab.plans.insert(r.name.clone(), plan);
+    }
+    Ok(())
+}
+
+/// Starts every process of the node's plan that is not running, in order, each waiting for
+/// its readiness condition.
+async fn start_node(lab: &Lab, node: &str) -> Result<(), String> {
+    let plan = &lab.plans[node];
+    let running: Vec<String> = lab
+        .procs
+        .of(node)
+        .iter()
+        .map(|p| p.spec.name.clone())
+        .collect();
+    for spec in &plan.processes {
+        if running.contains(&spec.name) {
+            continue;
+        }
+        let dir = &lab.node_dirs[node];
+        let log = process::log_path(dir, &spec.name);
+        // A path left by an earlier instance (zebra's socket after a crash) would make the
+        // new one look ready before it is.
+        if let crate::daemons::Ready::PathExists(p) = &spec.ready {
+            let _ = std::fs::remove_file(p);
+        }
+        let r = process::spawn(&lab.topo.nodes[node], node, spec, &log, dir, &lab.rec)
+            .map_err(|e| e.to_string())?;
+        let r = lab.procs.add(r);
+        process::wait_ready(&r, &spec.ready, Duration::from_secs(10))
+            .await
+            .map_err(|e| format!("{node}: {e}; see {}", log.display()))?;
+    }
+    Ok(())
+}
+
+/// Stops every daemon gracefully, then kills what is left.
+async fn teardown(lab: &Lab) {
+    let all = lab.procs.all_running();
+    // What each daemon cost while it ran, before it is asked to stop.
+    for p in &all {
+        let u = process::group_usage(p.pid);
+        let wall_ms = p.started.elapsed().as_secs_f64() * 1000.0;
+        lab.rec.now(
+            "process",
+            json!({"node": p.node, "name": p.spec.name, "pid": p.pid, "event": "usage",
+                   "cpu_ms": u.cpu_ms, "user_ms": u.user_ms, "sys_ms": u.sys_ms, "wall_ms": wall_ms,
+                   "cpu_percent": if wall_ms > 0.0 { 100.0 * u.cpu_ms / wall_ms } else { 0.0 },
+                   "rss_kib": u.rss_kib, "hwm_kib": u.hwm_kib, "processes": u.processes}),
+        );
+    }
+    for p in all.iter().rev() {
+        p.signal(nix::sys::signal::Signal::SIGCONT, &lab.rec, "teardown");
+        p.signal(nix::sys::signal::Signal::SIGTERM, &lab.rec, "teardown");
+    }
+    for p in all.iter().rev() {
+        if !p.wait_exit(Duration::from_secs(3)).await {
+            p.signal_group(
+                nix::sys::signal::Signal::SIGKILL,
+                &lab.rec,
+                "teardown: did not stop",
+            );
+            p.wait_exit(Duration::from_secs(1)).await;
+        }
+    }
+    // Processes the daemons left in their groups.
+    for p in &all {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(p.pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+/// The live-wire key and node indices a wait needs.
+fn vr_keys(
+    scn: &Scenario,
+) -> Vec<(
+    crate::capture::live::VrKey,
+    Duration,
+    &crate::scenario::Vrouter,
+)> {
+    scn.vrouters
+        .iter()
+        .map(|v| {
+            let seg = scn
+                .segments
+                .iter()
+                .position(|s| s.name == v.segment)
+                .expect("validated segment");
+            // A master advertises every interval: three intervals hold at least two adverts.
+            ((seg, v.family, v.vrid), v.interval() * 3, v)
+        })
+        .collect()
+}
+
+async fn play(
+    scn: &Scenario,
+    lab: &Lab,
+    progress: &dyn Progress,
+    interrupt: &mut watch::Receiver<bool>,
+) -> Outcome {
+    let node_index = |n: &str| scn.nodes.iter().position(|x| x.name == n);
+    for (i, step) in scn.timeline.iter().enumerate() {
+        if *interrupt.borrow() {
+            return Outcome::Interrupted { step: i };
+        }
+        let began = now_ns();
+        lab.rec.at(
+            began,
+            "harness",
+            json!({"action": "step", "index": i, "step": step}),
+        );
+        let res: Result<(), String> = match step {
+            Step::Hold { duration } => {
+                progress.step(&format!(
+                    "step {}: hold {}",
+                    i + 1,
+                    crate::scenario::duration::human(*duration)
+                ));
+                tokio::select! {
+                    _ = tokio::time::sleep(*duration) => Ok(()),
+                    _ = interrupt.wait_for(|i| *i) => return Outcome::Interrupted { step: i },
+                }
+            }
+            Step::Wait { until, timeout } => {
+                progress.step(&format!(
+                    "step {}: wait until {}",
+                    i + 1,
+                    describe_until(until)
+                ));
+                let keys = vr_keys(scn);
+                let cond = || -> bool {
+                    let now = now_ns();
+                    keys.iter().all(|(key, window, v)| {
+                        let m = lab.live.master(*key, now, *window, began);
+                        match until {
+                            Until::Steady => m.is_some(),
+                            Until::Master { node, vrouter } => {
+                                let concerned = v.priority_of(node).is_some()
+                                    && vrouter.as_ref().is_none_or(|n| *n == v.name);
+                                !concerned || m == node_index(node)
+                            }
+                        }
+                    })
+                };
+                let deadline = tokio::time::Instant::now() + *timeout;
+                loop {
+                    if cond() {
+                        break Ok(());
+                    }
+                    if tokio::time::Instant::now() >= deadline {
+                        break Err(format!(
+                            "wait until {} did not hold within {}",
+                            describe_until(until),
+                            crate::scenario::duration::human(*timeout)
+                        ));
+                    }
+                    // Re-check on every advert, and every 10 ms for conditions that become
+                    // true by time passing (an old master's adverts ageing out of the window).
+                    tokio::select! {
+                        _ = lab.live.changed.notified() => {}
+                        _ = tokio::time::sleep(Duration::from_millis(10)) => {}
+                        _ = interrupt.wait_for(|i| *i) => return Outcome::Interrupted { step: i },
+                    }
+                }
+            }
+            Step::Fault { fault, node } => {
+                progress.step(&format!("step {}: {} {node}", i + 1, fault.name()));
+                match fault {
+                    FaultKind::Start => {
+                        lab.rec.now(
+                            "harness",
+                            json!({"action": "fault", "fault": "start", "node": node}),
+                        );
+                        start_node(lab, node).await
+                    }
+                    FaultKind::LinkDown | FaultKind::LinkUp => {
+                        faults::set_links(*fault, node, &lab.topo, &lab.rec).await
+                    }
+                    FaultKind::Restart => {
+                        match faults::apply(*fault, node, &lab.procs, &lab.rec).await {
+                            Ok(()) => start_node(lab, node).await,
+                            Err(e) => Err(e),
+                        }
+                    }
+                    _ => faults::apply(*fault, node, &lab.procs, &lab.rec).await,
+                }
+            }
+        };
+        let ended = now_ns();
+        match res {
+            Ok(()) => lab.rec.at(
+                ended,
+                "harness",
+                json!({"action": "step-done", "index": i, "began": began}),
+            ),
+            Err(reason) => {
+                lab.rec.at(
+                    ended,
+                    "harness",
+                    json!({"action": "step-failed", "index": i, "began": began, "reason": reason}),
+                );
+                return Outcome::StepFailed { step: i, reason };
+            }
+        }
+    }
+    Outcome::Completed
+}
+
+fn describe_until(u: &Until) -> String {
+    match u {
+        Until::Steady => "steady (one master per virtual router)".into(),
+        Until::Master {
+            node,
+            vrouter: Some(v),
+        } => format!("{node} is master of {v}"),
+        Until::Master {
+            node,
+            vrouter: None,
+        } => format!("{node} is master"),
+    }
+}

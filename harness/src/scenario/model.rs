@@ -1,0 +1,224 @@
+//! The validated scenario: what the rest of vrlab builds, runs and judges.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{Family, IpNet};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub summary: String,
+    pub references: Vec<String>,
+    /// Run by the suite for every ordered pair of daemons too (the first router runs one, the
+    /// others the other), not only with one daemon everywhere.
+    pub interop: bool,
+    /// Where the scenario was read from, and its text (copied into the run directory).
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub source: String,
+    pub segments: Vec<Segment>,
+    pub nodes: Vec<Node>,
+    pub vrouters: Vec<Vrouter>,
+    pub probe: Probe,
+    pub timeline: Vec<Step>,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Segment {
+    pub name: String,
+    pub vlan_aware: bool,
+    pub multicast_snooping: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Router,
+    Host,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub name: String,
+    pub role: Role,
+    pub interfaces: Vec<Interface>,
+    /// Extra sysctls from the scenario, applied after vrlab's own defaults.
+    pub sysctls: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Interface {
+    pub name: String,
+    pub segment: String,
+    pub addresses: Vec<IpNet>,
+    /// Access VLAN on a VLAN-aware segment.
+    pub vlan: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Vrouter {
+    pub name: String,
+    pub vrid: u8,
+    pub version: u8,
+    pub family: Family,
+    pub segment: String,
+    pub vips: Vec<IpAddr>,
+    /// Advertisement interval in centiseconds.
+    pub interval_cs: u16,
+    pub preempt: bool,
+    pub preempt_delay_cs: u32,
+    pub accept: bool,
+    pub vmac: bool,
+    pub unicast: bool,
+    /// (router node, priority), in file order of the node names.
+    pub priorities: Vec<(String, u8)>,
+}
+
+impl Vrouter {
+    pub fn priority_of(&self, node: &str) -> Option<u8> {
+        self.priorities
+            .iter()
+            .find(|(n, _)| n == node)
+            .map(|(_, p)| *p)
+    }
+
+    /// Whether hosts can expect the master to answer traffic addressed to the VIPs: only
+    /// with Accept_Mode, or on the address owner (RFC 5798 §6.4.3, RFC 3768 §6.4.3). Probes
+    /// target only such virtual routers.
+    pub fn answers_probes(&self) -> bool {
+        self.accept || self.priorities.iter().any(|(_, p)| *p == 255)
+    }
+
+    pub fn interval(&self) -> Duration {
+        Duration::from_millis(self.interval_cs as u64 * 10)
+    }
+
+    /// Skew_Time for a router of `priority`: RFC 3768 §6.1 ((256 − Priority) / 256 s) for v2,
+    /// RFC 5798 §6.1 (((256 − Priority) × Master_Adver_Interval) / 256 cs) for v3.
+    /// Computed in nanoseconds: truncating to whole centiseconds would make it zero at the
+    /// short intervals the suite uses.
+    pub fn skew_time(&self, priority: u8) -> Duration {
+        let weight = 256 - priority as u64;
+        let nanos = match self.version {
+            2 => weight * 1_000_000_000 / 256,
+            _ => weight * self.interval_cs as u64 * 10_000_000 / 256,
+        };
+        Duration::from_nanos(nanos)
+    }
+
+    /// Master_Down_Interval = 3 × Advertisement_Interval + Skew_Time (RFC 3768 §6.1,
+    /// RFC 5798 §6.1).
+    pub fn master_down_interval(&self, priority: u8) -> Duration {
+        self.interval() * 3 + self.skew_time(priority)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Probe {
+    pub enabled: bool,
+    pub interval: Duration,
+    /// Host nodes that send probes.
+    pub from: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Step {
+    /// Wait until an observable condition holds, or fail the run at the deadline.
+    Wait { until: Until, timeout: Duration },
+    /// Keep observing for a while: the window is a steady-state sample for the checks.
+    Hold { duration: Duration },
+    /// Act on a node's daemons.
+    Fault { fault: FaultKind, node: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "condition", rename_all = "snake_case")]
+pub enum Until {
+    /// Every virtual router has exactly one master on the wire.
+    Steady,
+    /// `node` is the master of `vrouter` (of every virtual router it is in, if none is named).
+    Master {
+        node: String,
+        vrouter: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Start the node's daemons (after a stop or crash).
+    Start,
+    /// SIGTERM: a graceful shutdown, which should send priority 0.
+    Stop,
+    /// SIGKILL to every process group of the node's daemons: a silent death.
+    Crash,
+    /// SIGSTOP: the daemon hangs and stops advertising without leaving.
+    Freeze,
+    /// SIGCONT after a freeze.
+    Thaw,
+    /// Stop, then start.
+    Restart,
+    /// Every bridge port of the node goes down, as if its cables were pulled: the node's
+    /// interfaces lose carrier and nothing passes either way. Routers and hosts alike.
+    LinkDown,
+    /// The node's bridge ports come back up.
+    LinkUp,
+}
+
+impl FaultKind {
+    pub const ALL: [(&'static str, FaultKind); 8] = [
+        ("start", FaultKind::Start),
+        ("stop", FaultKind::Stop),
+        ("crash", FaultKind::Crash),
+        ("freeze", FaultKind::Freeze),
+        ("thaw", FaultKind::Thaw),
+        ("restart", FaultKind::Restart),
+        ("link_down", FaultKind::LinkDown),
+        ("link_up", FaultKind::LinkUp),
+    ];
+
+    /// Whether the fault acts on the node's links rather than its daemons.
+    pub fn is_link(self) -> bool {
+        matches!(self, FaultKind::LinkDown | FaultKind::LinkUp)
+    }
+
+    pub fn name(self) -> &'static str {
+        FaultKind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Expect {
+    /// Added to RFC-derived timing bounds (takeover).
+    pub tolerance: Duration,
+    /// Added to the RFC-derived bound on the service gap seen by probes.
+    pub gap_tolerance: Duration,
+}
+
+impl Scenario {
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    pub fn routers(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.role == Role::Router)
+    }
+
+    pub fn hosts(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.role == Role::Host)
+    }
+
+    pub fn vrouter(&self, name: &str) -> Option<&Vrouter> {
+        self.vrouters.iter().find(|v| v.name == name)
+    }
+}

@@ -1,0 +1,159 @@
+//! Broken scenario files are refused before anything is built, with file:line:column and
+//! what is wrong. Each case names the file under tests/bad/ and the location and words the
+//! message must hold.
+
+use std::path::Path;
+use std::process::Command;
+
+fn bad_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad")
+}
+
+/// (file, line:column of the first diagnostic, text the message must contain)
+const CASES: &[(&str, &str, &str)] = &[
+    ("syntax-error.toml", "2:14", "expected `.`, `]`"),
+    ("unknown-key.toml", "6:1", "unknown field `priorty`"),
+    (
+        "undefined-segment.toml",
+        "5:31",
+        "segment `wan` is not defined; defined segments: `lan`",
+    ),
+    (
+        "undefined-node.toml",
+        "10:26",
+        "node `r9` is not defined; routers: `r1`",
+    ),
+    (
+        "duplicate-address.toml",
+        "8:51",
+        "address 192.0.2.1 is already used by r1:eth0",
+    ),
+    (
+        "overlapping-subnets.toml",
+        "7:51",
+        "192.0.2.129/25 on segment `wan` overlaps 192.0.2.1/24 of r1:eth0 on segment `lan`",
+    ),
+    (
+        "vrid-out-of-range.toml",
+        "7:8",
+        "VRID 256 is out of range: VRRP allows 1-255",
+    ),
+    (
+        "ifname-too-long.toml",
+        "5:12",
+        "interface name `uplink-to-core-1` is 16 bytes; Linux allows at most 15",
+    ),
+    ("priority-zero.toml", "10:21", "priority 0 is out of range"),
+    (
+        "v2-subsecond.toml",
+        "11:12",
+        "VRRPv2 advertises in whole seconds",
+    ),
+    ("mixed-families.toml", "9:24", "2001:db8::100 is not ipv4"),
+    ("host-in-vrouter.toml", "13:26", "node `h1` is a host"),
+    ("unknown-action.toml", "7:10", "unknown action `explode`"),
+    // A link fault may hit a host (line 7 is accepted); a daemon fault may not.
+    (
+        "fault-on-host.toml",
+        "11:8",
+        "`h1` is a host; `crash` acts on a router's daemons",
+    ),
+    (
+        "vip-is-node-address.toml",
+        "12:9",
+        "virtual address 192.0.2.2 is also the address of r2:eth0",
+    ),
+    (
+        "bad-duration.toml",
+        "8:7",
+        "write a whole number of a smaller unit (1500ms, not 1.5s)",
+    ),
+    (
+        "duplicate-vrid.toml",
+        "12:8",
+        "VRID 9 is already used for ipv4 on segment `lan`",
+    ),
+];
+
+#[test]
+fn every_broken_file_is_refused_with_its_location() {
+    let mut failures = Vec::new();
+    for (file, at, text) in CASES {
+        let path = bad_dir().join(file);
+        match vrlab::scenario::load(&path) {
+            Ok(_) => failures.push(format!("{file}: accepted")),
+            Err(e) => {
+                let shown = e.to_string();
+                let want = format!("{}:{at}: error: ", path.display());
+                if !shown.starts_with(&want) || !shown.contains(text) {
+                    failures.push(format!("{file}: expected `{want}…{text}…`, got:\n{shown}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_file_in_bad_dir_has_a_case() {
+    for e in std::fs::read_dir(bad_dir()).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            CASES.iter().any(|(f, _, _)| *f == name),
+            "tests/bad/{name} has no case in CASES"
+        );
+    }
+}
+
+/// The command refuses a broken file with exit code 2 and creates nothing: the run
+/// directory is not made, and no sandbox is entered (no privilege needed).
+#[test]
+fn vrlab_run_exits_2_and_builds_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let runs = out.path().join("runs");
+    let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .args(["run", "--out"])
+        .arg(&runs)
+        .arg(bad_dir().join("undefined-node.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("undefined-node.toml:10:26: error: node `r9` is not defined"),
+        "{err}"
+    );
+    assert!(
+        err.contains("^^"),
+        "the message underlines the offending text: {err}"
+    );
+    assert!(
+        !runs.exists(),
+        "nothing may be created for a refused scenario"
+    );
+}
+
+#[test]
+fn bad_command_lines_exit_2() {
+    for args in [
+        vec!["run"],
+        vec!["frobnicate"],
+        vec!["run", "--daemon", "nosuchd", "x.toml"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}

@@ -1,0 +1,253 @@
+//! `vrlab check FILE`: captures from anywhere — 802.1Q trunks, Linux cooked captures with the
+//! copies `-i any` records, the flags, the exit codes and the three output forms.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::process::Command;
+
+use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+use vrlab::checks::{CaptureHints, Status};
+use vrlab::wire::emit::{self, AdvertFrame};
+use vrlab::wire::vlan::VlanTag;
+use vrlab::wire::MacAddr;
+
+/// Writes a pcap of (µs, bytes) with `linktype`.
+fn pcap(path: &Path, linktype: u32, frames: &[(u64, Vec<u8>)]) {
+    let file = std::fs::File::create(path).unwrap();
+    let header = PcapHeader {
+        datalink: pcap_file::DataLink::from(linktype),
+        ..Default::default()
+    };
+    let mut w = PcapWriter::with_header(file, header).unwrap();
+    for (us, f) in frames {
+        let ts = std::time::Duration::from_micros(1_700_000_000_000_000 + us);
+        w.write_packet(&PcapPacket::new(ts, f.len() as u32, f))
+            .unwrap();
+    }
+}
+
+fn v4(n: u8) -> Ipv4Addr {
+    Ipv4Addr::new(10, 0, 0, n)
+}
+
+/// A master's adverts (VRID 1, 100 cs, from the VMAC) on `vlan`, every second for 5 s,
+/// preceded by its gratuitous ARP.
+fn tenure(vlan: Option<u16>, src: u8, prio: u8, vip: u8, start_us: u64) -> Vec<(u64, Vec<u8>)> {
+    let tags: Vec<VlanTag> = vlan
+        .map(|vid| {
+            vec![VlanTag {
+                pcp: 0,
+                dei: false,
+                vid,
+                tpid: 0x8100,
+            }]
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for i in 0..5u64 {
+        let mut a =
+            AdvertFrame::vrrp_v3(IpAddr::V4(v4(src)), 1, prio, 100, vec![IpAddr::V4(v4(vip))]);
+        a.vlans = tags.clone();
+        out.push((start_us + i * 1_000_000, a.emit()));
+    }
+    let garp = vrlab::wire::arp::ArpPacket::gratuitous_request(MacAddr::vrrp_v4(1), v4(vip));
+    out.push((
+        start_us + 100,
+        emit::arp_frame(MacAddr::vrrp_v4(1), MacAddr::BROADCAST, &tags, &garp),
+    ));
+    out.sort_by_key(|f| f.0);
+    out
+}
+
+#[test]
+fn each_vlan_of_a_trunk_is_its_own_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("trunk.pcap");
+    // The same VRID on VLANs 10 and 20, two masters at once: two virtual routers, no split brain.
+    let mut frames = tenure(Some(10), 1, 200, 100, 0);
+    frames.extend(tenure(Some(20), 2, 100, 200, 500_000));
+    frames.sort_by_key(|f| f.0);
+    pcap(&p, 1, &frames);
+    let v = vrlab::checks::judge_capture(&p, &CaptureHints::default()).unwrap();
+    let names: Vec<&str> = v
+        .metrics
+        .masters
+        .iter()
+        .map(|m| m.vrouter.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "VRID 1 (ipv4) on trunk.pcap VLAN 10",
+            "VRID 1 (ipv4) on trunk.pcap VLAN 20"
+        ]
+    );
+    assert!(v
+        .checks
+        .iter()
+        .filter(|c| c.id == "e4.dual-master")
+        .all(|c| c.status == Status::Pass));
+    // The same frames untagged: one virtual router with two masters, and the judge says so.
+    let p = dir.path().join("flat.pcap");
+    let mut flat = tenure(None, 1, 200, 100, 0);
+    flat.extend(tenure(None, 2, 100, 100, 500_000));
+    flat.sort_by_key(|f| f.0);
+    pcap(&p, 1, &flat);
+    let v = vrlab::checks::judge_capture(&p, &CaptureHints::default()).unwrap();
+    assert!(v
+        .checks
+        .iter()
+        .any(|c| c.id == "e4.dual-master" && c.status == Status::Fail));
+    assert!(v
+        .checks
+        .iter()
+        .any(|c| c.id == "c9.master-yields" && c.status == Status::Fail));
+}
+
+#[test]
+fn copies_in_a_cooked_any_capture_are_dropped() {
+    // keepalived-v3-ipv4.sll2.pcap holds each bridged frame once per port: without dropping
+    // the copies every advert would be seen three times and c7 would see 0 ms intervals.
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures/keepalived-v3-ipv4.sll2.pcap");
+    let v = vrlab::checks::judge_capture(&p, &CaptureHints::default()).unwrap();
+    assert!(
+        v.daemon_version.contains("copies from `-i any` dropped"),
+        "{}",
+        v.daemon_version
+    );
+    let adverts: usize = v.metrics.masters.iter().map(|m| m.adverts).sum();
+    assert_eq!(adverts, 15, "{:#?}", v.metrics.masters);
+}
+
+#[test]
+fn flags_set_what_is_expected() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures/keepalived-v3-ipv4-vmac.pcap");
+    let hints = CaptureHints {
+        version: Some(2),
+        interval: Some(std::time::Duration::from_secs(1)),
+        ..Default::default()
+    };
+    let v = vrlab::checks::judge_capture(&p, &hints).unwrap();
+    let fail = |id: &str| {
+        v.checks
+            .iter()
+            .any(|c| c.id == id && c.status == Status::Fail)
+    };
+    assert!(fail("b1.version"));
+    let v = vrlab::checks::judge_capture(
+        &p,
+        &CaptureHints {
+            vrid: Some(7),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(v.metrics.masters.is_empty());
+    assert!(v.checks.iter().all(|c| c.status != Status::Fail));
+}
+
+fn vrlab(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn exit_codes_and_outputs() {
+    let caps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures");
+    let clean = caps.join("keepalived-v3-ipv4-vmac.pcap");
+    let (code, out, _) = vrlab(&["check", clean.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASSED"), "{out}");
+    let failing = caps.join("keepalived-v3-ipv6-vmac.pcapng");
+    let (code, out, _) = vrlab(&["check", failing.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["status"] == "fail"));
+    let (code, out, _) = vrlab(&["check", failing.to_str().unwrap(), "--junit"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("<testsuite") && out.contains("<failure") && out.contains("frame"),
+        "{out}"
+    );
+    let run = caps.join("runs/keepalived-crash-and-return");
+    let (code, _, _) = vrlab(&["check", run.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    // Bad input: exit 2 with the file named, never a panic.
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.pcapng");
+    std::fs::write(&junk, [0x0a, 0x0d, 0x0d, 0x0a, 0xff, 0xff]).unwrap();
+    let (code, _, err) = vrlab(&["check", junk.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("junk.pcapng") && !err.contains("panicked"),
+        "{err}"
+    );
+    let (code, _, err) = vrlab(&["check", "/no/such/file.pcap"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no such file"), "{err}");
+    let (code, _, _) = vrlab(&["check", clean.to_str().unwrap(), "--version", "4"]);
+    assert_eq!(code, 2);
+    let (code, _, err) = vrlab(&["check", run.to_str().unwrap(), "--vrid", "3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("for capture files"), "{err}");
+    // The catalogue.
+    let (code, out, _) = vrlab(&["checks"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("e6.no-vip-from-old-master") && out.contains("requires: injection"));
+}
+
+/// Real frames with random bytes changed, out of time order, in one capture: the judge
+/// reports what it can and never panics.
+#[test]
+fn mutated_captures_never_panic() {
+    let caps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures");
+    let mut frames: Vec<Vec<u8>> = Vec::new();
+    for name in [
+        "keepalived-v2-ipv4-vmac.pcap",
+        "keepalived-v3-ipv4-vmac.pcap",
+        "frr-vrrpd-v3-ipv4.pcap",
+        "ucarp.pcap",
+    ] {
+        let mut r = vrlab::wire::open(caps.join(name)).unwrap();
+        while let Some(p) = r.next_packet() {
+            frames.push(p.unwrap().data.to_vec());
+        }
+    }
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..20 {
+        let mut out = Vec::new();
+        for f in &frames {
+            let mut f = f.clone();
+            for _ in 0..(rnd() % 4) {
+                let i = (rnd() as usize) % f.len();
+                f[i] = rnd() as u8;
+            }
+            if rnd() % 5 == 0 {
+                f.truncate((rnd() as usize) % f.len().max(1));
+            }
+            out.push((rnd() % 20_000_000, f));
+        }
+        let p = dir.path().join(format!("m{round}.pcap"));
+        pcap(&p, 1, &out);
+        let v = vrlab::checks::judge_capture(&p, &CaptureHints::default()).unwrap();
+        assert!(!v.checks.is_empty());
+    }
+}

@@ -1,0 +1,375 @@
+//! Every check of the catalogue, on a recording where it passes and one where it fails.
+//!
+//! The recordings are synthetic run directories (tests/common): a conforming story, and the
+//! same story with exactly one thing broken (`Knobs`). Checks that need active probing
+//! (`requires: injection`) cannot pass or fail on a recording: for those the test holds them
+//! to "not applicable, requires: injection", so that nobody fakes them.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{judge, Knobs, Story};
+use vrlab::checks::{Requires, Status, Verdict};
+
+type Mutate = fn(&mut Knobs);
+
+/// (check id, story where it passes, story where it fails).
+fn cases() -> Vec<(&'static str, Story, Story)> {
+    let v3 = Story::v3;
+    let v2 = Story::v2;
+    let brk = |f: Mutate| Story::v3().with(f);
+    vec![
+        ("harness.timeline", v3(), brk(|k| k.step_failed = true)),
+        ("harness.capture-complete", v3(), brk(|k| k.drops = true)),
+        (
+            "a1.ipv4-advert-destination",
+            v3(),
+            brk(|k| k.a1_wrong_group = true),
+        ),
+        (
+            "a2.ipv6-advert-destination",
+            v3(),
+            brk(|k| k.a2_wrong_group = true),
+        ),
+        ("a3.ipv4-ttl", v3(), brk(|k| k.ttl = Some(254))),
+        ("a4.ipv6-hop-limit", v3(), brk(|k| k.ttl = Some(1))),
+        ("a6.protocol-112", v3(), brk(|k| k.a6_udp_to_group = true)),
+        (
+            "a7.ipv4-advert-source",
+            v3(),
+            brk(|k| k.a7_vip_source = true),
+        ),
+        (
+            "a8.ipv6-advert-source",
+            v3(),
+            brk(|k| k.a8_global_source = true),
+        ),
+        (
+            "a9.advert-source-mac",
+            v3(),
+            brk(|k| k.a9_physical_mac = true),
+        ),
+        ("b1.version", v3(), brk(|k| k.version = Some(2))),
+        ("b2.type", v3(), brk(|k| k.vrrp_type = Some(2))),
+        ("b3.vrid", v3(), brk(|k| k.b3_unknown_vrid = true)),
+        ("b4.priority", v3(), brk(|k| k.priority = Some(150))),
+        ("b5.count", v3(), brk(|k| k.b5_count = true)),
+        (
+            "b6.v2-authentication",
+            v2(),
+            v2().with(|k| k.auth_type = Some(1)),
+        ),
+        ("b7.v3-reserved", v3(), brk(|k| k.reserved = Some(5))),
+        ("b8.interval", v3(), brk(|k| k.interval = Some(20))),
+        ("b9.checksum", v3(), brk(|k| k.bad_checksum = true)),
+        ("b10.addresses", v3(), brk(|k| k.b10_wrong_address = true)),
+        (
+            "b11.ipv6-first-link-local",
+            v3(),
+            brk(|k| k.b11_no_link_local = true),
+        ),
+        ("b12.length", v3(), brk(|k| k.b12_trailing = true)),
+        ("c1.skew-time", v3(), brk(|k| k.c1_no_skew = true)),
+        (
+            "c2.master-down-interval",
+            v3(),
+            brk(|k| k.late_takeover = Some(3)),
+        ),
+        ("c2.takeover-time", v3(), brk(|k| k.late_takeover = Some(3))),
+        ("c3.startup", v3(), brk(|k| k.c3_early_start = true)),
+        (
+            "c4.announce-after-advert",
+            v3(),
+            brk(|k| k.announce_early_ms = Some(30)),
+        ),
+        ("c5.priority-zero-takeover", v3(), brk(|k| k.c5_slow = true)),
+        ("c6.preempt", v3(), brk(|k| k.c6_no_preempt = true)),
+        ("c7.advert-interval", v3(), brk(|k| k.c7_gap = true)),
+        (
+            "c8.priority-zero-answer",
+            brk(|k| k.c8_stray_p0 = Some(true)),
+            brk(|k| k.c8_stray_p0 = Some(false)),
+        ),
+        (
+            "c9.master-yields",
+            brk(|k| k.brief_overlap = true),
+            brk(|k| k.long_overlap = Some(5)),
+        ),
+        (
+            "c10.master-holds",
+            brk(|k| k.brief_overlap = true),
+            brk(|k| k.c10_winner_yields = true),
+        ),
+        (
+            "c11.leave-priority-zero",
+            v3(),
+            brk(|k| k.c11_no_leave = true),
+        ),
+        (
+            "d1.gratuitous-arp",
+            v3(),
+            brk(|k| k.d1_physical_sender = true),
+        ),
+        ("d2.unsolicited-na", v3(), brk(|k| k.d2_r0 = true)),
+        (
+            "d3.arp-reply-vmac",
+            v3(),
+            brk(|k| k.d3_physical_reply = true),
+        ),
+        (
+            "d4.na-reply-vmac",
+            v3(),
+            brk(|k| k.d4_physical_reply = true),
+        ),
+        ("d5.router-adverts", v3(), brk(|k| k.d5_backup_ra = true)),
+        (
+            "d7.no-physical-mac-for-vip",
+            v3(),
+            brk(|k| k.d3_physical_reply = true),
+        ),
+        ("d8.vmac-learning", v3(), brk(|k| k.d8_no_fdb = true)),
+        ("d9.vmac-not-iid", v3(), brk(|k| k.d9_vmac_iid = true)),
+        ("d10.host-na-acceptance", v3(), brk(|k| k.d10_drop = true)),
+        (
+            "e1.vmac-on-master-port",
+            v3(),
+            brk(|k| k.e1_backup_frame = true),
+        ),
+        ("e2.host-neigh-vmac", v3(), brk(|k| k.e2_physical = true)),
+        (
+            "e3.ipv6-default-router",
+            v3(),
+            brk(|k| k.e3_flag_lost = true),
+        ),
+        ("e4.single-master", v3(), brk(|k| k.long_overlap = Some(5))),
+        ("e4.dual-master", v3(), brk(|k| k.long_overlap = Some(5))),
+        ("e4.service-gap", v3(), brk(|k| k.e4_probe_gap = true)),
+        (
+            "e5.split-brain-reannounce",
+            brk(|k| {
+                k.long_overlap = Some(5);
+                k.reannounce = true;
+            }),
+            brk(|k| k.long_overlap = Some(5)),
+        ),
+        (
+            "e6.no-vip-from-old-master",
+            v3(),
+            brk(|k| k.e6_old_master_arp = true),
+        ),
+    ]
+}
+
+fn of<'a>(v: &'a Verdict, id: &str) -> Vec<&'a vrlab::checks::CheckResult> {
+    v.checks.iter().filter(|c| c.id == id).collect()
+}
+
+fn show(v: &Verdict, id: &str) -> String {
+    of(v, id)
+        .iter()
+        .map(|c| {
+            format!(
+                "{:?} {}: {} | {}",
+                c.status, c.subject, c.expected, c.observed
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_check_passes_and_fails_on_a_recording() {
+    let cases = cases();
+    let mut problems = Vec::new();
+    for (id, pass, fail) in cases.clone() {
+        let good = judge(pass);
+        let r = of(&good, id);
+        if r.is_empty()
+            || r.iter().any(|c| c.status == Status::Fail)
+            || !r.iter().any(|c| c.status == Status::Pass)
+        {
+            problems.push(format!("{id} should pass:\n{}", show(&good, id)));
+        }
+        let bad = judge(fail);
+        if !of(&bad, id).iter().any(|c| c.status == Status::Fail) {
+            problems.push(format!("{id} should fail:\n{}", show(&bad, id)));
+        }
+    }
+    // Every check of the catalogue is covered, or needs injection.
+    let covered: BTreeSet<&str> = cases.iter().map(|c| c.0).collect();
+    for d in vrlab::checks::catalogue() {
+        if d.requires != Requires::Injection && !covered.contains(d.id) {
+            problems.push(format!("{} has no pass/fail recording", d.id));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn the_conforming_story_fails_nothing() {
+    for story in [Story::v3(), Story::v2()] {
+        let v = judge(story.clone());
+        let failed: Vec<String> = v
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| format!("{} {}: {}", c.id, c.subject, c.observed))
+            .collect();
+        assert!(
+            failed.is_empty(),
+            "v{}: {}",
+            story.version,
+            failed.join("\n")
+        );
+    }
+}
+
+/// The same for E6: an ARP reply for the VIP from the pre-empted master 0.3 ms after its
+/// successor's first advert crossed it; one 5 ms after is the old master still answering.
+#[test]
+fn e6_allows_answers_crossing_in_flight_only() {
+    let id = "e6.no-vip-from-old-master";
+    let crossing = judge(Story::v3().with(|k| k.e6_preempted_arp_us = Some(300)));
+    assert!(
+        of(&crossing, id).iter().all(|c| c.status != Status::Fail),
+        "{}",
+        show(&crossing, id)
+    );
+    let late = judge(Story::v3().with(|k| k.e6_preempted_arp_us = Some(5000)));
+    assert!(
+        of(&late, id).iter().any(|c| c.status == Status::Fail),
+        "{}",
+        show(&late, id)
+    );
+}
+
+/// A frame the pre-empted master sent from the VMAC 0.3 ms after its successor's first
+/// advert crossed that advert in flight: E1 allows it. One sent 5 ms after is no crossing,
+/// and neither is a frame from a crashed master (silent for a Master_Down_Interval) 0.3 ms
+/// after its successor's first advert.
+#[test]
+fn e1_allows_frames_crossing_in_flight_only() {
+    let id = "e1.vmac-on-master-port";
+    let crossing = judge(Story::v3().with(|k| k.e1_old_master_frame_us = Some(300)));
+    assert!(
+        of(&crossing, id).iter().all(|c| c.status == Status::Pass),
+        "{}",
+        show(&crossing, id)
+    );
+    let late = judge(Story::v3().with(|k| k.e1_old_master_frame_us = Some(5000)));
+    assert!(
+        of(&late, id).iter().any(|c| c.status == Status::Fail),
+        "{}",
+        show(&late, id)
+    );
+    let crashed = judge(Story::v3().with(|k| k.e1_crashed_master_frame_us = Some(300)));
+    assert!(
+        of(&crashed, id).iter().any(|c| c.status == Status::Fail),
+        "{}",
+        show(&crashed, id)
+    );
+}
+
+#[test]
+fn injection_checks_say_so_and_never_judge() {
+    let v = judge(Story::v3());
+    for d in vrlab::checks::catalogue()
+        .iter()
+        .filter(|d| d.requires == Requires::Injection)
+    {
+        let r = of(&v, d.id);
+        assert!(!r.is_empty(), "{} missing from the verdict", d.id);
+        for c in r {
+            assert_eq!(c.status, Status::NotApplicable, "{}", d.id);
+            assert!(
+                c.observed.contains("requires: injection"),
+                "{}: {}",
+                d.id,
+                c.observed
+            );
+        }
+    }
+}
+
+#[test]
+fn no_check_is_silently_left_out() {
+    // Every catalogue id appears in every verdict, run directory or capture.
+    let v = judge(Story::v3());
+    let ids: BTreeSet<&str> = v.checks.iter().map(|c| c.id.as_str()).collect();
+    for d in vrlab::checks::catalogue() {
+        assert!(ids.contains(d.id), "{} missing", d.id);
+    }
+}
+
+#[test]
+fn the_wire_model_sees_the_story() {
+    let v = judge(Story::v3());
+    let gw4: Vec<String> = v
+        .metrics
+        .masters
+        .iter()
+        .filter(|m| m.vrouter == "gw4")
+        .map(|m| format!("{} {}", m.node, m.how))
+        .collect();
+    assert_eq!(
+        gw4,
+        [
+            "r1 start-up",
+            "r2 after silence",
+            "r1 pre-emption",
+            "r2 after priority 0"
+        ],
+        "{:#?}",
+        v.metrics.masters
+    );
+}
+
+#[test]
+fn a_truncated_advert_is_reported_not_a_panic() {
+    let v = judge(Story::v3().with(|k| k.b12_truncated = true));
+    let r = of(&v, "b12.length");
+    assert!(
+        r.iter().any(|c| c.status == Status::Fail
+            && c.subject == "segment lan"
+            && c.observed.contains("malformed")),
+        "{}",
+        show(&v, "b12.length")
+    );
+}
+
+#[test]
+fn timing_failures_name_frames_and_bounds() {
+    let v = judge(Story::v3().with(|k| k.late_takeover = Some(3)));
+    let c = of(&v, "c2.master-down-interval")
+        .into_iter()
+        .find(|c| c.status == Status::Fail && c.subject == "gw4")
+        .expect("gw4 fails");
+    assert!(c.observed.contains("too late"), "{}", c.observed);
+    assert!(
+        c.observed.contains("Master_Down_Interval 360.9ms"),
+        "{}",
+        c.observed
+    );
+    assert_eq!(c.evidence.len(), 2);
+    assert!(c
+        .evidence
+        .iter()
+        .all(|e| e.frame.is_some() && e.segment.as_deref() == Some("lan.pcapng")));
+}
+
+/// Writes every case's run directories under $VRLAB_FIXTURES (for looking at them with
+/// `vrlab check`): `cargo test --test checks_fixtures -- --ignored dump`.
+#[test]
+#[ignore = "writes fixtures for people to look at"]
+fn dump() {
+    let Ok(out) = std::env::var("VRLAB_FIXTURES") else {
+        return;
+    };
+    for (id, pass, fail) in cases() {
+        for (what, story) in [("pass", pass), ("fail", fail)] {
+            let dir = std::path::Path::new(&out).join(format!("{id}-{what}"));
+            common::write(&common::build(story), &dir);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The conformance suite under `cargo test`: every scenario in scenarios/ against every
+//! daemon adapter, one trial each.
+//!
+//! A trial runs `vrlab run SCENARIO --daemon NAME` (the real command, in its own sandbox) and
+//! compares the failed checks with the daemon's known deviations
+//! (scenarios/known-deviations/NAME.toml): the trial passes when every listed deviation
+//! still fails and nothing else does. A daemon that starts conforming forces its list to
+//! shrink; a new failure cannot hide.
+//!
+//! Without privilege or without the daemon, a trial is skipped with the reason and the fix —
+//! except under CI (`CI=true`), where that is a failure.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Deviations {
+    #[serde(default)]
+    deviation: Vec<Deviation>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Deviation {
+    scenario: String,
+    check: String,
+    /// What the record shows (frames, times) and why it is the daemon's, not ours.
+    #[allow(dead_code)]
+    evidence: String,
+    #[allow(dead_code)]
+    #[serde(default)]
+    link: String,
+    /// The deviation shows only when a host happens to ARP or solicit inside the window in
+    /// which the daemon misbehaves: it may fail or pass, and the evidence says why. Any other
+    /// listed pair must fail every time.
+    #[serde(default)]
+    intermittent: bool,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+fn skip(reason: String) -> Result<Completion, Failed> {
+    if in_ci() {
+        Err(format!("CI=true, so this is a failure, not a skip: {reason}").into())
+    } else {
+        Ok(Completion::ignored_with(reason))
+    }
+}
+
+/// (checks that must fail, checks that may fail) for one daemon label and scenario.
+fn known(daemon: &str, scenario: &str) -> Result<(BTreeSet<String>, BTreeSet<String>), Failed> {
+    let path = root()
+        .join("scenarios/known-deviations")
+        .join(format!("{daemon}.toml"));
+    let d: Deviations = match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+        Err(_) => Deviations::default(),
+    };
+    let (may, must): (Vec<Deviation>, Vec<Deviation>) = d
+        .deviation
+        .into_iter()
+        .filter(|x| x.scenario == scenario)
+        .partition(|x| x.intermittent);
+    Ok((
+        must.into_iter().map(|x| x.check).collect(),
+        may.into_iter().map(|x| x.check).collect(),
+    ))
+}
+
+/// Runs `vrlab run SCENARIO --daemon SPEC` and compares its failed checks with the known
+/// deviations of `label` (a daemon's name, or `a+b` for a mixed run).
+fn trial(
+    scenario: PathBuf,
+    name: String,
+    spec: String,
+    label: String,
+) -> Result<Completion, Failed> {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("suite-runs");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let before: BTreeSet<PathBuf> = std::fs::read_dir(&out)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .arg("run")
+        .arg(&scenario)
+        .args(["--daemon", &spec, "--out"])
+        .arg(&out)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    match o.status.code() {
+        Some(0 | 1) => {}
+        Some(3) => return skip(stderr.trim().to_string()),
+        code => return Err(format!("vrlab exited with {code:?}\n{stdout}\n{stderr}").into()),
+    }
+    let run_dir = std::fs::read_dir(&out)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            !before.contains(p)
+                && p.file_name()
+                    .is_some_and(|f| f.to_string_lossy().starts_with(&format!("{name}-{label}-")))
+        })
+        .ok_or("no run directory was written")?;
+    let verdict: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("verdict.json")).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let failed: BTreeSet<String> = verdict["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["status"] == "fail")
+        .filter_map(|c| c["id"].as_str().map(String::from))
+        .collect();
+    let daemon = label.as_str();
+    let (expected, intermittent) = known(daemon, &name)?;
+    let unexpected: Vec<_> = failed
+        .difference(&expected)
+        .filter(|c| !intermittent.contains(*c))
+        .collect();
+    let fixed: Vec<_> = expected.difference(&failed).collect();
+    if unexpected.is_empty() && fixed.is_empty() {
+        return Ok(Completion::Completed);
+    }
+    let mut msg = String::new();
+    if !unexpected.is_empty() {
+        msg +=
+            &format!("checks failed that are not known deviations of {daemon}: {unexpected:?}\n");
+    }
+    if !fixed.is_empty() {
+        msg += &format!("known deviations of {daemon} no longer fail (remove them from scenarios/known-deviations/{daemon}.toml): {fixed:?}\n");
+    }
+    // The reason goes both before and after the report, so a log excerpt from either end
+    // shows why the trial failed.
+    Err(format!("{msg}run directory: {}\n{stdout}\n{msg}", run_dir.display()).into())
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // Labs measure time: one at a time, so two labs never compete for the 2 cores of a
+    // CI runner and turn CPU starvation into false timing failures.
+    args.test_threads = Some(1);
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios/ exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    scenarios.sort();
+    let mut trials = Vec::new();
+    let names: Vec<&'static str> = vrlab::daemons::all().iter().map(|a| a.name()).collect();
+    for s in scenarios {
+        let scn = vrlab::scenario::load(&s).unwrap_or_else(|e| panic!("{e}"));
+        let mut runs: Vec<(String, String, Vec<&'static str>)> = names
+            .iter()
+            .map(|d| (d.to_string(), d.to_string(), vec![*d]))
+            .collect();
+        if scn.interop {
+            // The first router runs one daemon, every other router the other.
+            let first = scn
+                .routers()
+                .next()
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            for a in &names {
+                for b in names.iter().filter(|b| *b != a) {
+                    runs.push((format!("{b},{first}={a}"), format!("{a}+{b}"), vec![*a, *b]));
+                }
+            }
+        }
+        for (spec, label, needed) in runs {
+            let (path, name) = (s.clone(), scn.name.clone());
+            trials.push(Trial::ignorable_test(
+                format!("{name}::{label}"),
+                move || {
+                    for d in needed {
+                        if let Err(m) = vrlab::daemons::by_name(d).expect("adapter").installed() {
+                            return skip(format!(
+                                "{} is not installed: {}; fix: {}",
+                                m.daemon, m.what, m.fix
+                            ));
+                        }
+                    }
+                    trial(path, name, spec, label)
+                },
+            ));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,0 +1,166 @@
+//! Nothing survives a run: not after success, not after Ctrl-C mid-run, not after `kill -9`
+//! of vrlab. Checked from the outside: no process started for the run is left (daemons carry
+//! the run directory in their command line), and the caller's interfaces are unchanged.
+//!
+//! Needs root (or unprivileged user namespaces) and keepalived; skips locally without them,
+//! fails under CI=true.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// `None` when the test can run; otherwise why not.
+fn cannot_run() -> Option<String> {
+    if Command::new("keepalived")
+        .arg("--version")
+        .output()
+        .is_err()
+        && !Path::new("/usr/sbin/keepalived").exists()
+    {
+        return Some("keepalived is not installed (apt-get install keepalived)".into());
+    }
+    if !nix::unistd::geteuid().is_root() {
+        return Some("needs root: run the tests with sudo".into());
+    }
+    None
+}
+
+fn skip_or_fail(reason: String) {
+    assert!(
+        !in_ci(),
+        "CI=true, so this is a failure, not a skip: {reason}"
+    );
+    eprintln!("skipped: {reason}");
+}
+
+fn host_links() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// PIDs of processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .filter(|pid| {
+            // Zombies are already dead; their parent reaps them.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| {
+                    s.rsplit(')')
+                        .next()
+                        .and_then(|r| r.split_whitespace().next())
+                        != Some("Z")
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+fn scenario() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/crash-and-return.toml")
+}
+
+/// Starts `vrlab run` in a process group of its own, so a Ctrl-C can be sent to the group
+/// the way a terminal would.
+fn start(out: &Path) -> Child {
+    use std::os::unix::process::CommandExt;
+    Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .arg("run")
+        .arg(scenario())
+        .args(["--daemon", "keepalived", "--out"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until the daemons of the run are up (their command line holds the out dir).
+fn wait_for_daemons(out: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let needle = out.to_string_lossy().into_owned();
+    while processes_mentioning(&format!("--use-file={needle}")).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "daemons did not start within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn assert_nothing_left(out: &Path, before: &[String]) {
+    let needle = out.to_string_lossy().into_owned();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = processes_mentioning(&needle);
+        if left.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "processes left behind: {left:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(host_links(), before, "the caller's interfaces changed");
+}
+
+fn interrupted_by(sig: nix::sys::signal::Signal, whole_group: bool) {
+    if let Some(r) = cannot_run() {
+        return skip_or_fail(r);
+    }
+    let before = host_links();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let mut child = start(&out);
+    wait_for_daemons(&out);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    if whole_group {
+        nix::sys::signal::killpg(pid, sig).unwrap();
+    } else {
+        nix::sys::signal::kill(pid, sig).unwrap();
+    }
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "an interrupted run does not report success"
+    );
+    assert_nothing_left(&out, &before);
+}
+
+#[test]
+fn nothing_survives_kill_9() {
+    interrupted_by(nix::sys::signal::Signal::SIGKILL, false);
+}
+
+#[test]
+fn nothing_survives_ctrl_c() {
+    interrupted_by(nix::sys::signal::Signal::SIGINT, true);
+}
+
+#[test]
+fn nothing_survives_a_completed_run() {
+    if let Some(r) = cannot_run() {
+        return skip_or_fail(r);
+    }
+    let before = host_links();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let status = start(&out).wait().unwrap();
+    assert!(matches!(status.code(), Some(0 | 1)), "{status:?}");
+    assert_nothing_left(&out, &before);
+}
