@@ -246,14 +246,15 @@ fn real_findings_are_reported() {
         "VRID 51",
         "while no router is master"
     ));
-    // ucarp: gratuitous ARP from the physical MAC.
+    // ucarp announces from the physical MAC: CARP binds no MAC for that (carp(4) uses
+    // 00-00-5E-00-01-{VHID}, ucarp the interface's), so it is not flagged; a new CARP master
+    // that announced nothing would be.
     let v = cap("ucarp.pcap");
-    assert!(has(
-        &v,
-        "d1.gratuitous-arp",
-        "VHID 7",
-        "sender hardware address 02:00:00:00:00"
-    ));
+    assert!(
+        !failed(&v).iter().any(|(id, _)| id == "d1.gratuitous-arp"),
+        "{:?}",
+        failed(&v)
+    );
     // Conforming captures stay clean where they conform.
     let v = cap("keepalived-v3-ipv4-vmac.pcap");
     assert!(failed(&v).is_empty(), "{:?}", failed(&v));

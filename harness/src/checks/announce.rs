@@ -55,9 +55,12 @@ pub(super) fn vips_of(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<IpAddr> {
 }
 
 /// The MAC a frame of the virtual router should carry: the VMAC, unless a run's scenario
-/// turned it off (then there is nothing to hold the daemon to).
+/// turned it off (then there is nothing to hold the daemon to). CARP has no rule to hold
+/// an implementation to: carp(4) serves its addresses from 00-00-5E-00-01-{VHID}, ucarp
+/// from the interface's own MAC (only its adverts carry 00-00-5E-00-00-{VHID}), and both
+/// are CARP as deployed.
 fn expected_mac(s: &VrSpec) -> Option<MacAddr> {
-    (s.inferred.is_some() || s.vmac).then(|| s.vmac_addr())
+    (!s.carp && (s.inferred.is_some() || s.vmac)).then(|| s.vmac_addr())
 }
 
 fn c4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
