@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what vrlab's tests and suite need on Debian or Ubuntu, when it is missing:
 # the daemons under test (keepalived, FRR, ucarp), capture tools (tcpdump, tshark) and
+# nftables (the lab's loss and partition faults, in the bridge family), ping (the
+# timeline tests' commands in nodes), and
 # iproute2 (used only by the benchmark's comparison script, never by vrlab itself).
 # Runs as root, or through sudo when available.
 set -euo pipefail
@@ -13,6 +15,8 @@ have ucarp || need+=(ucarp)
 have tcpdump || need+=(tcpdump)
 have tshark || need+=(tshark)
 have ip || need+=(iproute2)
+have nft || need+=(nftables)
+have ping || need+=(iputils-ping)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is already installed"

@@ -37,6 +37,11 @@ impl Running {
         self.exited.borrow().is_none()
     }
 
+    /// How it ended (`exit 0`, `killed by SIGKILL`), once it has.
+    pub fn exit_status(&self) -> Option<String> {
+        self.exited.borrow().clone()
+    }
+
     /// Waits until the process has exited, at most `limit`. True if it did.
     pub async fn wait_exit(&self, limit: Duration) -> bool {
         let mut rx = self.exited.clone();

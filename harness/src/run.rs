@@ -34,7 +34,7 @@ use crate::faults;
 use crate::probe::Prober;
 use crate::process::{self, Processes};
 use crate::sandbox;
-use crate::scenario::{FaultKind, Role, Scenario, Step, Until};
+use crate::scenario::{FaultKind, Flow, Role, Scenario, Step, Until};
 use crate::topology::{node_mac, SysctlRecord, Topology};
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +90,12 @@ pub struct RunMeta {
     pub outcome: Outcome,
     pub capture: CaptureMeta,
     pub topology_build_ms: f64,
+    /// Seeds every random choice of the run (which frames a loss drops).
+    #[serde(default)]
+    pub seed: u64,
+    /// What served each kind of network fault the timeline used (`loss` → nftables ...).
+    #[serde(default)]
+    pub mechanisms: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -235,6 +241,9 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
 
 /// Everything a running lab holds; dropped at the end of the run, which frees it all.
 struct Lab {
+    run_dir: PathBuf,
+    seed: u64,
+    net: faults::netfilter::NetFaults,
     topo: Topology,
     plans: BTreeMap<String, Plan>,
     node_dirs: BTreeMap<String, PathBuf>,
@@ -310,6 +319,11 @@ pub async fn run(
             ));
         }
     }
+    if !mechanisms(scn).is_empty() {
+        if let Err(e) = faults::netfilter::available() {
+            reasons.push(e);
+        }
+    }
     if !reasons.is_empty() {
         return Err(RunError::Unsupported {
             daemon: label,
@@ -340,6 +354,9 @@ pub async fn run(
     rec.now("harness", json!({"action": "topology", "nodes": scn.nodes.len(), "segments": scn.segments.len(), "ms": build_ms}));
 
     let mut lab = Lab {
+        run_dir: run_dir.clone(),
+        seed: scn.seed,
+        net: Default::default(),
         topo,
         plans: BTreeMap::new(),
         node_dirs: BTreeMap::new(),
@@ -418,6 +435,10 @@ pub async fn run(
     if let Some(p) = prober {
         p.stop();
     }
+    // Partitions and loss still in effect end before the daemons stop, with their counts.
+    if let Err(e) = lab.net.heal(None, &lab.topo.switch, &lab.rec) {
+        rec.now("harness", json!({"action": "teardown-error", "error": e}));
+    }
     teardown(&lab).await;
     // Let the last frames (priority-0 adverts of the stopping daemons) reach the capture.
     let stats: CaptureStats = tokio::task::spawn_blocking(move || capture.finish())
@@ -470,6 +491,8 @@ pub async fn run(
             kernel_drops: stats.kernel_drops,
         },
         topology_build_ms: build_ms,
+        seed: scn.seed,
+        mechanisms: mechanisms(scn),
     };
     let path = run_dir.join("run.json");
     std::fs::write(
@@ -478,6 +501,20 @@ pub async fn run(
     )
     .map_err(io_err(&path))?;
     Ok((run_dir, meta))
+}
+
+/// Which mechanism serves each network fault the timeline uses.
+fn mechanisms(scn: &Scenario) -> BTreeMap<String, String> {
+    scn.timeline
+        .iter()
+        .filter(|s| matches!(s, Step::Partition { .. } | Step::Loss { .. } | Step::Heal))
+        .map(|s| {
+            (
+                s.action().to_string(),
+                faults::netfilter::MECHANISM.to_string(),
+            )
+        })
+        .collect()
 }
 
 fn unique_dir(base: &Path) -> PathBuf {
@@ -748,6 +785,45 @@ async fn play(
                     _ => faults::apply(*fault, node, &lab.procs, &lab.rec).await,
                 }
             }
+            Step::Partition { groups } => {
+                let names: Vec<String> = groups.iter().map(|g| g.join(" ")).collect();
+                progress.step(&format!("step {}: partition {}", i + 1, names.join(" | ")));
+                start_net_fault(lab, i, "partition", Flow::partition(groups), 1000)
+            }
+            Step::Loss { permille, flows } => {
+                progress.step(&format!(
+                    "step {}: loss {}.{} %",
+                    i + 1,
+                    permille / 10,
+                    permille % 10
+                ));
+                start_net_fault(lab, i, "loss", flows.clone(), *permille)
+            }
+            Step::Heal => {
+                progress.step(&format!("step {}: heal", i + 1));
+                lab.net.heal(Some(i), &lab.topo.switch, &lab.rec)
+            }
+            Step::Exec {
+                node,
+                command,
+                background,
+                deadline,
+            } => {
+                progress.step(&format!(
+                    "step {}: exec on {node}: {}",
+                    i + 1,
+                    command.join(" ")
+                ));
+                let e = faults::exec::Exec {
+                    step: i,
+                    node,
+                    command,
+                    background: *background,
+                    deadline: *deadline,
+                };
+                let dir = lab.run_dir.join("nodes").join(node);
+                faults::exec::run(&e, &lab.topo.nodes[node], &dir, &lab.procs, &lab.rec).await
+            }
         };
         let ended = now_ns();
         match res {
@@ -767,6 +843,24 @@ async fn play(
         }
     }
     Outcome::Completed
+}
+
+fn start_net_fault(
+    lab: &Lab,
+    step: usize,
+    kind: &'static str,
+    flows: Vec<Flow>,
+    permille: u16,
+) -> Result<(), String> {
+    let a = faults::netfilter::Active {
+        step,
+        kind,
+        flows,
+        permille,
+        seed: faults::netfilter::step_seed(lab.seed, step),
+    };
+    lab.net
+        .start(a, &lab.topo.switch, &lab.topo.ports, &lab.rec)
 }
 
 fn describe_until(u: &Until) -> String {

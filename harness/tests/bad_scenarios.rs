@@ -73,6 +73,43 @@ const CASES: &[(&str, &str, &str)] = &[
         "12:8",
         "VRID 9 is already used for ipv4 on segment `lan`",
     ),
+    // Network faults and commands on the timeline.
+    (
+        "partition-node-twice.toml",
+        "11:26",
+        "node `r2` is named twice",
+    ),
+    (
+        "partition-one-group.toml",
+        "11:10",
+        "a partition needs at least two groups",
+    ),
+    (
+        "heal-without-fault.toml",
+        "10:10",
+        "`heal` with no partition or loss in effect",
+    ),
+    (
+        "loss-percent-range.toml",
+        "12:11",
+        "percent 130 is out of range: loss takes more than 0 and at most 100",
+    ),
+    (
+        "loss-no-target.toml",
+        "9:1",
+        "`loss` needs exactly one of: `between",
+    ),
+    (
+        "loss-undefined-node.toml",
+        "12:6",
+        "node `r3` is not defined; nodes: `r1`, `r2`",
+    ),
+    ("exec-no-command.toml", "9:1", "`exec` needs `command = ["),
+    (
+        "exec-background-timeout.toml",
+        "14:11",
+        "`timeout` has no meaning for a background command",
+    ),
 ];
 
 #[test]

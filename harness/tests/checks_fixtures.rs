@@ -271,6 +271,37 @@ fn e1_allows_frames_crossing_in_flight_only() {
     );
 }
 
+/// Two masters while the lab keeps them apart are expected; once it heals, the lower one
+/// must stop within one interval (it hears the higher one's next advert). The same overlap
+/// without a partition fails (see `cases`).
+#[test]
+fn two_masters_during_a_partition_are_expected_until_it_heals() {
+    let id = "e4.dual-master";
+    let healed_late = |n| {
+        judge(Story::v3().with(|k| {
+            k.long_overlap = Some(8);
+            k.partition_healed_ivs_before_end = Some(n);
+        }))
+    };
+    let ok = healed_late(1);
+    assert!(
+        of(&ok, id).iter().all(|c| c.status == Status::Pass
+            && c.observed
+                .contains("expected: partition of step 11 (42 frames dropped)")),
+        "{}",
+        show(&ok, id)
+    );
+    let late = healed_late(4);
+    assert!(
+        of(&late, id)
+            .iter()
+            .any(|c| c.status == Status::Fail
+                && c.observed.contains("past the end of the partition")),
+        "{}",
+        show(&late, id)
+    );
+}
+
 #[test]
 fn injection_checks_say_so_and_never_judge() {
     let v = judge(Story::v3());

@@ -9,6 +9,7 @@ mod capture;
 mod catalogue;
 mod forwarding;
 pub mod model;
+pub mod netfaults;
 pub mod observe;
 mod record;
 mod run_checks;
@@ -196,6 +197,8 @@ pub struct Ctx<'a> {
     pub t0: u64,
     pub end: u64,
     pub events: &'a [Event],
+    /// Partitions and losses the run applied (none for a capture).
+    pub net: Vec<netfaults::NetFault>,
 }
 
 impl<'a> Ctx<'a> {
@@ -209,7 +212,11 @@ impl<'a> Ctx<'a> {
         events: &'a [Event],
     ) -> Ctx<'a> {
         let model = Model::build(wire, &vrs, tolerance, end);
+        let net = rec
+            .map(|r| netfaults::of_run(&r.scenario, events, end))
+            .unwrap_or_default();
         Ctx {
+            net,
             rec,
             wire,
             vrs,

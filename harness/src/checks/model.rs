@@ -412,6 +412,15 @@ pub fn announces(o: &What, vip: &IpAddr) -> bool {
     }
 }
 
+/// An ARP reply to one node's MAC answers that node; it announces nothing to the segment,
+/// even when its addresses look gratuitous (a kernel answering another master's gratuitous
+/// ARP for an address it holds too, during a split brain).
+fn answers_one_node(o: &super::observe::Obs) -> bool {
+    matches!(o.what, What::Arp { op: 2, .. })
+        && o.dst_mac != crate::wire::MacAddr::ZERO
+        && !o.dst_mac.is_broadcast()
+}
+
 /// Announcements from `node` (or, in a capture where a frame from the virtual MAC cannot be
 /// attributed, from the virtual MAC) in `[lo, hi]`.
 #[allow(clippy::too_many_arguments)]
@@ -435,7 +444,7 @@ fn announcements(
         // only from its first advert (less the tolerance) on.
         let mine = o.node == node
             || (o.node == NO_NODE && o.src_mac == spec.vmac_addr() && o.t + tol >= first);
-        if !mine {
+        if !mine || answers_one_node(o) {
             continue;
         }
         let hit = if spec.carp {

@@ -144,6 +144,7 @@ fn single_master(rec: &Record) -> Vec<CheckResult> {
         .filter(|s| matches!(s.step, Step::Hold { .. }))
         .filter_map(|s| Some((s.began, s.ended?)))
         .collect();
+    let net = super::netfaults::of_run(&rec.scenario, &rec.events, rec.meta.ended_ns);
     let mut out = Vec::new();
     for v in &rec.scenario.vrouters {
         if holds.is_empty() {
@@ -165,10 +166,16 @@ fn single_master(rec: &Record) -> Vec<CheckResult> {
                 .collect();
             let senders: BTreeSet<&str> = inside.iter().map(|a| a.node.as_str()).collect();
             let window = format!("hold {} ({:.3}s–{:.3}s)", i + 1, at(rec, *b), at(rec, *e));
+            let apart = kept_apart(&net, &senders, *b, *e);
             match senders.len() {
                 1 => {
                     seen_masters.push(format!("{window}: {}", senders.iter().next().expect("one")))
                 }
+                _ if apart.is_some() => seen_masters.push(format!(
+                    "{window}: {} (expected: {})",
+                    senders.iter().copied().collect::<Vec<_>>().join(", "),
+                    apart.unwrap_or_default()
+                )),
                 0 => bad.push((window, "no master advertised".to_string(), Vec::new())),
                 _ => {
                     let ev = senders
@@ -227,6 +234,35 @@ fn single_master(rec: &Record) -> Vec<CheckResult> {
         }
     }
     out
+}
+
+/// Whether a partition or loss cut every two of `senders` apart, one way at least, for the
+/// whole window: a backup that cannot hear the master becomes master, as it should (under
+/// partial loss, when enough adverts in a row were dropped; the pcapng shows what was sent,
+/// not what was delivered, so such a takeover is not held against it).
+fn kept_apart(
+    net: &[super::netfaults::NetFault],
+    senders: &BTreeSet<&str>,
+    from: u64,
+    until: u64,
+) -> Option<String> {
+    let mut why = BTreeSet::new();
+    for a in senders {
+        for b in senders {
+            if a >= b {
+                continue;
+            }
+            let f = net.iter().find(|f| {
+                f.from <= from
+                    && f.until >= until
+                    && f.flows
+                        .iter()
+                        .any(|fl| fl.carries(a, b) || fl.carries(b, a))
+            })?;
+            why.insert(f.describe());
+        }
+    }
+    Some(why.into_iter().collect::<Vec<_>>().join(", "))
 }
 
 /// Each fault of the timeline: its kind, its node, the moment it hit and the end of the window

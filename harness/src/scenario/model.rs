@@ -20,6 +20,9 @@ pub struct Scenario {
     pub path: PathBuf,
     #[serde(skip)]
     pub source: String,
+    /// Seeds every random choice of the run; from the file, or derived from the name so that
+    /// a run is repeatable without one.
+    pub seed: u64,
     pub segments: Vec<Segment>,
     pub nodes: Vec<Node>,
     pub vrouters: Vec<Vrouter>,
@@ -135,6 +138,71 @@ pub enum Step {
     Hold { duration: Duration },
     /// Act on a node's daemons.
     Fault { fault: FaultKind, node: String },
+    /// Nodes in different groups stop hearing each other, on every segment; nodes in no group
+    /// keep hearing everyone.
+    Partition { groups: Vec<Vec<String>> },
+    /// Drop a share of the frames of some flows.
+    Loss { permille: u16, flows: Vec<Flow> },
+    /// End every partition and loss in effect.
+    Heal,
+    /// Run a command in a node, as an operator would.
+    Exec {
+        node: String,
+        command: Vec<String>,
+        /// Leave it running and go on (it is stopped at teardown).
+        background: bool,
+        /// A foreground command that has not exited by then is killed and fails the step.
+        deadline: Duration,
+    },
+}
+
+/// Frames entering the segments from the `from` nodes' ports and leaving by the `to` nodes'
+/// ports. `None` is any port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flow {
+    pub from: Option<Vec<String>>,
+    pub to: Option<Vec<String>>,
+}
+
+impl Flow {
+    /// Whether frames sent by `sender` are dropped on their way to `receiver` by this flow.
+    pub fn carries(&self, sender: &str, receiver: &str) -> bool {
+        let has = |side: &Option<Vec<String>>, n: &str| {
+            side.as_ref().is_none_or(|v| v.iter().any(|x| x == n))
+        };
+        has(&self.from, sender) && has(&self.to, receiver)
+    }
+
+    /// The flows that cut every group off from every other.
+    pub fn partition(groups: &[Vec<String>]) -> Vec<Flow> {
+        let mut out = Vec::new();
+        for (i, a) in groups.iter().enumerate() {
+            for (j, b) in groups.iter().enumerate() {
+                if i != j {
+                    out.push(Flow {
+                        from: Some(a.clone()),
+                        to: Some(b.clone()),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Step {
+    /// The action's name as written in a scenario.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Step::Wait { .. } => "wait",
+            Step::Hold { .. } => "hold",
+            Step::Fault { fault, .. } => fault.name(),
+            Step::Partition { .. } => "partition",
+            Step::Loss { .. } => "loss",
+            Step::Heal => "heal",
+            Step::Exec { .. } => "exec",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

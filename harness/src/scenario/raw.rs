@@ -17,6 +17,8 @@ pub(crate) struct RawScenario {
     pub references: Vec<String>,
     #[serde(default)]
     pub interop: bool,
+    /// Seeds every random choice of the run (which frames a `loss` drops).
+    pub seed: Option<Spanned<i64>>,
     #[serde(default)]
     pub segments: BTreeMap<Name, RawSegment>,
     #[serde(default)]
@@ -98,6 +100,19 @@ pub(crate) struct RawStep {
     pub timeout: Option<Spanned<String>>,
     #[serde(rename = "for")]
     pub duration: Option<Spanned<String>>,
+    /// `partition`: groups of nodes that stop hearing each other.
+    pub groups: Option<Spanned<Vec<Spanned<Vec<Name>>>>>,
+    /// `loss`: share of frames dropped, in percent (a number).
+    pub percent: Option<Spanned<toml::Value>>,
+    /// `loss` both ways between two nodes.
+    pub between: Option<Spanned<Vec<Name>>>,
+    /// `loss` one way.
+    pub from: Option<Name>,
+    pub to: Option<Name>,
+    /// `exec`: the command and its arguments.
+    pub command: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `exec`: leave it running and go on.
+    pub background: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,4 +120,29 @@ pub(crate) struct RawStep {
 pub(crate) struct RawExpect {
     pub tolerance: Option<Spanned<String>>,
     pub gap_tolerance: Option<Spanned<String>>,
+}
+
+impl RawStep {
+    /// Every optional field that is present, with its span: each action says which it takes.
+    pub(crate) fn fields(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
+        let mut out = Vec::new();
+        let mut add = |name: &'static str, sp: Option<std::ops::Range<usize>>| {
+            if let Some(sp) = sp {
+                out.push((name, sp));
+            }
+        };
+        add("node", self.node.as_ref().map(Spanned::span));
+        add("until", self.until.as_ref().map(Spanned::span));
+        add("vrouter", self.vrouter.as_ref().map(Spanned::span));
+        add("timeout", self.timeout.as_ref().map(Spanned::span));
+        add("for", self.duration.as_ref().map(Spanned::span));
+        add("groups", self.groups.as_ref().map(Spanned::span));
+        add("percent", self.percent.as_ref().map(Spanned::span));
+        add("between", self.between.as_ref().map(Spanned::span));
+        add("from", self.from.as_ref().map(Spanned::span));
+        add("to", self.to.as_ref().map(Spanned::span));
+        add("command", self.command.as_ref().map(Spanned::span));
+        add("background", self.background.as_ref().map(Spanned::span));
+        out
+    }
 }

@@ -26,6 +26,14 @@ pub const SEGMENT_NAME_MAX: usize = IFNAME_MAX - 3;
 const DEFAULT_TOLERANCE: Duration = Duration::from_millis(50);
 const DEFAULT_GAP_TOLERANCE: Duration = Duration::from_millis(100);
 const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+/// How long a foreground `exec` may run before it is killed and the step fails.
+pub const DEFAULT_EXEC_DEADLINE: Duration = Duration::from_secs(10);
+
+/// What the network faults of the timeline have in effect so far.
+#[derive(Default)]
+struct NetState {
+    in_effect: bool,
+}
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
@@ -117,6 +125,20 @@ impl Validator<'_> {
         let probe = self.probe(raw.probe.as_ref(), &raw.nodes, &nodes);
         let timeline = self.timeline(&raw.timeline, &nodes, &vrouters);
         let expect = self.expect(raw.expect.as_ref());
+        let seed = match &raw.seed {
+            Some(s) if *s.get_ref() < 0 => {
+                self.d.at(
+                    span(s),
+                    format!(
+                        "seed {} is negative: use a whole number from 0",
+                        s.get_ref()
+                    ),
+                );
+                0
+            }
+            Some(s) => *s.get_ref() as u64,
+            None => seed_of(&name),
+        };
         if nodes.is_empty() {
             self.d
                 .at(0..0, "the scenario has no nodes: add a [nodes.NAME] table");
@@ -128,6 +150,7 @@ impl Validator<'_> {
             interop: raw.interop,
             path: path.to_path_buf(),
             source: text.to_string(),
+            seed,
             segments,
             nodes,
             vrouters,
@@ -617,6 +640,7 @@ impl Validator<'_> {
         vrouters: &[Vrouter],
     ) -> Vec<Step> {
         let mut steps = Vec::new();
+        let mut net = NetState::default();
         for s in raw {
             let step_span = span(s);
             let r = s.get_ref();
@@ -652,18 +676,9 @@ impl Validator<'_> {
                 .find(|(n, _)| *n == action)
                 .map(|(_, k)| *k);
             let unexpected = |v: &mut Self, allowed: &[&str]| {
-                let fields: [(&str, Option<Range<usize>>); 5] = [
-                    ("node", r.node.as_ref().map(span)),
-                    ("until", r.until.as_ref().map(span)),
-                    ("vrouter", r.vrouter.as_ref().map(span)),
-                    ("timeout", r.timeout.as_ref().map(span)),
-                    ("for", r.duration.as_ref().map(span)),
-                ];
-                for (f, sp) in fields {
-                    if let Some(sp) = sp {
-                        if !allowed.contains(&f) {
-                            v.d.at(sp, format!("`{f}` has no meaning for action `{action}`"));
-                        }
+                for (f, sp) in r.fields() {
+                    if !allowed.contains(&f) {
+                        v.d.at(sp, format!("`{f}` has no meaning for action `{action}`"));
                     }
                 }
             };
@@ -736,16 +751,270 @@ impl Validator<'_> {
                         None => self.d.at(step_span.clone(), "`hold` needs `for = \"1s\"`"),
                     }
                 }
+                "partition" => {
+                    unexpected(self, &["groups"]);
+                    if let Some(step) = self.partition(r, step_span.clone(), nodes, &mut net) {
+                        steps.push(step);
+                    }
+                }
+                "loss" => {
+                    unexpected(self, &["percent", "between", "from", "to", "node"]);
+                    if let Some(step) = self.loss(r, step_span.clone(), nodes) {
+                        net.in_effect = true;
+                        steps.push(step);
+                    }
+                }
+                "heal" => {
+                    unexpected(self, &[]);
+                    if !net.in_effect {
+                        self.d.at(
+                            span(&r.action),
+                            "`heal` with no partition or loss in effect: heal ends what an earlier `partition` or `loss` started",
+                        );
+                    }
+                    net = NetState::default();
+                    steps.push(Step::Heal);
+                }
+                "exec" => {
+                    unexpected(self, &["node", "command", "background", "timeout"]);
+                    let node = node(self, false);
+                    if let Some(step) = self.exec(r, step_span.clone(), node) {
+                        steps.push(step);
+                    }
+                }
                 other => self.d.at(
                     span(&r.action),
                     format!(
-                        "unknown action `{other}`: use wait, hold, {}",
+                        "unknown action `{other}`: use wait, hold, partition, loss, heal, exec, {}",
                         list(FaultKind::ALL.iter().map(|(n, _)| *n))
                     ),
                 ),
             }
         }
         steps
+    }
+
+    /// A node named in a network fault: defined, and said once.
+    fn fault_node(
+        &mut self,
+        n: &Spanned<String>,
+        nodes: &[Node],
+        seen: &mut BTreeMap<String, Range<usize>>,
+    ) -> Option<String> {
+        if !nodes.iter().any(|x| &x.name == n.get_ref()) {
+            self.d.at(
+                span(n),
+                format!(
+                    "node `{}` is not defined; nodes: {}",
+                    n.get_ref(),
+                    list(nodes.iter().map(|x| x.name.as_str()))
+                ),
+            );
+            return None;
+        }
+        if seen.insert(n.get_ref().clone(), span(n)).is_some() {
+            self.d
+                .at(span(n), format!("node `{}` is named twice", n.get_ref()));
+            return None;
+        }
+        Some(n.get_ref().clone())
+    }
+
+    fn partition(
+        &mut self,
+        r: &RawStep,
+        step_span: Range<usize>,
+        nodes: &[Node],
+        net: &mut NetState,
+    ) -> Option<Step> {
+        let Some(raw) = &r.groups else {
+            self.d.at(
+                step_span,
+                "`partition` needs `groups = [[\"r1\", \"h1\"], [\"r2\"]]`: nodes in different groups stop hearing each other",
+            );
+            return None;
+        };
+        if raw.get_ref().len() < 2 {
+            self.d.at(
+                span(raw),
+                "a partition needs at least two groups: nodes in different groups stop hearing each other",
+            );
+            return None;
+        }
+        let mut seen = BTreeMap::new();
+        let mut groups = Vec::new();
+        for g in raw.get_ref() {
+            if g.get_ref().is_empty() {
+                self.d
+                    .at(span(g), "a partition group needs at least one node");
+            }
+            let names: Vec<String> = g
+                .get_ref()
+                .iter()
+                .filter_map(|n| self.fault_node(n, nodes, &mut seen))
+                .collect();
+            groups.push(names);
+        }
+        if groups.iter().any(Vec::is_empty) {
+            return None;
+        }
+        net.in_effect = true;
+        Some(Step::Partition { groups })
+    }
+
+    fn loss(&mut self, r: &RawStep, step_span: Range<usize>, nodes: &[Node]) -> Option<Step> {
+        let permille = match &r.percent {
+            None => {
+                self.d.at(
+                    step_span.clone(),
+                    "`loss` needs `percent = 30` (the share of frames dropped)",
+                );
+                None
+            }
+            Some(p) => self.percent(p),
+        };
+        let mut seen = BTreeMap::new();
+        let mut one = |v: &mut Self, n: &Spanned<String>| v.fault_node(n, nodes, &mut seen);
+        let flows = match (&r.between, &r.from, &r.to, &r.node) {
+            (Some(b), None, None, None) => {
+                if b.get_ref().len() != 2 {
+                    self.d.at(
+                        span(b),
+                        "`between` names two nodes: `between = [\"r1\", \"r2\"]`",
+                    );
+                    return None;
+                }
+                let a = one(self, &b.get_ref()[0]);
+                let c = one(self, &b.get_ref()[1]);
+                let (a, c) = (a?, c?);
+                vec![
+                    Flow {
+                        from: Some(vec![a.clone()]),
+                        to: Some(vec![c.clone()]),
+                    },
+                    Flow {
+                        from: Some(vec![c]),
+                        to: Some(vec![a]),
+                    },
+                ]
+            }
+            (None, Some(f), Some(t), None) => {
+                let f = one(self, f);
+                let t = one(self, t);
+                vec![Flow {
+                    from: Some(vec![f?]),
+                    to: Some(vec![t?]),
+                }]
+            }
+            (None, None, None, Some(n)) => {
+                let n = one(self, n)?;
+                vec![
+                    Flow {
+                        from: Some(vec![n.clone()]),
+                        to: None,
+                    },
+                    Flow {
+                        from: None,
+                        to: Some(vec![n]),
+                    },
+                ]
+            }
+            _ => {
+                self.d.at(
+                    step_span,
+                    "`loss` needs exactly one of: `between = [\"r1\", \"r2\"]` (both ways), `from = \"r1\"` with `to = \"r2\"` (one way), or `node = \"r1\"` (everything in and out of its ports)",
+                );
+                return None;
+            }
+        };
+        Some(Step::Loss {
+            permille: permille?,
+            flows,
+        })
+    }
+
+    /// A percentage in (0, 100] with at most one decimal, as per mille.
+    fn percent(&mut self, p: &Spanned<toml::Value>) -> Option<u16> {
+        let value = match p.get_ref() {
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Float(f) => *f,
+            other => {
+                self.d.at(
+                    span(p),
+                    format!("`percent` is a number, not a {}", other.type_str()),
+                );
+                return None;
+            }
+        };
+        let permille = (value * 10.0).round();
+        if !(value > 0.0 && value <= 100.0 && value.is_finite()) {
+            self.d.at(
+                span(p),
+                format!("percent {value} is out of range: loss takes more than 0 and at most 100"),
+            );
+            return None;
+        }
+        if (permille - value * 10.0).abs() > 1e-6 || permille < 1.0 {
+            self.d.at(
+                span(p),
+                format!("percent {value}: loss is set in steps of 0.1 %"),
+            );
+            return None;
+        }
+        Some(permille as u16)
+    }
+
+    fn exec(&mut self, r: &RawStep, step_span: Range<usize>, node: Option<String>) -> Option<Step> {
+        let command: Vec<String> = match &r.command {
+            None => {
+                self.d.at(
+                    step_span,
+                    "`exec` needs `command = [\"rm\", \"-f\", \"/run/track-ok\"]` (the program and its arguments)",
+                );
+                return None;
+            }
+            Some(c) if c.get_ref().is_empty() || c.get_ref()[0].get_ref().is_empty() => {
+                self.d
+                    .at(span(c), "`command` needs at least the program to run");
+                return None;
+            }
+            Some(c) => c.get_ref().iter().map(|a| a.get_ref().clone()).collect(),
+        };
+        if let Some(arg) = r
+            .command
+            .iter()
+            .flat_map(|c| c.get_ref())
+            .find(|a| a.get_ref().contains('\0'))
+        {
+            self.d
+                .at(span(arg), "a command argument cannot hold a NUL byte");
+            return None;
+        }
+        let background = r.background.as_ref().is_some_and(|b| *b.get_ref());
+        if background {
+            if let Some(t) = &r.timeout {
+                self.d.at(
+                    span(t),
+                    "`timeout` has no meaning for a background command: it runs until the lab is torn down",
+                );
+            }
+        }
+        let deadline = match &r.timeout {
+            Some(t) => self.duration(t)?,
+            None => DEFAULT_EXEC_DEADLINE,
+        };
+        if deadline.is_zero() {
+            self.d.at(
+                span(r.timeout.as_ref().expect("a zero deadline was written")),
+                "a command's `timeout` must be longer than 0",
+            );
+        }
+        Some(Step::Exec {
+            node: node?,
+            command,
+            background,
+            deadline,
+        })
     }
 
     fn expect(&mut self, raw: Option<&RawExpect>) -> Expect {
@@ -763,6 +1032,14 @@ impl Validator<'_> {
         }
         e
     }
+}
+
+/// The default seed: FNV-1a of the scenario's name, so that a scenario without a seed still
+/// makes the same choices on every run.
+fn seed_of(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 fn is_link_local(a: &IpAddr) -> bool {

@@ -139,6 +139,9 @@ pub struct Knobs {
     pub c10_winner_yields: bool,
     /// After a long overlap, r1 announces again.
     pub reannounce: bool,
+    /// With a long overlap: the lab partitioned r1 from r2 from r1's start (steps 10 and 11
+    /// of the timeline) and healed it this many intervals before r2's adverts end.
+    pub partition_healed_ivs_before_end: Option<u64>,
     /// r1 sends no priority 0 when stopped.
     pub c11_no_leave: bool,
     /// r2's gratuitous ARP names its physical MAC.
@@ -702,6 +705,19 @@ pub fn build(story: Story) -> Lab {
         t += iv;
     }
     let _ = last_r2;
+    if let Some(n) = k.partition_healed_ivs_before_end {
+        let heal = r2_until - n * iv;
+        l.ev(
+            start_r1 - MS,
+            "harness",
+            json!({"action": "step", "index": 10, "step": {"action": "partition"}}),
+        );
+        l.ev(
+            heal,
+            "harness",
+            json!({"action": "fault", "fault": "heal", "step": 11, "ended": [{"step": 10, "fault": "partition", "dropped": 42}]}),
+        );
+    }
     if k.brief_overlap {
         l.adverts(t_pre + MS, R2, 100);
     }
@@ -951,6 +967,19 @@ for = "500ms"
 "#,
         (s.interval_ms / 10).max(1)
     ));
+    if s.knobs.partition_healed_ivs_before_end.is_some() {
+        // Steps 10 and 11; their events are placed in the pre-emption window.
+        t.push_str(
+            r#"
+[[timeline]]
+action = "partition"
+groups = [["r1"], ["r2"]]
+
+[[timeline]]
+action = "heal"
+"#,
+        );
+    }
     t
 }
 

@@ -8,6 +8,11 @@
 //!
 //! Link faults act on the wire instead: `link_down` sets the node's bridge ports down from the
 //! switch side (a pulled cable: the node's interfaces lose carrier), `link_up` brings them back.
+//! Partitions and loss drop frames between bridge ports ([`netfilter`]); `exec` runs an
+//! operator's command in a node ([`exec`]).
+
+pub mod exec;
+pub mod netfilter;
 
 use std::time::Duration;
 

@@ -1,0 +1,126 @@
+//! The partitions and losses a run applied, as the judge sees them: which flows were cut, and
+//! from when to when. A check asks whether an advert could have reached a router before it
+//! blames the router for not reacting to it (two masters during a partition are expected; the
+//! healing is judged).
+//!
+//! The window is taken wide: from the start of the step that installed the rules to the
+//! moment the heal's rules were gone (the heal event, recorded once nft returned), or the end
+//! of the run. A frame inside it may have been dropped; one outside it was not.
+
+use crate::events::Event;
+use crate::scenario::{Flow, Scenario, Step};
+
+#[derive(Debug, Clone)]
+pub struct NetFault {
+    /// Index of the timeline step that started it.
+    pub step: usize,
+    /// `partition` or `loss`.
+    pub kind: &'static str,
+    pub flows: Vec<Flow>,
+    pub permille: u16,
+    pub from: u64,
+    pub until: u64,
+    /// Frames its rules dropped, as counted when it ended.
+    pub dropped: Option<u64>,
+}
+
+impl NetFault {
+    /// Whether a frame from `sender` to `receiver` at `t` may have been dropped by it.
+    pub fn cuts(&self, sender: &str, receiver: &str, t: u64) -> bool {
+        t >= self.from && t <= self.until && self.flows.iter().any(|f| f.carries(sender, receiver))
+    }
+
+    /// Whether it cut every frame of those it carries (a partition, or 100 % loss).
+    pub fn total(&self) -> bool {
+        self.permille >= 1000
+    }
+
+    pub fn describe(&self) -> String {
+        let what = if self.kind == "loss" {
+            format!("loss {}.{} %", self.permille / 10, self.permille % 10)
+        } else {
+            self.kind.to_string()
+        };
+        match self.dropped {
+            Some(n) => format!("{what} of step {} ({n} frames dropped)", self.step + 1),
+            None => format!("{what} of step {}", self.step + 1),
+        }
+    }
+}
+
+/// The network faults of a run, from its scenario and events.
+pub fn of_run(scn: &Scenario, events: &[Event], end: u64) -> Vec<NetFault> {
+    let harness = |e: &&Event, action: &str| e.kind == "harness" && e.str("action") == Some(action);
+    let mut out: Vec<NetFault> = Vec::new();
+    for (i, step) in scn.timeline.iter().enumerate() {
+        let (kind, flows, permille) = match step {
+            Step::Partition { groups } => ("partition", Flow::partition(groups), 1000),
+            Step::Loss { permille, flows } => ("loss", flows.clone(), *permille),
+            _ => continue,
+        };
+        let Some(began) = events
+            .iter()
+            .find(|e| harness(e, "step") && e.u64("index") == Some(i as u64))
+        else {
+            continue;
+        };
+        out.push(NetFault {
+            step: i,
+            kind,
+            flows,
+            permille,
+            from: began.t,
+            until: end,
+            dropped: None,
+        });
+    }
+    // Each heal (or the end of the run) ends what it lists.
+    for heal in events
+        .iter()
+        .filter(|e| harness(e, "fault") && e.str("fault") == Some("heal"))
+    {
+        let ended = heal
+            .fields
+            .get("ended")
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for x in ended {
+            let Some(step) = x.get("step").and_then(|s| s.as_u64()) else {
+                continue;
+            };
+            if let Some(f) = out.iter_mut().find(|f| f.step as u64 == step) {
+                f.until = f.until.min(heal.t);
+                f.dropped = x.get("dropped").and_then(|d| d.as_u64());
+            }
+        }
+    }
+    out
+}
+
+/// The first fault that may have dropped a frame from `sender` to `receiver` at `t`.
+pub fn cut<'a>(
+    faults: &'a [NetFault],
+    sender: &str,
+    receiver: &str,
+    t: u64,
+) -> Option<&'a NetFault> {
+    faults.iter().find(|f| f.cuts(sender, receiver, t))
+}
+
+/// A fault that separated `a` and `b` (either way) at some time in `from..=until`.
+pub fn separating<'a>(
+    faults: &'a [NetFault],
+    a: &str,
+    b: &str,
+    from: u64,
+    until: u64,
+) -> Option<&'a NetFault> {
+    faults.iter().find(|f| {
+        f.from <= until
+            && f.until >= from
+            && f.flows
+                .iter()
+                .any(|fl| fl.carries(a, b) || fl.carries(b, a))
+    })
+}
