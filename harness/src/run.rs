@@ -824,6 +824,17 @@ async fn play(
                 let dir = lab.run_dir.join("nodes").join(node);
                 faults::exec::run(&e, &lab.topo.nodes[node], &dir, &lab.procs, &lab.rec).await
             }
+            Step::Inject(inj) => {
+                progress.step(&format!(
+                    "step {}: inject {} × {} from {} ({})",
+                    i + 1,
+                    inj.count,
+                    inj.frame.name(),
+                    inj.node,
+                    inj.vrouter
+                ));
+                inject(scn, lab, i, inj).await
+            }
         };
         let ended = now_ns();
         match res {
@@ -843,6 +854,61 @@ async fn play(
         }
     }
     Outcome::Completed
+}
+
+/// Builds an `inject` step's frames with the harness's encoder and sends them.
+async fn inject(
+    scn: &Scenario,
+    lab: &Lab,
+    step: usize,
+    inj: &crate::scenario::Inject,
+) -> Result<(), String> {
+    use crate::faults::inject::{self as injector, Endpoint};
+    use crate::scenario::FrameKind;
+    let vr = scn.vrouter(&inj.vrouter).expect("validated virtual router");
+    let endpoint = |n: &str| {
+        Endpoint::of(scn, n, &vr.segment)
+            .ok_or_else(|| format!("inject: {n} has no interface on segment {}", vr.segment))
+    };
+    let sender = endpoint(&inj.node)?;
+    let to = inj.to.as_deref().map(endpoint).transpose()?;
+    let claim = match &inj.frame {
+        FrameKind::StaleNa { claim } | FrameKind::Garp { claim } => Some(endpoint(claim)?),
+        _ => None,
+    };
+    // What a conforming router of the virtual router advertises (the virtual link-local
+    // first, for IPv6), as every adapter renders it.
+    let advertised = vr
+        .priorities
+        .first()
+        .map(|(r, _)| router_spec(scn, r))
+        .and_then(|spec| spec.vrouters.into_iter().find(|x| x.name == vr.name))
+        .map(|x| x.advertised())
+        .unwrap_or_else(|| vr.vips.clone());
+    let frames = injector::frames(inj, vr, &advertised, &sender, to.as_ref(), claim.as_ref());
+    let discard = match &inj.frame {
+        FrameKind::Advert(spoof) => spoof.discard_rule(vr, advertised.len()),
+        _ => None,
+    };
+    let port = lab
+        .topo
+        .ports
+        .iter()
+        .find(|p| p.node == inj.node && p.segment == vr.segment)
+        .ok_or_else(|| format!("inject: {} has no port on segment {}", inj.node, vr.segment))?;
+    lab.live.injecting(&frames);
+    let fd = injector::open(&lab.topo.nodes[&inj.node])
+        .map_err(|e| format!("inject: opening a packet socket in {}: {e}", inj.node))?;
+    injector::send(
+        step,
+        inj,
+        &frames,
+        &fd,
+        port.node_ifindex,
+        discard,
+        &lab.rec,
+    )
+    .await
 }
 
 fn start_net_fault(

@@ -105,6 +105,42 @@ const CASES: &[(&str, &str, &str)] = &[
         "node `r3` is not defined; nodes: `r1`, `r2`",
     ),
     ("exec-no-command.toml", "9:1", "`exec` needs `command = ["),
+    // Injected frames.
+    (
+        "inject-unknown-kind.toml",
+        "22:18",
+        "unknown frame kind `ping-of-death`: use `advert`, `stale-na`",
+    ),
+    (
+        "inject-undefined-vrouter.toml",
+        "21:11",
+        "virtual router `gw9` is not defined; virtual routers: `gw4`",
+    ),
+    (
+        "inject-off-segment.toml",
+        "20:8",
+        "sender `h9` has no interface on segment `lan`, where `gw4` runs",
+    ),
+    (
+        "inject-wrong-family.toml",
+        "22:18",
+        "a `stale-na` frame is ipv6, but virtual router `gw4` is ipv4",
+    ),
+    (
+        "inject-ttl-range.toml",
+        "22:34",
+        "ttl 300 is out of range: 0-255",
+    ),
+    (
+        "inject-field-of-advert.toml",
+        "22:51",
+        "`priority` is a field of an injected advert, not of a `garp` frame",
+    ),
+    (
+        "inject-no-frame.toml",
+        "18:1",
+        "`inject` needs `frame = { kind = \"...\" }`",
+    ),
     (
         "exec-background-timeout.toml",
         "14:11",

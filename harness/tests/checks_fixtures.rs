@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{judge, Knobs, Story};
+use common::{judge, Injected, Knobs, Story};
 use vrlab::checks::{Requires, Status, Verdict};
 
 type Mutate = fn(&mut Knobs);
@@ -157,6 +157,51 @@ fn cases() -> Vec<(&'static str, Story, Story)> {
             "e6.no-vip-from-old-master",
             v3(),
             brk(|k| k.e6_old_master_arp = true),
+        ),
+        (
+            "a5.ttl-discard",
+            brk(|k| {
+                k.inject = Some(Injected::Spoof {
+                    ttl: 254,
+                    acted_on: false,
+                })
+            }),
+            brk(|k| {
+                k.inject = Some(Injected::Spoof {
+                    ttl: 254,
+                    acted_on: true,
+                })
+            }),
+        ),
+        (
+            "b13.interval-mismatch",
+            v2().with(|k| {
+                k.inject = Some(Injected::Spoof {
+                    ttl: 255,
+                    acted_on: false,
+                })
+            }),
+            v2().with(|k| {
+                k.inject = Some(Injected::Spoof {
+                    ttl: 255,
+                    acted_on: true,
+                })
+            }),
+        ),
+        (
+            "d6.backup-silent",
+            brk(|k| k.inject = Some(Injected::ArpAtBackup { acted_on: false })),
+            brk(|k| k.inject = Some(Injected::ArpAtBackup { acted_on: true })),
+        ),
+        (
+            "c13.backup-no-accept",
+            brk(|k| k.inject = Some(Injected::EchoAtBackup { acted_on: false })),
+            brk(|k| k.inject = Some(Injected::EchoAtBackup { acted_on: true })),
+        ),
+        (
+            "c12.accept-mode",
+            brk(|k| k.inject = Some(Injected::EchoAtMaster { acted_on: false })),
+            brk(|k| k.inject = Some(Injected::EchoAtMaster { acted_on: true })),
         ),
     ]
 }

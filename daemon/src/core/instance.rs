@@ -35,6 +35,10 @@ pub enum Timer {
     Leave,
     /// The master's next IPv6 router advertisement (RFC 9568 §8.2.3).
     RouterAdvert,
+    /// A deferred VIP defence: a claim heard while the last defence was less than an
+    /// Advertisement_Interval ago is answered when it has passed, so that the last claim
+    /// of a burst is always answered.
+    Defend,
 }
 
 /// The parameters of one virtual router, as the core needs them.
@@ -199,6 +203,9 @@ pub struct Instance {
     leaving: bool,
     current_master: Option<(IpAddr, u8)>,
     ra_at: Option<Time>,
+    defend_at: Option<Time>,
+    /// When the VIPs were last defended.
+    defended: Option<Time>,
     /// When the last router advertisement went out, and how many since
     /// becoming master.
     last_ra: Option<Time>,
@@ -239,6 +246,8 @@ impl Instance {
             leaving: false,
             current_master: None,
             ra_at: None,
+            defend_at: None,
+            defended: None,
             last_ra: None,
             ras_sent: 0,
             rng: p_seed(&p),
@@ -274,6 +283,7 @@ impl Instance {
             Timer::MasterDown => self.master_down_at,
             Timer::Leave => self.leave_at,
             Timer::RouterAdvert => self.ra_at,
+            Timer::Defend => self.defend_at,
         }
     }
     /// Whether the VIPs are local addresses of this system while master:
@@ -319,14 +329,7 @@ impl Instance {
                     self.startup(now, &mut out);
                 }
             }
-            Event::VipConflict => {
-                // VIP defense: someone mapped our VIP elsewhere; claim it back.
-                if self.state == State::Master {
-                    out.push(Action::Announce {
-                        addresses: self.p.addresses.clone(),
-                    });
-                }
-            }
+            Event::VipConflict => self.vip_conflict(now, &mut out),
             Event::RouterSolicitation => self.solicited(now, &mut out),
         }
         out
@@ -425,6 +428,7 @@ impl Instance {
             Timer::MasterDown => self.master_down_at = Some(at),
             Timer::Leave => self.leave_at = Some(at),
             Timer::RouterAdvert => self.ra_at = Some(at),
+            Timer::Defend => self.defend_at = Some(at),
         }
         out.push(Action::SetTimer { timer: t, at });
     }
@@ -435,6 +439,7 @@ impl Instance {
             Timer::MasterDown => &mut self.master_down_at,
             Timer::Leave => &mut self.leave_at,
             Timer::RouterAdvert => &mut self.ra_at,
+            Timer::Defend => &mut self.defend_at,
         };
         if slot.take().is_some() {
             out.push(Action::CancelTimer { timer: t });
@@ -502,8 +507,36 @@ impl Instance {
 
     /// The VMAC goes down first: from then on nothing leaves it, not even
     /// the MLD reports the kernel sends when addresses go (checklist E1).
+    /// VIP defence: someone mapped one of our VIPs to another MAC; claim it back
+    /// (RFC 5798 §8.1.2, §8.2.2: hosts must reach the VIPs at the virtual MAC). At most
+    /// one defence per Advertisement_Interval, so a flood of claims cannot make us flood;
+    /// a claim inside that interval is answered at its end, never dropped.
+    fn vip_conflict(&mut self, now: Time, out: &mut Vec<Action>) {
+        if self.state != State::Master {
+            return;
+        }
+        let quiet = centis(self.p.adver_interval_cs);
+        match self.defended {
+            Some(t) if now < t + quiet => {
+                if self.defend_at.is_none() {
+                    self.arm(Timer::Defend, t + quiet, out);
+                }
+            }
+            _ => self.defend(now, out),
+        }
+    }
+
+    fn defend(&mut self, now: Time, out: &mut Vec<Action>) {
+        self.cancel(Timer::Defend, out);
+        self.defended = Some(now);
+        out.push(Action::Announce {
+            addresses: self.p.addresses.clone(),
+        });
+    }
+
     fn stop_serving(&mut self, out: &mut Vec<Action>) {
         self.cancel(Timer::RouterAdvert, out);
+        self.cancel(Timer::Defend, out);
         out.push(Action::VmacDown);
         if self.accepts_vip_traffic() {
             out.push(Action::RemoveVips {
@@ -635,6 +668,7 @@ impl Instance {
             Timer::MasterDown => self.master_down_at = None,
             Timer::Leave => self.leave_at = None,
             Timer::RouterAdvert => self.ra_at = None,
+            Timer::Defend => self.defend_at = None,
         }
         match (t, self.state) {
             (Timer::MasterDown, State::Backup) => {
@@ -660,6 +694,7 @@ impl Instance {
             }
             (Timer::Leave, _) if self.leaving => self.finish_leave(out),
             (Timer::RouterAdvert, State::Master) => self.send_router_advert(now, out),
+            (Timer::Defend, State::Master) => self.defend(now, out),
             _ => {}
         }
     }

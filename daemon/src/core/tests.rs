@@ -732,6 +732,61 @@ fn vip_conflict_is_answered_by_a_new_announcement_only_when_master() {
     );
 }
 
+/// RFC 5798 §8.1.2 / §8.2.2 (hosts reach the VIPs at the virtual MAC): a burst of claims
+/// is answered at once, then paced at one defence per Advertisement_Interval, and the claim
+/// that came last is answered at the end of the interval, never dropped.
+#[test]
+fn rfc5798_8_2_2_a_burst_of_vip_claims_is_paced_and_the_last_one_answered() {
+    let (mut m, t) = master(params(100));
+    let announce = Action::Announce { addresses: vips() };
+    assert_eq!(m.handle(Event::VipConflict, t), vec![announce.clone()]);
+    // Nineteen more claims, 5 ms apart: none answered at once, one defence deferred to the
+    // end of the interval (1 s: 100 cs).
+    let mut deferred = Vec::new();
+    for k in 1..20u64 {
+        let a = m.handle(Event::VipConflict, t + Duration::from_millis(5 * k));
+        assert!(
+            !has(&a, &announce),
+            "claim {k} answered inside the interval"
+        );
+        deferred.extend(a);
+    }
+    let at = t + centis(100);
+    assert_eq!(
+        deferred,
+        vec![Action::SetTimer {
+            timer: Timer::Defend,
+            at
+        }]
+    );
+    assert_eq!(m.deadline(Timer::Defend), Some(at));
+    assert_eq!(
+        m.handle(Event::Timer(Timer::Defend), at),
+        vec![announce.clone()]
+    );
+    // A claim right after is inside the new interval again: deferred, not dropped.
+    let a = m.handle(Event::VipConflict, at + Duration::from_millis(1));
+    assert!(has(
+        &a,
+        &Action::SetTimer {
+            timer: Timer::Defend,
+            at: at + centis(100)
+        }
+    ));
+}
+
+/// A backup defends nothing, and a master that leaves forgets a deferred defence.
+#[test]
+fn rfc5798_6_4_2_a_deferred_defence_dies_with_the_mastership() {
+    let (mut m, t) = master(params(100));
+    m.handle(Event::VipConflict, t);
+    m.handle(Event::VipConflict, t + Duration::from_millis(1));
+    assert!(m.deadline(Timer::Defend).is_some());
+    m.handle(adv(HIGHER_ADDR, 200, 100), t + Duration::from_millis(2));
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(m.deadline(Timer::Defend), None);
+}
+
 #[test]
 fn reload_as_master_adds_new_vips_without_a_state_change() {
     let (mut i, t) = master(params(100));

@@ -28,6 +28,8 @@ pub type VrKey = (usize, Family, u8); // (segment index, family, VRID)
 #[derive(Default)]
 pub struct LiveWire {
     state: Mutex<HashMap<VrKey, Vec<Seen>>>,
+    /// Frames the lab injects: a spoofed advert says nothing about who is master.
+    injected: Mutex<std::collections::HashSet<Vec<u8>>>,
     pub changed: Notify,
 }
 
@@ -35,6 +37,20 @@ pub struct LiveWire {
 const KEEP: usize = 256;
 
 impl LiveWire {
+    /// Marks frames the lab is about to inject, so that the live view ignores them.
+    pub fn injecting(&self, frames: &[Vec<u8>]) {
+        self.injected
+            .lock()
+            .expect("live wire")
+            .extend(frames.iter().cloned());
+    }
+
+    /// Whether `frame` is one the lab injected.
+    pub fn is_injected(&self, frame: &[u8]) -> bool {
+        let set = self.injected.lock().expect("live wire");
+        !set.is_empty() && set.contains(frame)
+    }
+
     pub fn observe(&self, key: VrKey, seen: Seen) {
         {
             let mut st = self.state.lock().expect("live wire");

@@ -337,7 +337,9 @@ fn handle(
         .map_err(pcap_err)?;
     stats.frames += 1;
     if let Some((family, vrid, priority)) = vrrp_of(data) {
-        live.observe((s.segment, family, vrid), Seen { t, node, priority });
+        if !live.is_injected(data) {
+            live.observe((s.segment, family, vrid), Seen { t, node, priority });
+        }
     }
     Ok(())
 }

@@ -271,6 +271,8 @@ fn e2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let vmac = s.vmac_addr().to_string();
     let mut bad = Vec::new();
     let mut entries = 0;
+    let mut repaired = Vec::new();
+    let poisonings = poisonings_of(ctx, s);
     for e in ctx.events.iter().filter(|e| {
         e.kind == "neigh"
             && e.str("event") == Some("new")
@@ -285,6 +287,49 @@ fn e2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
                 e.str("node").unwrap_or("?"),
                 e.str("ip").unwrap_or("?")
             );
+            // Poisoned by a frame the lab injected: the stimulus, not the fault. The master
+            // must repair it within one interval of the last injected frame.
+            let during = |p: &&Poisoning| {
+                Some(p.host.as_str()) == e.str("node")
+                    && Some(p.vip.as_str()) == e.str("ip")
+                    && e.t >= p.poisoned_t
+                    && e.t <= p.repaired_t.unwrap_or(u64::MAX)
+            };
+            if let Some(p) = poisonings.iter().find(during) {
+                if p.poisoned_t != e.t {
+                    // The same poisoning again (a burst): judged once, below, by its repair.
+                    continue;
+                }
+                let bound = p.last_injected_t + s.interval().as_nanos() as u64 + ctx.tol_ns();
+                match p.repaired_t {
+                    Some(rt) if rt <= bound => {
+                        repaired.push(format!(
+                            "{what} after the injected frames of step {}, repaired {:.1}ms after the last one",
+                            p.step + 1,
+                            (rt.saturating_sub(p.last_injected_t)) as f64 / 1e6
+                        ));
+                        continue;
+                    }
+                    Some(rt) => bad.push((
+                        format!(
+                            "{what} after the injected frames of step {}: repaired only {:.1}ms after the last one (bound: one interval {} + tolerance {})",
+                            p.step + 1,
+                            (rt - p.last_injected_t) as f64 / 1e6,
+                            human(s.interval()),
+                            human(ctx.tolerance)
+                        ),
+                        ctx.event_ev(e, format!("neigh: {what}")),
+                    )),
+                    None => bad.push((
+                        format!(
+                            "{what} after the injected frames of step {}, and the master never repaired it",
+                            p.step + 1
+                        ),
+                        ctx.event_ev(e, format!("neigh: {what}")),
+                    )),
+                }
+                continue;
+            }
             bad.push((what.clone(), ctx.event_ev(e, format!("neigh: {what}"))));
         }
     }
@@ -302,9 +347,105 @@ fn e2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             "hosts' entries for {} hold {vmac}, never a router's physical MAC",
             vips.join(", ")
         ),
-        format!("{entries} neighbour entries for the VIPs, none with a router's physical MAC"),
+        if repaired.is_empty() {
+            format!("{entries} neighbour entries for the VIPs, none with a router's physical MAC")
+        } else {
+            format!(
+                "{entries} neighbour entries for the VIPs; {}",
+                repaired.join("; ")
+            )
+        },
         bad,
     )
+}
+
+/// A host's entry for a VIP that an injected stale NA or gratuitous ARP pointed at a router's
+/// physical MAC, and when (if ever) it held the virtual MAC again.
+#[derive(Debug, Clone)]
+pub(super) struct Poisoning {
+    pub step: usize,
+    pub host: String,
+    pub vip: String,
+    pub mac: String,
+    pub poisoned_t: u64,
+    /// The last time the step's frames poisoned it (a burst poisons it again and again).
+    pub last_poison_t: u64,
+    pub last_injected_t: u64,
+    pub repaired_t: Option<u64>,
+}
+
+/// Entries poisoned by each injected stale NA / gratuitous ARP of `s`: the host's first
+/// entry for the VIP with the claimed MAC within the injection (plus the time an answer takes),
+/// and the first entry with the virtual MAC after it.
+pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
+    const TAKES: u64 = 100_000_000;
+    let routers = router_macs(ctx);
+    let vmac = s.vmac_addr().to_string();
+    let vips: Vec<String> = s.vips.iter().map(|v| v.to_string()).collect();
+    let neigh = |e: &&Event| {
+        e.kind == "neigh"
+            && e.str("event") == Some("new")
+            && e.str("ip").is_some_and(|ip| vips.iter().any(|v| v == ip))
+    };
+    let mut out: Vec<Poisoning> = Vec::new();
+    for inj in ctx
+        .injections
+        .iter()
+        .filter(|i| i.vrouter == s.name && (i.kind == "stale-na" || i.kind == "garp"))
+    {
+        let (from, until) = (inj.first_t, inj.last_t + TAKES + ctx.tol_ns());
+        for e in ctx.events.iter().filter(neigh) {
+            let (Some(host), Some(ip), Some(mac)) = (e.str("node"), e.str("ip"), e.str("mac"))
+            else {
+                continue;
+            };
+            let mac = mac.to_lowercase();
+            if e.t < from || e.t > until || !routers.iter().any(|(m, _)| *m == mac) {
+                continue;
+            }
+            if out
+                .iter()
+                .any(|p| p.host == host && p.vip == ip && p.step == inj.step)
+            {
+                continue;
+            }
+            let same = |r: &&Event| r.str("node") == Some(host) && r.str("ip") == Some(ip);
+            // The last time the burst poisoned it, then the first entry with the VMAC after.
+            let last_poison = ctx
+                .events
+                .iter()
+                .filter(neigh)
+                .filter(same)
+                .filter(|r| r.t >= e.t && r.t <= until)
+                .filter(|r| {
+                    r.str("mac")
+                        .is_some_and(|m| routers.iter().any(|(x, _)| x.eq_ignore_ascii_case(m)))
+                })
+                .map(|r| r.t)
+                .max()
+                .unwrap_or(e.t);
+            let repaired_t = ctx
+                .events
+                .iter()
+                .filter(neigh)
+                .filter(same)
+                .find(|r| {
+                    r.t > last_poison && r.str("mac").is_some_and(|m| m.eq_ignore_ascii_case(&vmac))
+                })
+                .map(|r| r.t);
+            out.push(Poisoning {
+                step: inj.step,
+                host: host.to_string(),
+                vip: ip.to_string(),
+                mac,
+                poisoned_t: e.t,
+                last_poison_t: last_poison,
+                last_injected_t: inj.last_t,
+                repaired_t,
+            });
+        }
+    }
+    out
 }
 
 fn e3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {

@@ -11,6 +11,7 @@ mod forwarding;
 pub mod model;
 pub mod netfaults;
 pub mod observe;
+mod reactions;
 mod record;
 mod run_checks;
 pub mod spec;
@@ -84,6 +85,27 @@ pub struct Metrics {
     /// The wire model's timeline of masters.
     #[serde(default)]
     pub masters: Vec<MasterSpan>,
+    /// Hosts' entries for a VIP poisoned by an injected frame, and how long until repaired.
+    #[serde(default)]
+    pub poisonings: Vec<PoisoningSpan>,
+}
+
+/// A host's neighbour entry for a VIP that an injected frame pointed at a router's physical
+/// MAC.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PoisoningSpan {
+    pub vrouter: String,
+    /// The `inject` step (1-based, as people count).
+    pub step: usize,
+    pub host: String,
+    pub vip: String,
+    pub mac: String,
+    pub poisoned_at_s: f64,
+    /// From the last injected frame of the step to the entry holding the virtual MAC again;
+    /// `None`: never repaired.
+    pub repaired_after_last_ms: Option<f64>,
+    /// How long the entry held the physical MAC the last time the step poisoned it.
+    pub poisoned_ms: Option<f64>,
 }
 
 /// One tenure of the wire model: a node advertising as master.
@@ -170,6 +192,7 @@ pub fn judge(rec: &Record) -> Verdict {
     );
     checks.extend(ctx.run_all());
     metrics.masters = ctx.masters();
+    metrics.poisonings = ctx.poisonings();
     sort_results(&mut checks);
     Verdict {
         scenario: rec.meta.scenario.clone(),
@@ -199,6 +222,8 @@ pub struct Ctx<'a> {
     pub events: &'a [Event],
     /// Partitions and losses the run applied (none for a capture).
     pub net: Vec<netfaults::NetFault>,
+    /// Frames the run injected (none for a capture).
+    pub injections: Vec<reactions::Injection>,
 }
 
 impl<'a> Ctx<'a> {
@@ -215,8 +240,12 @@ impl<'a> Ctx<'a> {
         let net = rec
             .map(|r| netfaults::of_run(&r.scenario, events, end))
             .unwrap_or_default();
+        let injections = rec
+            .map(|_| reactions::of_run(events, wire))
+            .unwrap_or_default();
         Ctx {
             net,
+            injections,
             rec,
             wire,
             vrs,
@@ -236,6 +265,7 @@ impl<'a> Ctx<'a> {
         out.extend(timing::all(self));
         out.extend(announce::all(self));
         out.extend(forwarding::all(self));
+        out.extend(reactions::all(self));
         out
     }
 
@@ -289,6 +319,29 @@ impl<'a> Ctx<'a> {
     /// A run directory (scenario, events) rather than a capture from anywhere.
     pub fn is_run(&self) -> bool {
         self.rec.is_some()
+    }
+
+    /// Entries poisoned by injected frames, for the report.
+    pub fn poisonings(&self) -> Vec<PoisoningSpan> {
+        self.vrs
+            .iter()
+            .flat_map(|s| {
+                forwarding::poisonings_of(self, s)
+                    .into_iter()
+                    .map(move |p| PoisoningSpan {
+                        vrouter: s.name.clone(),
+                        step: p.step + 1,
+                        host: p.host,
+                        vip: p.vip,
+                        mac: p.mac,
+                        poisoned_at_s: self.at(p.poisoned_t),
+                        repaired_after_last_ms: p
+                            .repaired_t
+                            .map(|r| r.saturating_sub(p.last_injected_t) as f64 / 1e6),
+                        poisoned_ms: p.repaired_t.map(|r| (r - p.last_poison_t) as f64 / 1e6),
+                    })
+            })
+            .collect()
     }
 
     /// The wire model's timeline, for the report.

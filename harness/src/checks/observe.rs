@@ -149,6 +149,25 @@ pub struct SegmentInfo {
     pub last_t: Option<u64>,
 }
 
+/// A frame the lab injected, as the capture saw it: a stimulus, never a router's doing.
+#[derive(Debug, Clone)]
+pub struct InjectedObs {
+    pub t: u64,
+    pub frame: u64,
+    pub seg: u16,
+    pub node: u16,
+    /// Index of the timeline step that sent it.
+    pub step: usize,
+}
+
+/// A frame the lab says it sent: when, its bytes and its step (from `events.jsonl`).
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub t: u64,
+    pub bytes: Vec<u8>,
+    pub step: usize,
+}
+
 /// Everything kept from the captures of one run (or one capture file).
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
@@ -157,6 +176,8 @@ pub struct Observed {
     pub adverts: Vec<AdvertObs>,
     pub obs: Vec<Obs>,
     pub malformed: Vec<Malformed>,
+    /// Frames the lab injected, set apart from what the nodes sent.
+    pub injected: Vec<InjectedObs>,
     /// Frames dropped as copies of one another (cooked captures of `-i any`).
     pub duplicates: u64,
     /// How senders were named.
@@ -367,7 +388,61 @@ impl Loader {
 
 /// Reads every segment's capture. `vips` are the virtual addresses known in advance (a run
 /// directory's scenario); addresses carried in adverts are added as they are seen.
+/// Matches captured frames with the frames the lab injected: each sent frame claims the first
+/// capture of its bytes from the moment it was sent (a millisecond earlier at most: the
+/// clocks are one) to a second later.
+struct InjectedMatcher {
+    pending: HashMap<Vec<u8>, std::collections::VecDeque<(u64, usize)>>,
+}
+
+impl InjectedMatcher {
+    fn new(sent: &[Sent]) -> Self {
+        let mut pending: HashMap<Vec<u8>, std::collections::VecDeque<(u64, usize)>> =
+            HashMap::new();
+        let mut sorted: Vec<&Sent> = sent.iter().collect();
+        sorted.sort_by_key(|s| s.t);
+        for s in sorted {
+            pending
+                .entry(s.bytes.clone())
+                .or_default()
+                .push_back((s.t, s.step));
+        }
+        InjectedMatcher { pending }
+    }
+
+    /// The step of the injected frame this capture is, if it is one.
+    fn claim(&mut self, bytes: &[u8], t: u64) -> Option<usize> {
+        const EARLY: u64 = 1_000_000;
+        const LATE: u64 = 1_000_000_000;
+        let q = self.pending.get_mut(bytes)?;
+        while let Some(&(sent, _)) = q.front() {
+            if sent + LATE < t {
+                q.pop_front();
+            } else {
+                break;
+            }
+        }
+        match q.front() {
+            Some(&(sent, step)) if t + EARLY >= sent => {
+                q.pop_front();
+                Some(step)
+            }
+            _ => None,
+        }
+    }
+}
+
 pub fn load(sources: &[Source], vips: &[IpAddr]) -> Result<Observed, LoadError> {
+    load_with(sources, vips, &[])
+}
+
+/// [`load`], setting apart the frames the lab injected (`sent`).
+pub fn load_with(
+    sources: &[Source],
+    vips: &[IpAddr],
+    sent: &[Sent],
+) -> Result<Observed, LoadError> {
+    let mut injected = (!sent.is_empty()).then(|| InjectedMatcher::new(sent));
     let mut l = Loader {
         out: Observed::default(),
         node_ix: HashMap::new(),
@@ -442,6 +517,16 @@ pub fn load(sources: &[Source], vips: &[IpAddr]) -> Result<Observed, LoadError> 
                 },
                 None => NO_NODE,
             };
+            if let Some(step) = injected.as_mut().and_then(|m| m.claim(p.data, t)) {
+                l.out.injected.push(InjectedObs {
+                    t,
+                    frame: p.number,
+                    seg,
+                    node,
+                    step,
+                });
+                continue;
+            }
             if matches!(p.linktype, linktype::LINUX_SLL | linktype::LINUX_SLL2) {
                 let hdr = if p.linktype == linktype::LINUX_SLL {
                     wire::sll::SLL_LEN

@@ -58,6 +58,28 @@ fn bad(path: &Path, reason: impl ToString) -> RecordError {
     }
 }
 
+/// The frames the lab injected, from their `injected` events.
+fn injected_frames(events: &[Event]) -> Vec<observe::Sent> {
+    events
+        .iter()
+        .filter(|e| e.kind == "harness" && e.str("action") == Some("injected"))
+        .filter_map(|e| {
+            Some(observe::Sent {
+                t: e.t,
+                bytes: unhex(e.str("hex")?)?,
+                step: e.u64("step")? as usize,
+            })
+        })
+        .collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 impl Record {
     pub fn load(dir: &Path) -> Result<Record, RecordError> {
         let meta_path = dir.join("run.json");
@@ -96,7 +118,8 @@ impl Record {
             .iter()
             .flat_map(|v| v.vips.iter().copied())
             .collect();
-        let wire = observe::load(&sources, &vips).map_err(|e| match e {
+        let sent = injected_frames(&events);
+        let wire = observe::load_with(&sources, &vips, &sent).map_err(|e| match e {
             LoadError::Capture { ref path, .. } => bad(path, &e),
         })?;
         let mut adverts: Vec<Advert> = wire

@@ -1,5 +1,5 @@
 //! Framing and header checks (RFC-CHECKLIST A and B): one result per virtual router, judged
-//! over every advert it sent; and the checks that need active probing, not applicable yet.
+//! over every advert it sent. Reactions to injected adverts are `reactions`'.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -10,43 +10,8 @@ use super::{not_applicable, result, verdict_of, CheckResult, Ctx, Evidence, Stat
 use crate::scenario::Family;
 use crate::wire::{ChecksumStatus, LengthStatus, MacAddr};
 
-/// Checks that need an injected packet: not applicable until the fault-injection issue.
-const INJECTION: &[(&str, &str)] = &[
-    (
-        "a5.ttl-discard",
-        "a spoofed higher-priority advert with TTL/hop limit 254 must change nothing",
-    ),
-    (
-        "a10.no-leak",
-        "an advert sent at a router joining two segments must not appear on the other",
-    ),
-    (
-        "b13.interval-mismatch",
-        "an advert with another interval must be discarded (v2) or adopted (v3)",
-    ),
-    (
-        "c12.accept-mode",
-        "traffic to a VIP of a non-owner master with Accept_Mode false must be dropped",
-    ),
-    (
-        "c13.backup-no-accept",
-        "traffic to a VIP sent at a backup must be dropped",
-    ),
-    (
-        "d6.backup-silent",
-        "ARP/NS for a VIP and frames to the VMAC sent at a backup must go unanswered",
-    ),
-];
-
 pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
     let mut out = Vec::new();
-    for (id, what) in INJECTION {
-        out.push(not_applicable(
-            id,
-            "all virtual routers",
-            format!("requires: injection ({what}); active probing is the fault-injection issue's"),
-        ));
-    }
     type Check = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
     let checks: &[(&str, Check)] = &[
         ("a1.ipv4-advert-destination", a1),

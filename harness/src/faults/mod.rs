@@ -12,6 +12,7 @@
 //! operator's command in a node ([`exec`]).
 
 pub mod exec;
+pub mod inject;
 pub mod netfilter;
 
 use std::time::Duration;

@@ -154,6 +154,132 @@ pub enum Step {
         /// A foreground command that has not exited by then is killed and fails the step.
         deadline: Duration,
     },
+    /// Send crafted frames from a node's port.
+    Inject(Inject),
+}
+
+/// Frames the lab sends itself, built by its own encoder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inject {
+    /// Whose port they leave by (a host, or a router impersonating itself).
+    pub node: String,
+    /// The virtual router they concern (VRID, VIPs, segment).
+    pub vrouter: String,
+    pub frame: FrameKind,
+    /// Addressed to this router's physical MAC instead of the usual destination.
+    pub to: Option<String>,
+    pub count: u32,
+    pub every: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FrameKind {
+    /// A VRRP advert for the virtual router, spoofed as the fields say.
+    Advert(AdvertSpoof),
+    /// An unsolicited NA (O=1) for each IPv6 VIP naming `claim`'s physical MAC: what a
+    /// leaving master that keeps using the VIP with its own MAC sends.
+    StaleNa { claim: String },
+    /// A gratuitous ARP for each IPv4 VIP naming `claim`'s physical MAC.
+    Garp { claim: String },
+    /// An ARP request for each IPv4 VIP.
+    ArpRequest,
+    /// A Neighbor Solicitation for each IPv6 VIP.
+    Ns,
+    /// An ICMP echo request to each VIP (to the VMAC, or to `to`'s physical MAC).
+    Echo,
+}
+
+/// How an injected advert differs from a conforming one of its virtual router (source: the
+/// sending node's own MAC and address). `None` keeps the conforming value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AdvertSpoof {
+    pub priority: Option<u8>,
+    pub ttl: Option<u8>,
+    pub vrid: Option<u8>,
+    pub version: Option<u8>,
+    pub vrrp_type: Option<u8>,
+    pub bad_checksum: bool,
+    /// The count field.
+    pub addresses: Option<u8>,
+    pub truncate: Option<u16>,
+    pub auth_type: Option<u8>,
+    /// Centiseconds (v2: seconds × 100).
+    pub interval_cs: Option<u16>,
+}
+
+impl AdvertSpoof {
+    /// The check that judges a receiver's discard of it, and why it must be discarded; `None`
+    /// for an advert a receiver must act on. `v` is the virtual router it is sent to.
+    /// `carried`: how many addresses a conforming advert of it carries.
+    pub fn discard_rule(&self, v: &Vrouter, carried: usize) -> Option<(&'static str, String)> {
+        if let Some(t) = self.ttl.filter(|t| *t != 255) {
+            return Some(("a5.ttl-discard", format!("TTL/hop limit {t}, not 255")));
+        }
+        if let Some(x) = self.version.filter(|x| *x != v.version) {
+            return Some((
+                "b1.version",
+                format!("version {x}, the router runs {}", v.version),
+            ));
+        }
+        if let Some(x) = self.vrrp_type.filter(|x| *x != 1) {
+            return Some(("b2.type", format!("type {x}, not 1 (advertisement)")));
+        }
+        if let Some(x) = self.vrid.filter(|x| *x != v.vrid) {
+            return Some((
+                "b3.vrid",
+                format!("VRID {x}, which no router on the segment runs"),
+            ));
+        }
+        if let Some(x) = self.addresses.filter(|x| usize::from(*x) != carried) {
+            return Some((
+                "b5.count",
+                format!("count {x} for {carried} addresses carried"),
+            ));
+        }
+        if let Some(x) = self.auth_type.filter(|x| *x != 0 && v.version == 2) {
+            return Some((
+                "b6.v2-authentication",
+                format!("authentication type {x}, the routers use 0"),
+            ));
+        }
+        if self.bad_checksum {
+            return Some(("b9.checksum", "a checksum no reading accepts".into()));
+        }
+        if let Some(x) = self.truncate.filter(|x| *x > 0) {
+            return Some(("b12.length", format!("truncated by {x} bytes")));
+        }
+        if let Some(x) = self
+            .interval_cs
+            .filter(|x| *x != v.interval_cs && v.version == 2)
+        {
+            return Some((
+                "b13.interval-mismatch",
+                format!(
+                    "interval {} s, the routers use {} s",
+                    x / 100,
+                    v.interval_cs / 100
+                ),
+            ));
+        }
+        None
+    }
+}
+
+impl FrameKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            FrameKind::Advert(_) => "advert",
+            FrameKind::StaleNa { .. } => "stale-na",
+            FrameKind::Garp { .. } => "garp",
+            FrameKind::ArpRequest => "arp-request",
+            FrameKind::Ns => "ns",
+            FrameKind::Echo => "echo",
+        }
+    }
+
+    pub const NAMES: [&'static str; 6] =
+        ["advert", "stale-na", "garp", "arp-request", "ns", "echo"];
 }
 
 /// Frames entering the segments from the `from` nodes' ports and leaving by the `to` nodes'
@@ -201,6 +327,7 @@ impl Step {
             Step::Loss { .. } => "loss",
             Step::Heal => "heal",
             Step::Exec { .. } => "exec",
+            Step::Inject(_) => "inject",
         }
     }
 }

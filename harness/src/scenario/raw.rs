@@ -113,6 +113,37 @@ pub(crate) struct RawStep {
     pub command: Option<Spanned<Vec<Spanned<String>>>>,
     /// `exec`: leave it running and go on.
     pub background: Option<Spanned<bool>>,
+    /// `inject`: what to send.
+    pub frame: Option<Spanned<RawFrame>>,
+    /// `inject`: how many times.
+    pub count: Option<Spanned<i64>>,
+    /// `inject`: how far apart.
+    pub every: Option<Spanned<String>>,
+}
+
+/// `inject`'s `frame = { kind = "advert", ttl = 254 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFrame {
+    pub kind: Name,
+    /// Whose physical MAC a stale NA or gratuitous ARP claims the VIP for.
+    pub claim: Option<Name>,
+    pub priority: Option<Spanned<i64>>,
+    pub ttl: Option<Spanned<i64>>,
+    pub vrid: Option<Spanned<i64>>,
+    pub version: Option<Spanned<i64>>,
+    #[serde(rename = "type")]
+    pub vrrp_type: Option<Spanned<i64>>,
+    /// `"bad"`: a checksum no reading accepts.
+    pub checksum: Option<Spanned<String>>,
+    /// The count field, whatever the addresses carried.
+    pub addresses: Option<Spanned<i64>>,
+    /// Bytes cut from the end of the message.
+    pub truncate: Option<Spanned<i64>>,
+    /// v2 authentication type.
+    pub auth_type: Option<Spanned<i64>>,
+    /// Advertisement interval (v3: whole centiseconds; v2: whole seconds).
+    pub interval: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,6 +174,9 @@ impl RawStep {
         add("to", self.to.as_ref().map(Spanned::span));
         add("command", self.command.as_ref().map(Spanned::span));
         add("background", self.background.as_ref().map(Spanned::span));
+        add("frame", self.frame.as_ref().map(Spanned::span));
+        add("count", self.count.as_ref().map(Spanned::span));
+        add("every", self.every.as_ref().map(Spanned::span));
         out
     }
 }

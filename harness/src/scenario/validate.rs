@@ -28,6 +28,8 @@ const DEFAULT_GAP_TOLERANCE: Duration = Duration::from_millis(100);
 const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 /// How long a foreground `exec` may run before it is killed and the step fails.
 pub const DEFAULT_EXEC_DEADLINE: Duration = Duration::from_secs(10);
+/// How far apart repeated injected frames go by default.
+pub const DEFAULT_INJECT_EVERY: Duration = Duration::from_millis(10);
 
 /// What the network faults of the timeline have in effect so far.
 #[derive(Default)]
@@ -782,10 +784,16 @@ impl Validator<'_> {
                         steps.push(step);
                     }
                 }
+                "inject" => {
+                    unexpected(self, &["node", "vrouter", "frame", "to", "count", "every"]);
+                    if let Some(step) = self.inject(r, step_span.clone(), nodes, vrouters) {
+                        steps.push(step);
+                    }
+                }
                 other => self.d.at(
                     span(&r.action),
                     format!(
-                        "unknown action `{other}`: use wait, hold, partition, loss, heal, exec, {}",
+                        "unknown action `{other}`: use wait, hold, partition, loss, heal, exec, inject, {}",
                         list(FaultKind::ALL.iter().map(|(n, _)| *n))
                     ),
                 ),
@@ -930,6 +938,333 @@ impl Validator<'_> {
         Some(Step::Loss {
             permille: permille?,
             flows,
+        })
+    }
+
+    fn inject(
+        &mut self,
+        r: &RawStep,
+        step_span: Range<usize>,
+        nodes: &[Node],
+        vrouters: &[Vrouter],
+    ) -> Option<Step> {
+        let vr = match &r.vrouter {
+            None => {
+                self.d.at(
+                    step_span.clone(),
+                    "`inject` needs `vrouter = \"...\"`: the virtual router whose VRID and addresses the frames concern",
+                );
+                None
+            }
+            Some(v) => match vrouters.iter().find(|x| &x.name == v.get_ref()) {
+                Some(x) => Some(x),
+                None => {
+                    self.d.at(
+                        span(v),
+                        format!(
+                            "virtual router `{}` is not defined; virtual routers: {}",
+                            v.get_ref(),
+                            list(vrouters.iter().map(|x| x.name.as_str()))
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let on_segment = |n: &Node, seg: &str| n.interfaces.iter().any(|i| i.segment == seg);
+        let mut member = |v: &mut Self, n: &Spanned<String>, what: &str, router: bool| {
+            let vr = vr?;
+            let Some(node) = nodes.iter().find(|x| &x.name == n.get_ref()) else {
+                v.d.at(span(n), format!("node `{}` is not defined", n.get_ref()));
+                return None;
+            };
+            if router && vr.priority_of(&node.name).is_none() {
+                v.d.at(
+                    span(n),
+                    format!(
+                        "{what} `{}` is not a router of virtual router `{}`",
+                        node.name, vr.name
+                    ),
+                );
+                return None;
+            }
+            if !on_segment(node, &vr.segment) {
+                v.d.at(
+                    span(n),
+                    format!(
+                        "{what} `{}` has no interface on segment `{}`, where `{}` runs",
+                        node.name, vr.segment, vr.name
+                    ),
+                );
+                return None;
+            }
+            Some(node.name.clone())
+        };
+        let node = match &r.node {
+            Some(n) => member(self, n, "sender", false),
+            None => {
+                self.d.at(
+                    step_span.clone(),
+                    "`inject` needs `node = \"h1\"`: the node whose port the frames leave by",
+                );
+                None
+            }
+        };
+        let to = match &r.to {
+            Some(t) => Some(member(self, t, "`to`", true)?),
+            None => None,
+        };
+        let count = match &r.count {
+            None => 1,
+            Some(c) if (1..=10_000).contains(c.get_ref()) => *c.get_ref() as u32,
+            Some(c) => {
+                self.d.at(
+                    span(c),
+                    format!(
+                        "count {} is out of range: send 1 to 10000 frames",
+                        c.get_ref()
+                    ),
+                );
+                1
+            }
+        };
+        let every = match &r.every {
+            None => DEFAULT_INJECT_EVERY,
+            Some(e) => match self.duration(e) {
+                Some(d) if d.is_zero() || d > Duration::from_secs(60) => {
+                    self.d
+                        .at(span(e), "`every` must be more than 0 and at most 60s");
+                    DEFAULT_INJECT_EVERY
+                }
+                Some(d) => d,
+                None => DEFAULT_INJECT_EVERY,
+            },
+        };
+        let Some(raw) = &r.frame else {
+            self.d.at(
+                step_span,
+                format!(
+                    "`inject` needs `frame = {{ kind = \"...\" }}`; kinds: {}",
+                    list(FrameKind::NAMES.iter().copied())
+                ),
+            );
+            return None;
+        };
+        let vr = vr?;
+        let frame = self.frame(raw, vr, &mut member)?;
+        Some(Step::Inject(Inject {
+            node: node?,
+            vrouter: vr.name.clone(),
+            frame,
+            to,
+            count,
+            every,
+        }))
+    }
+
+    fn frame(
+        &mut self,
+        raw: &Spanned<RawFrame>,
+        vr: &Vrouter,
+        member: &mut impl FnMut(&mut Self, &Spanned<String>, &str, bool) -> Option<String>,
+    ) -> Option<FrameKind> {
+        let f = raw.get_ref();
+        let kind = f.kind.get_ref().as_str();
+        let advert_fields: [(&str, Option<Range<usize>>); 10] = [
+            ("priority", f.priority.as_ref().map(span)),
+            ("ttl", f.ttl.as_ref().map(span)),
+            ("vrid", f.vrid.as_ref().map(span)),
+            ("version", f.version.as_ref().map(span)),
+            ("type", f.vrrp_type.as_ref().map(span)),
+            ("checksum", f.checksum.as_ref().map(span)),
+            ("addresses", f.addresses.as_ref().map(span)),
+            ("truncate", f.truncate.as_ref().map(span)),
+            ("auth_type", f.auth_type.as_ref().map(span)),
+            ("interval", f.interval.as_ref().map(span)),
+        ];
+        if kind != "advert" {
+            for (name, sp) in &advert_fields {
+                if let Some(sp) = sp {
+                    self.d.at(
+                        sp.clone(),
+                        format!(
+                            "`{name}` is a field of an injected advert, not of a `{kind}` frame"
+                        ),
+                    );
+                }
+            }
+        }
+        let family = |v: &mut Self, want: Family| -> Option<()> {
+            if vr.family == want {
+                return Some(());
+            }
+            v.d.at(
+                span(&f.kind),
+                format!(
+                    "a `{kind}` frame is {want}, but virtual router `{}` is {}",
+                    vr.name, vr.family
+                ),
+            );
+            None
+        };
+        if kind != "stale-na" && kind != "garp" {
+            if let Some(c) = &f.claim {
+                self.d.at(
+                    span(c),
+                    format!("`claim` has no meaning for a `{kind}` frame"),
+                );
+            }
+        }
+        match kind {
+            "advert" => self.advert_spoof(f, vr).map(FrameKind::Advert),
+            "stale-na" => {
+                family(self, Family::Ipv6)?;
+                Some(FrameKind::StaleNa {
+                    claim: self.claim(raw, member)?,
+                })
+            }
+            "garp" => {
+                family(self, Family::Ipv4)?;
+                Some(FrameKind::Garp {
+                    claim: self.claim(raw, member)?,
+                })
+            }
+            "arp-request" => family(self, Family::Ipv4).map(|_| FrameKind::ArpRequest),
+            "ns" => family(self, Family::Ipv6).map(|_| FrameKind::Ns),
+            "echo" => Some(FrameKind::Echo),
+            other => {
+                self.d.at(
+                    span(&f.kind),
+                    format!(
+                        "unknown frame kind `{other}`: use {}",
+                        list(FrameKind::NAMES.iter().copied())
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// The node a stale NA or gratuitous ARP names.
+    fn claim(
+        &mut self,
+        raw: &Spanned<RawFrame>,
+        member: &mut impl FnMut(&mut Self, &Spanned<String>, &str, bool) -> Option<String>,
+    ) -> Option<String> {
+        let f = raw.get_ref();
+        match &f.claim {
+            Some(c) => member(self, c, "`claim`", false),
+            None => {
+                self.d.at(
+                    span(raw),
+                    format!(
+                        "a `{}` frame needs `claim = \"r1\"`: the node whose physical MAC it names for the VIP",
+                        f.kind.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A small integer field of an injected advert, in `lo..=hi`.
+    fn byte(
+        &mut self,
+        v: &Option<Spanned<i64>>,
+        name: &str,
+        lo: i64,
+        hi: i64,
+    ) -> Option<Option<u8>> {
+        match v {
+            None => Some(None),
+            Some(x) if (lo..=hi).contains(x.get_ref()) => Some(Some(*x.get_ref() as u8)),
+            Some(x) => {
+                self.d.at(
+                    span(x),
+                    format!("{name} {} is out of range: {lo}-{hi}", x.get_ref()),
+                );
+                None
+            }
+        }
+    }
+
+    fn advert_spoof(&mut self, f: &RawFrame, vr: &Vrouter) -> Option<AdvertSpoof> {
+        let priority = self.byte(&f.priority, "priority", 0, 255);
+        let ttl = self.byte(&f.ttl, "ttl", 0, 255);
+        let vrid = self.byte(&f.vrid, "vrid", 0, 255);
+        let version = self.byte(&f.version, "version", 0, 15);
+        let vrrp_type = self.byte(&f.vrrp_type, "type", 0, 15);
+        let addresses = self.byte(&f.addresses, "addresses", 0, 255);
+        let auth_type = self.byte(&f.auth_type, "auth_type", 0, 255);
+        let truncate = match &f.truncate {
+            None => Some(None),
+            Some(x) if (1..=64).contains(x.get_ref()) => Some(Some(*x.get_ref() as u16)),
+            Some(x) => {
+                self.d.at(
+                    span(x),
+                    format!(
+                        "truncate {} is out of range: cut 1-64 bytes from the message",
+                        x.get_ref()
+                    ),
+                );
+                None
+            }
+        };
+        let bad_checksum = match &f.checksum {
+            None => false,
+            Some(c) if c.get_ref() == "bad" => true,
+            Some(c) => {
+                self.d.at(
+                    span(c),
+                    format!(
+                        "checksum `{}`: the only choice is \"bad\" (a correct one is the default)",
+                        c.get_ref()
+                    ),
+                );
+                false
+            }
+        };
+        let version_used = version.flatten().unwrap_or(vr.version);
+        let interval_cs = match &f.interval {
+            None => Some(None),
+            Some(s) => {
+                match self.duration(s) {
+                    None => None,
+                    Some(d) => {
+                        let ms = d.as_millis();
+                        let ok = if version_used == 2 {
+                            ms % 1000 == 0 && (1..=255).contains(&(ms / 1000))
+                        } else {
+                            d.as_micros() % 10_000 == 0 && (1..=4095).contains(&(ms / 10))
+                        };
+                        if ok {
+                            Some(Some((ms / 10) as u16))
+                        } else {
+                            self.d.at(
+                            span(s),
+                            format!(
+                                "an injected VRRPv{version_used} advert carries {}; `{}` is not",
+                                if version_used == 2 { "whole seconds, 1-255" } else { "whole centiseconds, 10ms to 40.95s" },
+                                duration::human(d)
+                            ),
+                        );
+                            None
+                        }
+                    }
+                }
+            }
+        };
+        Some(AdvertSpoof {
+            priority: priority?,
+            ttl: ttl?,
+            vrid: vrid?,
+            version: version?,
+            vrrp_type: vrrp_type?,
+            bad_checksum,
+            addresses: addresses?,
+            truncate: truncate?,
+            auth_type: auth_type?,
+            interval_cs: interval_cs?,
         })
     }
 

@@ -88,6 +88,31 @@ impl MacAddr {
     }
 
     /// VRRP virtual router MAC for IPv4: `00-00-5E-00-01-{VRID}`.
+    /// The EUI-64 link-local address a kernel forms from this MAC (RFC 4291 §2.5.1,
+    /// appendix A): fe80::, then the MAC with the universal/local bit flipped and ff:fe in
+    /// the middle.
+    pub fn link_local(&self) -> std::net::Ipv6Addr {
+        let m = self.0;
+        std::net::Ipv6Addr::from([
+            0xfe,
+            0x80,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            m[0] ^ 0x02,
+            m[1],
+            m[2],
+            0xff,
+            0xfe,
+            m[3],
+            m[4],
+            m[5],
+        ])
+    }
+
     pub const fn vrrp_v4(vrid: u8) -> MacAddr {
         MacAddr([0x00, 0x00, 0x5e, 0x00, 0x01, vrid])
     }

@@ -139,6 +139,8 @@ pub struct Knobs {
     pub c10_winner_yields: bool,
     /// After a long overlap, r1 announces again.
     pub reannounce: bool,
+    /// In the first hold the lab injects this from h1, and the routers react as it says.
+    pub inject: Option<Injected>,
     /// With a long overlap: the lab partitioned r1 from r2 from r1's start (steps 10 and 11
     /// of the timeline) and healed it this many intervals before r2's adverts end.
     pub partition_healed_ivs_before_end: Option<u64>,
@@ -187,6 +189,21 @@ pub struct Knobs {
     pub step_failed: bool,
     /// The capture dropped frames.
     pub drops: bool,
+}
+
+/// An injection in the first hold (r1 master, r2 backup), and whether it was wrongly acted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injected {
+    /// Three priority-254 adverts for gw4 with this TTL (A5 for TTL ≠ 255; v2 stories: with a
+    /// 2 s interval, B13). Acted on: r1 goes silent for three intervals.
+    Spoof { ttl: u8, acted_on: bool },
+    /// An ARP request for the IPv4 VIP sent at r2 (D6). Acted on: r2 answers it.
+    ArpAtBackup { acted_on: bool },
+    /// An echo to the IPv4 VIP sent at r2 (C13). Acted on: r2 replies from the VIP.
+    EchoAtBackup { acted_on: bool },
+    /// An echo to the IPv4 VIP at the VMAC, with Accept_Mode false (C12). Acted on: r1
+    /// replies from the VIP.
+    EchoAtMaster { acted_on: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -462,6 +479,100 @@ impl Lab {
                 "harness",
                 json!({"action": "step-done", "index": i, "began": T0 + began}),
             );
+        }
+    }
+
+    /// The injection of `i` at `at`, as the lab records it, and the reaction.
+    fn inject(&mut self, i: Injected, at: u64) {
+        let iv = self.iv();
+        let v2 = self.story.version == 2;
+        type Discard = Option<(&'static str, &'static str)>;
+        let (kind, to, discard, frames): (&str, Option<&str>, Discard, Vec<Vec<u8>>) = match i {
+            Injected::Spoof { ttl, .. } => {
+                let mut f = if v2 {
+                    AdvertFrame::vrrp_v2(ip4(H1), VRID4, 254, 2, vec![VIP4])
+                } else {
+                    AdvertFrame::vrrp_v3(
+                        IpAddr::V4(ip4(H1)),
+                        VRID4,
+                        254,
+                        10,
+                        vec![IpAddr::V4(VIP4)],
+                    )
+                };
+                f.src_mac = mac(H1);
+                f.ttl = ttl;
+                let discard = if ttl != 255 {
+                    ("a5.ttl-discard", "TTL/hop limit 254, not 255")
+                } else {
+                    ("b13.interval-mismatch", "interval 2 s, the routers use 1 s")
+                };
+                ("advert", None, Some(discard), vec![f.emit(); 3])
+            }
+            Injected::ArpAtBackup { .. } => {
+                let mut f = emit::arp_request(mac(H1), ip4(H1), VIP4);
+                f[..6].copy_from_slice(&mac(R2).0);
+                ("arp-request", Some("r2"), None, vec![f])
+            }
+            Injected::EchoAtBackup { .. } => (
+                "echo",
+                Some("r2"),
+                None,
+                vec![echo(mac(H1), mac(R2), ip4(H1), VIP4, 8)],
+            ),
+            Injected::EchoAtMaster { .. } => (
+                "echo",
+                None,
+                None,
+                vec![echo(mac(H1), vmac4(), ip4(H1), VIP4, 8)],
+            ),
+        };
+        self.ev(
+            at - 100_000,
+            "harness",
+            json!({"action": "fault", "fault": "inject", "step": 10, "node": "h1", "vrouter": "gw4",
+                   "frame": {"kind": kind}, "to": to, "count": frames.len(),
+                   "discard_check": discard.map(|d| d.0), "discard_why": discard.map(|d| d.1)}),
+        );
+        for (n, f) in frames.into_iter().enumerate() {
+            let t = at + n as u64 * 20 * MS;
+            self.ev(
+                t,
+                "harness",
+                json!({"action": "injected", "step": 10, "hex": f.iter().map(|b| format!("{b:02x}")).collect::<String>()}),
+            );
+            self.frame(t + 20_000, H1, f);
+        }
+        match i {
+            Injected::Spoof { acted_on: true, .. } => {
+                // r1 takes the spoof for a master: silent for three intervals.
+                let (from, until) = (at, at + 3 * iv);
+                self.frames
+                    .retain(|(t, f, _)| !(*f == R1 && *t > from && *t < until));
+            }
+            Injected::ArpAtBackup { acted_on: true } => {
+                let reply = emit::arp_frame(
+                    mac(R2),
+                    mac(H1),
+                    &[],
+                    &ArpPacket {
+                        op: ArpOp::Reply,
+                        sender_mac: mac(R2),
+                        sender_ip: VIP4,
+                        target_mac: mac(H1),
+                        target_ip: ip4(H1),
+                        gratuitous: false,
+                    },
+                );
+                self.frame(at + MS, R2, reply);
+            }
+            Injected::EchoAtBackup { acted_on: true } => {
+                self.frame(at + MS, R2, echo(mac(R2), mac(H1), VIP4, ip4(H1), 0));
+            }
+            Injected::EchoAtMaster { acted_on: true } => {
+                self.frame(at + MS, R1, echo(vmac4(), mac(H1), VIP4, ip4(H1), 0));
+            }
+            _ => {}
         }
     }
 
@@ -795,6 +906,9 @@ pub fn build(story: Story) -> Lab {
     l.proc(down + 3 * MS, "r2", "exit", json!({"status": "exit 0"}));
     l.end = down + 10 * MS;
     l.ev(l.end, "harness", json!({"action": "end"}));
+    if let Some(i) = k.inject {
+        l.inject(i, t_r1 + 5 * iv + 3 * MS);
+    }
     // Probes: every interval/10 from the first master to the teardown, one reply per probe
     // (recorded as events; a few echo replies also as frames).
     let every = (iv / 10).max(MS);
@@ -824,6 +938,20 @@ pub fn build(story: Story) -> Lab {
         t += every;
     }
     l
+}
+
+/// An ICMP echo request (type 8) or reply (type 0).
+fn echo(src_mac: MacAddr, dst_mac: MacAddr, src: Ipv4Addr, dst: Ipv4Addr, ty: u8) -> Vec<u8> {
+    let mut m = vec![ty, 0, 0, 0, 0x76, 0x72, 0, 1];
+    let c = vrlab::wire::checksum::compute(&m, 0);
+    m[2..4].copy_from_slice(&c.to_be_bytes());
+    emit::ipv4_frame(
+        src_mac,
+        dst_mac,
+        &[],
+        &Ipv4Repr::new(src, dst, 1, m.len()),
+        &m,
+    )
 }
 
 fn ra_frame(src_mac: MacAddr, src: Ipv6Addr, lifetime: u16) -> Vec<u8> {
@@ -895,10 +1023,11 @@ version = {v}
 segment = "lan"
 vips = ["192.0.2.100"]
 interval = "{iv}"
-accept = true
+accept = {accept}
 priorities = {{ r1 = 200, r2 = 100 }}
 "#,
-        v = s.version
+        v = s.version,
+        accept = !matches!(s.knobs.inject, Some(Injected::EchoAtMaster { .. }))
     );
     if s.v6 {
         t.push_str(&format!(

@@ -158,7 +158,7 @@ impl Daemon {
             iface_names: vec![],
             left: false,
             last_defense: None,
-            scheduled: [None; 4],
+            scheduled: [None; 5],
             pending_ops: 0,
             slow_ops: 0,
             deferred: Vec::new(),

@@ -353,15 +353,15 @@ impl Daemon {
             if !r.cfg.vips.iter().any(|(a, _)| *a == ip) {
                 continue;
             }
-            // At most one defense per 500 ms, so a flood cannot make us flood.
-            if r.last_defense
-                .is_some_and(|t| now < t + Duration::from_millis(500))
-            {
-                continue;
-            }
-            r.last_defense = Some(now);
             r.counters.vip_conflicts += 1;
-            tracing::warn!(instance = %r.cfg.name, %ip, mac = %frame::format_mac(&mac), "VIP claimed by another MAC: re-announcing");
+            // The core paces the defence (one per Advertisement_Interval, the last claim
+            // of a burst answered); the log says so at most once a second.
+            if r.last_defense
+                .is_none_or(|t| now >= t + Duration::from_secs(1))
+            {
+                r.last_defense = Some(now);
+                tracing::warn!(instance = %r.cfg.name, %ip, mac = %frame::format_mac(&mac), "VIP claimed by another MAC: re-announcing");
+            }
             let actions = r.core.handle(Event::VipConflict, now);
             self.execute(slot, actions);
         }

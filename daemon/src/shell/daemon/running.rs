@@ -67,7 +67,7 @@ pub(super) struct Running {
     /// RouterAdvert). A backup re-arms Master_Down on every advertisement,
     /// always later: instead of one heap entry per advertisement, the
     /// earlier entry is re-pushed with the current deadline when it pops.
-    pub(super) scheduled: [Option<Time>; 4],
+    pub(super) scheduled: [Option<Time>; 5],
     /// Netlink changes queued or running, and how many of them in the slow
     /// lane; frames wait in `deferred` while any is pending.
     pub(super) pending_ops: u32,
@@ -211,6 +211,7 @@ pub(super) enum TimerKey {
     MasterDown,
     Leave,
     RouterAdvert,
+    Defend,
 }
 
 impl TimerKey {
@@ -220,6 +221,7 @@ impl TimerKey {
             Timer::MasterDown => TimerKey::MasterDown,
             Timer::Leave => TimerKey::Leave,
             Timer::RouterAdvert => TimerKey::RouterAdvert,
+            Timer::Defend => TimerKey::Defend,
         }
     }
     pub(super) fn timer(self) -> Timer {
@@ -228,6 +230,7 @@ impl TimerKey {
             TimerKey::MasterDown => Timer::MasterDown,
             TimerKey::Leave => Timer::Leave,
             TimerKey::RouterAdvert => Timer::RouterAdvert,
+            TimerKey::Defend => Timer::Defend,
         }
     }
 }

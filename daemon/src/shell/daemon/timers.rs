@@ -14,7 +14,7 @@ pub(super) fn heap_key(key: TimerKey, at: Time) -> Time {
         TimerKey::Adver | TimerKey::RouterAdvert => {
             Time::from_micros(at.as_micros().div_ceil(1000) * 1000)
         }
-        TimerKey::MasterDown | TimerKey::Leave => at,
+        TimerKey::MasterDown | TimerKey::Leave | TimerKey::Defend => at,
     }
 }
 

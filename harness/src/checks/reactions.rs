@@ -1,0 +1,449 @@
+//! Reactions to what the lab injected (RFC-CHECKLIST A5, B1–B3, B5, B6, B9, B12, B13, C12,
+//! C13, D6): each result cites the injected frame and the reaction seen, or the absence of one.
+//!
+//! - A spoofed advert a receiver must discard (TTL 254, another version, an unknown type or
+//!   VRID, a count or length that does not fit, a bad checksum, an authentication or v2
+//!   interval mismatch) must change no state: the master before it keeps advertising at its
+//!   interval, no other router starts to, through the injection and a Master_Down_Interval
+//!   after it (by then a router that had taken the spoof for a master would have shown it).
+//! - An ARP request or NS for a VIP sent at a backup goes unanswered (D6); an echo to a VIP at
+//!   a backup (C13), or at a non-owner master without Accept_Mode (C12), gets no reply from the
+//!   VIP.
+//!
+//! The injected frames themselves are set apart by the loader (`Observed::injected`): no check
+//! of the routers' own framing ever sees them.
+
+use std::net::IpAddr;
+
+use super::model::VrModel;
+use super::observe::{What, NO_NODE};
+use super::{not_applicable, verdict_of, CheckResult, Ctx, Evidence, VrSpec};
+use crate::events::Event;
+use crate::scenario::duration::human;
+
+/// How long after an injected ARP request, NS or echo an answer would show: a kernel answers
+/// within microseconds; this leaves room for a loaded machine.
+const ANSWER_WINDOW_NS: u64 = 100_000_000;
+
+/// One `inject` step as it ran.
+#[derive(Debug, Clone)]
+pub struct Injection {
+    pub step: usize,
+    pub node: String,
+    pub vrouter: String,
+    /// The frame kind (`advert`, `arp-request` ...).
+    pub kind: String,
+    pub to: Option<String>,
+    /// The check that judges the discard, and why the frame must be discarded.
+    pub discard: Option<(String, String)>,
+    /// Indices into `Observed::injected`.
+    pub frames: Vec<usize>,
+    pub first_t: u64,
+    pub last_t: u64,
+}
+
+/// The injections of a run, with the frames the capture saw of each.
+pub fn of_run(events: &[Event], wire: &super::observe::Observed) -> Vec<Injection> {
+    events
+        .iter()
+        .filter(|e| {
+            e.kind == "harness"
+                && e.str("action") == Some("fault")
+                && e.str("fault") == Some("inject")
+        })
+        .filter_map(|e| {
+            let step = e.u64("step")? as usize;
+            let frames: Vec<usize> = wire
+                .injected
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.step == step)
+                .map(|(i, _)| i)
+                .collect();
+            let times: Vec<u64> = frames.iter().map(|&i| wire.injected[i].t).collect();
+            Some(Injection {
+                step,
+                node: e.str("node")?.to_string(),
+                vrouter: e.str("vrouter")?.to_string(),
+                kind: e.fields.get("frame")?.get("kind")?.as_str()?.to_string(),
+                to: e.str("to").map(String::from),
+                discard: e.str("discard_check").map(|c| {
+                    (
+                        c.to_string(),
+                        e.str("discard_why").unwrap_or_default().to_string(),
+                    )
+                }),
+                first_t: times.iter().copied().min().unwrap_or(e.t),
+                last_t: times.iter().copied().max().unwrap_or(e.t),
+                frames,
+            })
+        })
+        .collect()
+}
+
+impl Ctx<'_> {
+    fn injected_ev(&self, inj: &Injection, note: String) -> Evidence {
+        match inj.frames.first() {
+            Some(&i) => {
+                let f = &self.wire.injected[i];
+                Evidence {
+                    segment: self.file(f.seg),
+                    frame: Some(f.frame),
+                    at_s: self.at(f.t),
+                    note,
+                }
+            }
+            None => Evidence {
+                segment: None,
+                frame: None,
+                at_s: self.at(inj.first_t),
+                note: format!("{note} (not seen in the capture)"),
+            },
+        }
+    }
+
+    fn spec_of(&self, inj: &Injection) -> Option<(&VrSpec, &VrModel)> {
+        self.vrs
+            .iter()
+            .zip(&self.model.vrs)
+            .find(|(s, _)| s.name == inj.vrouter)
+    }
+}
+
+/// Results for every check that judges reactions: the discard variants (added to the
+/// checks' wire results), and the checks that only injection can exercise (not applicable,
+/// with the reason, when the run injected nothing of the kind).
+pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
+    let mut out = discards(ctx);
+    let exercised = |id: &str| out.iter().any(|r: &CheckResult| r.id == id);
+    let mut missing = Vec::new();
+    for (id, what) in [
+        (
+            "a5.ttl-discard",
+            "a spoofed higher-priority advert with TTL/hop limit 254 must change nothing",
+        ),
+        (
+            "b13.interval-mismatch",
+            "an advert with another interval must be discarded (v2) or adopted (v3)",
+        ),
+    ] {
+        if !exercised(id) {
+            missing.push(not_applicable(
+                id,
+                "all virtual routers",
+                format!("requires: injection ({what}); this run injected none"),
+            ));
+        }
+    }
+    out.extend(missing);
+    out.push(d6(ctx));
+    out.push(c13(ctx));
+    out.push(c12(ctx));
+    out.push(not_applicable(
+        "a10.no-leak",
+        "all virtual routers",
+        "requires: injection (an advert sent at a router joining two segments must not appear on the other); this run has no such router",
+    ));
+    out
+}
+
+/// Is `s`'s state unchanged over `[from, until]`? `Err` says what changed, with evidence.
+fn unchanged(
+    ctx: &Ctx,
+    vm: &VrModel,
+    from: u64,
+    until: u64,
+) -> Result<String, (String, Option<Evidence>)> {
+    let Some(m) = vm.master_at(from) else {
+        return Err(("no router was master when it was injected".into(), None));
+    };
+    let master = &vm.tenures[m];
+    let mn = ctx.node(master.node);
+    let iv = u64::from(master.interval_cs) * 10_000_000;
+    let tol = ctx.tol_ns();
+    if let Some(other) = vm
+        .tenures
+        .iter()
+        .find(|t| t.node != master.node && t.first_t > from && t.first_t <= until)
+    {
+        return Err((
+            format!(
+                "{} began advertising as master at {:.3}s",
+                ctx.node(other.node),
+                ctx.at(other.first_t)
+            ),
+            Some(ctx.advert_ev(
+                other.adverts[0],
+                format!("{} advertises", ctx.node(other.node)),
+            )),
+        ));
+    }
+    let mine: Vec<u32> = vm
+        .adverts
+        .iter()
+        .copied()
+        .filter(|&a| {
+            let x = &ctx.wire.adverts[a as usize];
+            x.node == master.node && x.t + iv + tol >= from && x.t <= until + iv
+        })
+        .collect();
+    if let Some(&leave) = mine.iter().find(|&&a| {
+        ctx.wire.adverts[a as usize].leaving() && ctx.wire.adverts[a as usize].t >= from
+    }) {
+        return Err((
+            format!("{mn} left with priority 0"),
+            Some(ctx.advert_ev(leave, format!("{mn} sends priority 0"))),
+        ));
+    }
+    let mut last = from;
+    let mut longest = 0u64;
+    for &a in &mine {
+        let t = ctx.wire.adverts[a as usize].t;
+        if t <= from {
+            last = t.max(from.saturating_sub(iv));
+            continue;
+        }
+        if t > until {
+            break;
+        }
+        let gap = t - last;
+        if gap > iv + tol {
+            return Err((
+                format!(
+                    "{mn} was silent {:.1}ms (interval {})",
+                    gap as f64 / 1e6,
+                    human(std::time::Duration::from_nanos(iv))
+                ),
+                Some(ctx.advert_ev(a, format!("next advert of {mn}"))),
+            ));
+        }
+        longest = longest.max(gap);
+        last = t;
+    }
+    if until.saturating_sub(last) > iv + tol && ctx.end > until {
+        return Err((
+            format!("{mn} stopped advertising at {:.3}s", ctx.at(last)),
+            None,
+        ));
+    }
+    Ok(format!(
+        "{mn} stayed master, advertising every {:.1}ms at most, and no other router took over",
+        longest as f64 / 1e6
+    ))
+}
+
+/// A spoofed advert a receiver must discard changes no state.
+fn discards(ctx: &Ctx) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    for inj in &ctx.injections {
+        let Some((id, why)) = &inj.discard else {
+            continue;
+        };
+        let subject = format!("injected advert, step {}: {why}", inj.step + 1);
+        let Some((s, vm)) = ctx.spec_of(inj) else {
+            continue;
+        };
+        if inj.frames.is_empty() {
+            out.push(super::result(
+                id,
+                subject,
+                super::Status::Fail,
+                "the injected advert on the wire",
+                "the capture holds none of the frames the lab says it sent",
+                vec![],
+            ));
+            continue;
+        }
+        let lowest = s.priorities.iter().map(|(_, p)| *p).min().unwrap_or(1);
+        let mdi = s.vrouter(0).master_down_interval(lowest).as_nanos() as u64;
+        let until = (inj.last_t + mdi + ctx.tol_ns()).min(ctx.end);
+        let expected = format!(
+            "discarded: no change of master from the injection to a Master_Down_Interval ({}) + tolerance after it",
+            human(std::time::Duration::from_nanos(mdi))
+        );
+        let ev = ctx.injected_ev(
+            inj,
+            format!("injected by {} ({} frames)", inj.node, inj.frames.len()),
+        );
+        match unchanged(ctx, vm, inj.first_t, until) {
+            Ok(seen) => out.push(super::result(
+                id,
+                subject,
+                super::Status::Pass,
+                expected,
+                seen,
+                vec![ev],
+            )),
+            Err((what, _)) if what.starts_with("no router was master") => {
+                out.push(not_applicable(id, subject, what))
+            }
+            Err((what, reaction)) => out.push(super::result(
+                id,
+                subject,
+                super::Status::Fail,
+                expected,
+                format!("the spoofed advert was acted on: {what}"),
+                std::iter::once(ev).chain(reaction).collect(),
+            )),
+        }
+    }
+    out
+}
+
+/// Frames from `node` in `[from, until]` that answer for one of `vips`: ARP replies and NAs
+/// naming a VIP, and packets sourced from one (`echo`: only those).
+fn answers<'a>(
+    ctx: &'a Ctx,
+    seg: u16,
+    node: u16,
+    vips: &'a [IpAddr],
+    from: u64,
+    until: u64,
+    echo: bool,
+) -> impl Iterator<Item = u32> + 'a {
+    let start = ctx.wire.obs.partition_point(|o| o.t < from);
+    ctx.wire.obs[start..]
+        .iter()
+        .enumerate()
+        .take_while(move |(_, o)| o.t <= until)
+        .filter(move |(_, o)| o.seg == seg && o.node == node && node != NO_NODE)
+        .filter(move |(_, o)| match &o.what {
+            What::Arp {
+                op: 2, sender_ip, ..
+            } if !echo => vips.contains(&IpAddr::V4(*sender_ip)),
+            What::Na { target, .. } if !echo => vips.contains(&IpAddr::V6(*target)),
+            What::Ip { .. } if echo => o.src_ip.is_some_and(|ip| vips.contains(&ip)),
+            _ => false,
+        })
+        .map(move |(i, _)| (start + i) as u32)
+}
+
+/// A probe (`kinds`) sent at a router: its answers, and whether the router was master then.
+struct Probe<'a> {
+    inj: &'a Injection,
+    spec: &'a VrSpec,
+    node: u16,
+    master: bool,
+}
+
+fn probes<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
+    ctx.injections
+        .iter()
+        .filter(|i| kinds.contains(&i.kind.as_str()))
+        .filter_map(|inj| {
+            let (spec, vm) = ctx.spec_of(inj)?;
+            let to = inj.to.as_deref();
+            let node = match to {
+                Some(n) => ctx.wire.node_index(n)?,
+                None => vm.tenures.get(vm.master_at(inj.first_t)?)?.node,
+            };
+            Some(Probe {
+                inj,
+                spec,
+                node,
+                master: vm.is_master(node, inj.first_t, 0) && vm.is_master(node, inj.last_t, 0),
+            })
+        })
+        .collect()
+}
+
+fn silence_verdict(
+    ctx: &Ctx,
+    id: &str,
+    probes: &[Probe],
+    echo: bool,
+    expected: &str,
+    none: &str,
+) -> CheckResult {
+    if probes.is_empty() {
+        return not_applicable(
+            id,
+            "all virtual routers",
+            format!("requires: injection ({none}); this run injected none"),
+        );
+    }
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for p in probes {
+        let vips = p.spec.vips.clone();
+        let until = p.inj.last_t + ANSWER_WINDOW_NS + ctx.tol_ns();
+        let who = ctx.node(p.node).to_string();
+        let got: Vec<u32> =
+            answers(ctx, p.spec.seg, p.node, &vips, p.inj.first_t, until, echo).collect();
+        let what = format!(
+            "{} {} frames of step {} sent at {who} ({})",
+            p.inj.frames.len(),
+            p.inj.kind,
+            p.inj.step + 1,
+            p.spec.name
+        );
+        match got.first() {
+            None => seen.push(format!("{what}: unanswered")),
+            Some(&o) => {
+                let m = format!("{what}: {who} answered");
+                bad.push((
+                    m.clone(),
+                    ctx.injected_ev(p.inj, format!("injected by {}", p.inj.node)),
+                ));
+                bad.push((m, ctx.obs_ev(o, format!("{who} answers for a VIP"))));
+            }
+        }
+    }
+    verdict_of(id, "all virtual routers", expected, seen.join("; "), bad)
+}
+
+/// D6: ARP requests and NSs for a VIP sent at a backup go unanswered.
+fn d6(ctx: &Ctx) -> CheckResult {
+    let at_backups: Vec<Probe> = probes(ctx, &["arp-request", "ns"])
+        .into_iter()
+        .filter(|p| p.inj.to.is_some() && !p.master)
+        .collect();
+    silence_verdict(
+        ctx,
+        "d6.backup-silent",
+        &at_backups,
+        false,
+        "no ARP reply or NA for a VIP from a backup asked directly, within 100ms + tolerance",
+        "ARP/NS for a VIP sent at a backup",
+    )
+}
+
+/// C13: a backup accepts no packet addressed to a VIP.
+fn c13(ctx: &Ctx) -> CheckResult {
+    let at_backups: Vec<Probe> = probes(ctx, &["echo"])
+        .into_iter()
+        .filter(|p| p.inj.to.is_some() && !p.master)
+        .collect();
+    silence_verdict(
+        ctx,
+        "c13.backup-no-accept",
+        &at_backups,
+        true,
+        "no reply from a VIP by a backup sent an echo request for it, within 100ms + tolerance",
+        "traffic to a VIP sent at a backup",
+    )
+}
+
+/// C12: without Accept_Mode, a master that does not own the addresses accepts no packet
+/// addressed to a VIP.
+fn c12(ctx: &Ctx) -> CheckResult {
+    let at_masters: Vec<Probe> = probes(ctx, &["echo"])
+        .into_iter()
+        .filter(|p| {
+            p.master
+                && !p.spec.accept
+                && p.spec
+                    .priorities
+                    .iter()
+                    .any(|(n, prio)| n == ctx.node(p.node) && *prio != 255)
+        })
+        .collect();
+    silence_verdict(
+        ctx,
+        "c12.accept-mode",
+        &at_masters,
+        true,
+        "no reply from a VIP by a non-owner master with Accept_Mode false, within 100ms + tolerance",
+        "traffic to a VIP of a non-owner master with Accept_Mode false",
+    )
+}
