@@ -242,6 +242,8 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
 /// Everything a running lab holds; dropped at the end of the run, which frees it all.
 struct Lab {
     run_dir: PathBuf,
+    /// The next injection's id.
+    injections: std::sync::atomic::AtomicUsize,
     seed: u64,
     net: faults::netfilter::NetFaults,
     topo: Topology,
@@ -250,6 +252,13 @@ struct Lab {
     procs: Processes,
     rec: Recorder,
     live: Arc<LiveWire>,
+}
+
+impl Lab {
+    fn next_injection(&self) -> usize {
+        self.injections
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
@@ -355,6 +364,7 @@ pub async fn run(
 
     let mut lab = Lab {
         run_dir: run_dir.clone(),
+        injections: Default::default(),
         seed: scn.seed,
         net: Default::default(),
         topo,
@@ -836,6 +846,17 @@ async fn play(
                 inject(scn, lab, i, inj).await
             }
         };
+        // A wait that saw a new master is followed by the lab's questions to every router.
+        let res = match (res, step) {
+            (
+                Ok(()),
+                Step::Wait {
+                    until: Until::Master { .. },
+                    ..
+                },
+            ) => provoke(scn, lab, i).await,
+            (r, _) => r,
+        };
         let ended = now_ns();
         match res {
             Ok(()) => lab.rec.at(
@@ -862,6 +883,16 @@ async fn inject(
     lab: &Lab,
     step: usize,
     inj: &crate::scenario::Inject,
+) -> Result<(), String> {
+    inject_as(scn, lab, step, inj, false).await
+}
+
+async fn inject_as(
+    scn: &Scenario,
+    lab: &Lab,
+    step: usize,
+    inj: &crate::scenario::Inject,
+    provoked: bool,
 ) -> Result<(), String> {
     use crate::faults::inject::{self as injector, Endpoint};
     use crate::scenario::FrameKind;
@@ -899,16 +930,48 @@ async fn inject(
     lab.live.injecting(&frames);
     let fd = injector::open(&lab.topo.nodes[&inj.node])
         .map_err(|e| format!("inject: opening a packet socket in {}: {e}", inj.node))?;
-    injector::send(
+    let origin = injector::Origin {
+        id: lab.next_injection(),
         step,
-        inj,
-        &frames,
-        &fd,
-        port.node_ifindex,
+        provoked,
         discard,
-        &lab.rec,
-    )
-    .await
+    };
+    injector::send(&origin, inj, &frames, &fd, port.node_ifindex, &lab.rec).await
+}
+
+/// Provoke, don't wait (DESIGN principle 10): right after a wait has seen a new master, a host
+/// of each virtual router's segment asks every router for every VIP (ARP for IPv4, NS for
+/// IPv6), each router directly at its physical MAC, and the segment once (broadcast /
+/// solicited-node group). A router that is not master and still answers, or a master that
+/// answers with its own MAC, then shows every run instead of when a host happens to ask.
+async fn provoke(scn: &Scenario, lab: &Lab, step: usize) -> Result<(), String> {
+    use crate::scenario::{Family, FrameKind, Inject};
+    for vr in &scn.vrouters {
+        let Some(host) = scn
+            .hosts()
+            .find(|h| h.interfaces.iter().any(|i| i.segment == vr.segment))
+        else {
+            continue;
+        };
+        let frame = match vr.family {
+            Family::Ipv4 => FrameKind::ArpRequest,
+            Family::Ipv6 => FrameKind::Ns,
+        };
+        let targets =
+            std::iter::once(None).chain(vr.priorities.iter().map(|(r, _)| Some(r.clone())));
+        for to in targets {
+            let inj = Inject {
+                node: host.name.clone(),
+                vrouter: vr.name.clone(),
+                frame: frame.clone(),
+                to,
+                count: 1,
+                every: Duration::from_millis(1),
+            };
+            inject_as(scn, lab, step, &inj, true).await?;
+        }
+    }
+    Ok(())
 }
 
 fn start_net_fault(

@@ -37,11 +37,26 @@ pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
     out
 }
 
-/// FDB events that put `mac` on a port.
-fn fdb_events<'a>(ctx: &'a Ctx, mac: &str) -> Vec<&'a Event> {
+/// FDB events that put `mac` on a port of `segment`'s bridge (two segments may each have a
+/// virtual router with the same VRID, hence the same VMAC, each on its own bridge).
+fn fdb_events<'a>(ctx: &'a Ctx, mac: &str, segment: &str) -> Vec<&'a Event> {
+    let on_segment = |port: Option<&str>| {
+        let Some(rec) = ctx.rec else { return true };
+        let known = rec
+            .meta
+            .segments
+            .iter()
+            .find(|s| s.interfaces.iter().any(|i| Some(i.port.as_str()) == port));
+        known.is_none_or(|s| s.segment == segment)
+    };
     ctx.events
         .iter()
-        .filter(|e| e.kind == "fdb" && e.str("event") == Some("new") && e.str("mac") == Some(mac))
+        .filter(|e| {
+            e.kind == "fdb"
+                && e.str("event") == Some("new")
+                && e.str("mac") == Some(mac)
+                && on_segment(e.str("port"))
+        })
         .collect()
 }
 
@@ -82,7 +97,7 @@ fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         return not_applicable(id, &s.name, "the scenario sets vmac = false");
     }
     let mac = s.vmac_addr().to_string();
-    let fdb = fdb_events(ctx, &mac);
+    let fdb = fdb_events(ctx, &mac, &s.segment);
     if fdb.is_empty() {
         return not_applicable(id, &s.name, format!("no FDB event for {mac} was recorded"));
     }
@@ -183,7 +198,7 @@ fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         }
     }
     let mac = vmac.to_string();
-    let fdb = fdb_events(ctx, &mac);
+    let fdb = fdb_events(ctx, &mac, &s.segment);
     for e in &fdb {
         let node = e.str("node").unwrap_or("");
         let Some(ni) = ctx.wire.node_index(node) else {

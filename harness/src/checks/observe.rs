@@ -156,16 +156,16 @@ pub struct InjectedObs {
     pub frame: u64,
     pub seg: u16,
     pub node: u16,
-    /// Index of the timeline step that sent it.
-    pub step: usize,
+    /// The injection it belongs to (`id` of its `inject` event).
+    pub id: usize,
 }
 
-/// A frame the lab says it sent: when, its bytes and its step (from `events.jsonl`).
+/// A frame the lab says it sent: when, its bytes and its injection (from `events.jsonl`).
 #[derive(Debug, Clone)]
 pub struct Sent {
     pub t: u64,
     pub bytes: Vec<u8>,
-    pub step: usize,
+    pub id: usize,
 }
 
 /// Everything kept from the captures of one run (or one capture file).
@@ -405,12 +405,12 @@ impl InjectedMatcher {
             pending
                 .entry(s.bytes.clone())
                 .or_default()
-                .push_back((s.t, s.step));
+                .push_back((s.t, s.id));
         }
         InjectedMatcher { pending }
     }
 
-    /// The step of the injected frame this capture is, if it is one.
+    /// The injection this captured frame is one of, if it is.
     fn claim(&mut self, bytes: &[u8], t: u64) -> Option<usize> {
         const EARLY: u64 = 1_000_000;
         const LATE: u64 = 1_000_000_000;
@@ -423,9 +423,9 @@ impl InjectedMatcher {
             }
         }
         match q.front() {
-            Some(&(sent, step)) if t + EARLY >= sent => {
+            Some(&(sent, id)) if t + EARLY >= sent => {
                 q.pop_front();
-                Some(step)
+                Some(id)
             }
             _ => None,
         }
@@ -517,13 +517,13 @@ pub fn load_with(
                 },
                 None => NO_NODE,
             };
-            if let Some(step) = injected.as_mut().and_then(|m| m.claim(p.data, t)) {
+            if let Some(id) = injected.as_mut().and_then(|m| m.claim(p.data, t)) {
                 l.out.injected.push(InjectedObs {
                     t,
                     frame: p.number,
                     seg,
                     node,
-                    step,
+                    id,
                 });
                 continue;
             }

@@ -25,10 +25,16 @@ use crate::scenario::duration::human;
 /// within microseconds; this leaves room for a loaded machine.
 const ANSWER_WINDOW_NS: u64 = 100_000_000;
 
-/// One `inject` step as it ran.
+/// One injection as it ran: an `inject` step, or the lab's own provocation after a change of
+/// master.
 #[derive(Debug, Clone)]
 pub struct Injection {
+    /// Unique in the run; ties the injected frames to it.
+    pub id: usize,
+    /// The timeline step it ran in.
     pub step: usize,
+    /// Sent by the lab on its own (after a change of master), not by an `inject` step.
+    pub provoked: bool,
     pub node: String,
     pub vrouter: String,
     /// The frame kind (`advert`, `arp-request` ...).
@@ -48,21 +54,24 @@ pub fn of_run(events: &[Event], wire: &super::observe::Observed) -> Vec<Injectio
         .iter()
         .filter(|e| {
             e.kind == "harness"
-                && e.str("action") == Some("fault")
+                && matches!(e.str("action"), Some("fault") | Some("provoke"))
                 && e.str("fault") == Some("inject")
         })
         .filter_map(|e| {
             let step = e.u64("step")? as usize;
+            let id = e.u64("id")? as usize;
             let frames: Vec<usize> = wire
                 .injected
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| f.step == step)
+                .filter(|(_, f)| f.id == id)
                 .map(|(i, _)| i)
                 .collect();
             let times: Vec<u64> = frames.iter().map(|&i| wire.injected[i].t).collect();
             Some(Injection {
+                id,
                 step,
+                provoked: e.fields.get("provoked").and_then(|v| v.as_bool()) == Some(true),
                 node: e.str("node")?.to_string(),
                 vrouter: e.str("vrouter")?.to_string(),
                 kind: e.fields.get("frame")?.get("kind")?.as_str()?.to_string(),
@@ -139,12 +148,98 @@ pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
     out.push(d6(ctx));
     out.push(c13(ctx));
     out.push(c12(ctx));
-    out.push(not_applicable(
-        "a10.no-leak",
-        "all virtual routers",
-        "requires: injection (an advert sent at a router joining two segments must not appear on the other); this run has no such router",
-    ));
+    out.push(a10(ctx));
     out
+}
+
+/// The addresses of every node interface on each segment: the scenario's, and the EUI-64
+/// link-local the kernel forms from the interface's MAC (run.json).
+fn addresses_by_segment(rec: &super::Record) -> std::collections::HashMap<String, Vec<IpAddr>> {
+    let mut out: std::collections::HashMap<String, Vec<IpAddr>> = Default::default();
+    for n in &rec.scenario.nodes {
+        for i in &n.interfaces {
+            out.entry(i.segment.clone())
+                .or_default()
+                .extend(i.addresses.iter().map(|a| a.addr));
+        }
+    }
+    for seg in &rec.meta.segments {
+        for i in &seg.interfaces {
+            if let Ok(m) = i.mac.parse::<crate::wire::MacAddr>() {
+                out.entry(seg.segment.clone())
+                    .or_default()
+                    .push(IpAddr::V6(m.link_local()));
+            }
+        }
+    }
+    out
+}
+
+/// A10: adverts are link-local multicast and never forwarded (RFC 5798 §5.1.1.2, §5.1.2.2;
+/// RFC 3768 §5.2.2). An advert seen on a segment whose source is an address of an interface
+/// on another segment only (a host's spoofed advert, a router's own) crossed a router.
+fn a10(ctx: &Ctx) -> CheckResult {
+    let id = "a10.no-leak";
+    let Some(rec) = ctx.rec else {
+        return not_applicable(
+            id,
+            "all segments",
+            "needs the scenario's segments and addresses (a run directory)",
+        );
+    };
+    let joins: Vec<&str> = rec
+        .scenario
+        .nodes
+        .iter()
+        .filter(|n| {
+            let segs: std::collections::BTreeSet<&str> =
+                n.interfaces.iter().map(|i| i.segment.as_str()).collect();
+            segs.len() > 1
+        })
+        .map(|n| n.name.as_str())
+        .collect();
+    if joins.is_empty() {
+        return not_applicable(
+            id,
+            "all segments",
+            "requires: injection (an advert sent at a router joining two segments must not appear on the other); no node of this run joins two segments",
+        );
+    }
+    let by_seg = addresses_by_segment(rec);
+    let mut bad = Vec::new();
+    let mut judged = 0;
+    for (i, a) in ctx.wire.adverts.iter().enumerate() {
+        let Some(seg) = ctx.wire.segments.get(a.seg as usize) else {
+            continue;
+        };
+        judged += 1;
+        let local = by_seg.get(&seg.name).cloned().unwrap_or_default();
+        let src = a.summary.src_ip;
+        if local.contains(&src) {
+            continue;
+        }
+        if let Some((other, _)) = by_seg
+            .iter()
+            .find(|(name, addrs)| **name != seg.name && addrs.contains(&src))
+        {
+            let what = format!(
+                "an advert from {src} (an address on segment {other}) appeared on segment {}",
+                seg.name
+            );
+            bad.push((what.clone(), ctx.advert_ev(i as u32, what)));
+        }
+    }
+    verdict_of(
+        id,
+        "all segments",
+        format!(
+            "no advert crosses from one segment to another ({} join{} several)",
+            joins.join(", "),
+            if joins.len() == 1 { "s" } else { "" }
+        ),
+        format!("{judged} adverts, each from an address of its own segment"),
+        bad,
+    )
 }
 
 /// Is `s`'s state unchanged over `[from, until]`? `Err` says what changed, with evidence.
@@ -290,12 +385,15 @@ fn discards(ctx: &Ctx) -> Vec<CheckResult> {
     out
 }
 
-/// Frames from `node` in `[from, until]` that answer for one of `vips`: ARP replies and NAs
-/// naming a VIP, and packets sourced from one (`echo`: only those).
+/// Frames from `node` in `[from, until]` sent to the asker (`to`: its MACs) that answer for
+/// one of `vips`: ARP replies and solicited NAs naming a VIP, and packets sourced from one
+/// (`echo`: only those).
+#[allow(clippy::too_many_arguments)]
 fn answers<'a>(
     ctx: &'a Ctx,
     seg: u16,
     node: u16,
+    to: &'a [String],
     vips: &'a [IpAddr],
     from: u64,
     until: u64,
@@ -307,15 +405,36 @@ fn answers<'a>(
         .enumerate()
         .take_while(move |(_, o)| o.t <= until)
         .filter(move |(_, o)| o.seg == seg && o.node == node && node != NO_NODE)
+        .filter(move |(_, o)| {
+            to.iter()
+                .any(|m| m.eq_ignore_ascii_case(&o.dst_mac.to_string()))
+        })
+        // An answer, not an announcement: a gratuitous ARP or an unsolicited NA is what a
+        // router becoming master sends, and is judged as such (c4, d1, d2).
         .filter(move |(_, o)| match &o.what {
             What::Arp {
-                op: 2, sender_ip, ..
-            } if !echo => vips.contains(&IpAddr::V4(*sender_ip)),
-            What::Na { target, .. } if !echo => vips.contains(&IpAddr::V6(*target)),
+                op: 2,
+                sender_ip,
+                target_ip,
+                ..
+            } if !echo => sender_ip != target_ip && vips.contains(&IpAddr::V4(*sender_ip)),
+            What::Na {
+                target,
+                solicited: true,
+                ..
+            } if !echo => vips.contains(&IpAddr::V6(*target)),
             What::Ip { .. } if echo => o.src_ip.is_some_and(|ip| vips.contains(&ip)),
             _ => false,
         })
         .map(move |(i, _)| (start + i) as u32)
+}
+
+/// The MACs of the node that asked (from run.json).
+fn asker_macs(ctx: &Ctx, node: &str) -> Vec<String> {
+    ctx.rec
+        .and_then(|r| r.meta.nodes.get(node))
+        .map(|n| n.macs.clone())
+        .unwrap_or_default()
 }
 
 /// A probe (`kinds`) sent at a router: its answers, and whether the router was master then.
@@ -368,12 +487,27 @@ fn silence_verdict(
         let vips = p.spec.vips.clone();
         let until = p.inj.last_t + ANSWER_WINDOW_NS + ctx.tol_ns();
         let who = ctx.node(p.node).to_string();
-        let got: Vec<u32> =
-            answers(ctx, p.spec.seg, p.node, &vips, p.inj.first_t, until, echo).collect();
+        let asker = asker_macs(ctx, &p.inj.node);
+        let got: Vec<u32> = answers(
+            ctx,
+            p.spec.seg,
+            p.node,
+            &asker,
+            &vips,
+            p.inj.first_t,
+            until,
+            echo,
+        )
+        .collect();
         let what = format!(
-            "{} {} frames of step {} sent at {who} ({})",
+            "{} {} frames {} of step {} sent at {who} ({})",
             p.inj.frames.len(),
             p.inj.kind,
+            if p.inj.provoked {
+                "the lab asked"
+            } else {
+                "injected"
+            },
             p.inj.step + 1,
             p.spec.name
         );
@@ -392,12 +526,43 @@ fn silence_verdict(
     verdict_of(id, "all virtual routers", expected, seen.join("; "), bad)
 }
 
+/// Whether `node`'s daemons were running, and not frozen, at `t` (from the process events;
+/// commands run by `exec` do not count). A crashed or frozen former master is no backup:
+/// what it still answers is E6's to judge.
+fn daemon_running(ctx: &Ctx, node: &str, t: u64) -> bool {
+    let mut running = false;
+    for e in ctx.events.iter().filter(|e| {
+        e.kind == "process"
+            && e.t <= t
+            && e.str("node") == Some(node)
+            && !e.str("name").is_some_and(|n| n.starts_with("exec-"))
+    }) {
+        match (e.str("event"), e.str("signal")) {
+            (Some("start"), _) | (Some("signal"), Some("SIGCONT")) => running = true,
+            (Some("exit"), _) | (Some("signal"), Some("SIGSTOP")) => running = false,
+            _ => {}
+        }
+    }
+    running
+}
+
+/// Probes sent at a router that was a backup: not master, its daemon running.
+fn at_backups<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
+    probes(ctx, kinds)
+        .into_iter()
+        .filter(|p| {
+            p.inj
+                .to
+                .as_deref()
+                .is_some_and(|to| daemon_running(ctx, to, p.inj.first_t))
+                && !p.master
+        })
+        .collect()
+}
+
 /// D6: ARP requests and NSs for a VIP sent at a backup go unanswered.
 fn d6(ctx: &Ctx) -> CheckResult {
-    let at_backups: Vec<Probe> = probes(ctx, &["arp-request", "ns"])
-        .into_iter()
-        .filter(|p| p.inj.to.is_some() && !p.master)
-        .collect();
+    let at_backups = at_backups(ctx, &["arp-request", "ns"]);
     silence_verdict(
         ctx,
         "d6.backup-silent",
@@ -410,10 +575,7 @@ fn d6(ctx: &Ctx) -> CheckResult {
 
 /// C13: a backup accepts no packet addressed to a VIP.
 fn c13(ctx: &Ctx) -> CheckResult {
-    let at_backups: Vec<Probe> = probes(ctx, &["echo"])
-        .into_iter()
-        .filter(|p| p.inj.to.is_some() && !p.master)
-        .collect();
+    let at_backups = at_backups(ctx, &["echo"]);
     silence_verdict(
         ctx,
         "c13.backup-no-accept",

@@ -67,7 +67,7 @@ fn injected_frames(events: &[Event]) -> Vec<observe::Sent> {
             Some(observe::Sent {
                 t: e.t,
                 bytes: unhex(e.str("hex")?)?,
-                step: e.u64("step")? as usize,
+                id: e.u64("id")? as usize,
             })
         })
         .collect()

@@ -277,20 +277,35 @@ fn send_one(fd: &OwnedFd, ifindex: u32, frame: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Where an injection comes from and what the judge is to make of it.
+pub struct Origin {
+    /// Unique in the run: ties the frames to their `inject` event.
+    pub id: usize,
+    /// The timeline step it runs in.
+    pub step: usize,
+    /// The lab's own provocation after a change of master, not an `inject` step.
+    pub provoked: bool,
+    /// The check that judges a receiver's discard, and why.
+    pub discard: Option<(&'static str, String)>,
+}
+
 /// Sends the burst `count` times, `every` apart, recording each frame as it leaves.
-#[allow(clippy::too_many_arguments)]
 pub async fn send(
-    step: usize,
+    origin: &Origin,
     inj: &Inject,
     frames: &[Vec<u8>],
     fd: &OwnedFd,
     ifindex: u32,
-    discard: Option<(&'static str, String)>,
     rec: &Recorder,
 ) -> Result<(), String> {
+    let (id, discard) = (origin.id, &origin.discard);
+    // The lab's own questions are no fault: checks that look for the next fault must not
+    // stop at them.
+    let action = if origin.provoked { "provoke" } else { "fault" };
     rec.now(
         "harness",
-        json!({"action": "fault", "fault": "inject", "step": step, "node": inj.node,
+        json!({"action": action, "fault": "inject", "id": id, "step": origin.step,
+               "provoked": origin.provoked, "node": inj.node,
                "vrouter": inj.vrouter, "frame": inj.frame, "to": inj.to, "count": inj.count,
                "every_ns": inj.every.as_nanos() as u64, "frames_per_burst": frames.len(),
                "discard_check": discard.as_ref().map(|d| d.0),
@@ -312,7 +327,7 @@ pub async fn send(
             rec.at(
                 t,
                 "harness",
-                json!({"action": "injected", "step": step, "hex": hex(f)}),
+                json!({"action": "injected", "id": id, "hex": hex(f)}),
             );
         }
     }

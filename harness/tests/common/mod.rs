@@ -530,7 +530,7 @@ impl Lab {
         self.ev(
             at - 100_000,
             "harness",
-            json!({"action": "fault", "fault": "inject", "step": 10, "node": "h1", "vrouter": "gw4",
+            json!({"action": "fault", "fault": "inject", "id": 0, "step": 10, "node": "h1", "vrouter": "gw4",
                    "frame": {"kind": kind}, "to": to, "count": frames.len(),
                    "discard_check": discard.map(|d| d.0), "discard_why": discard.map(|d| d.1)}),
         );
@@ -539,7 +539,7 @@ impl Lab {
             self.ev(
                 t,
                 "harness",
-                json!({"action": "injected", "step": 10, "hex": f.iter().map(|b| format!("{b:02x}")).collect::<String>()}),
+                json!({"action": "injected", "id": 0, "hex": f.iter().map(|b| format!("{b:02x}")).collect::<String>()}),
             );
             self.frame(t + 20_000, H1, f);
         }
