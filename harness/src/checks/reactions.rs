@@ -42,6 +42,8 @@ pub struct Injection {
     pub to: Option<String>,
     /// The check that judges the discard, and why the frame must be discarded.
     pub discard: Option<(String, String)>,
+    /// The priority an injected advert claims (`None`: not an advert, or the default).
+    pub priority: Option<u8>,
     /// Indices into `Observed::injected`.
     pub frames: Vec<usize>,
     pub first_t: u64,
@@ -76,6 +78,12 @@ pub fn of_run(events: &[Event], wire: &super::observe::Observed) -> Vec<Injectio
                 vrouter: e.str("vrouter")?.to_string(),
                 kind: e.fields.get("frame")?.get("kind")?.as_str()?.to_string(),
                 to: e.str("to").map(String::from),
+                priority: e
+                    .fields
+                    .get("frame")
+                    .and_then(|f| f.get("priority"))
+                    .and_then(|p| p.as_u64())
+                    .and_then(|p| u8::try_from(p).ok()),
                 discard: e.str("discard_check").map(|c| {
                     (
                         c.to_string(),
@@ -145,6 +153,7 @@ pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
         }
     }
     out.extend(missing);
+    out.extend(c8(ctx));
     out.push(d6(ctx));
     out.push(c13(ctx));
     out.push(c12(ctx));
@@ -283,7 +292,8 @@ fn unchanged(
         })
         .collect();
     if let Some(&leave) = mine.iter().find(|&&a| {
-        ctx.wire.adverts[a as usize].leaving() && ctx.wire.adverts[a as usize].t >= from
+        let x = &ctx.wire.adverts[a as usize];
+        x.leaving() && x.t >= from && x.t <= until
     }) {
         return Err((
             format!("{mn} left with priority 0"),
@@ -524,6 +534,75 @@ fn silence_verdict(
         }
     }
     verdict_of(id, "all virtual routers", expected, seen.join("; "), bad)
+}
+
+/// C8 (RFC 5798 / 9568 §6.4.3): a VRRPv3 master that hears priority 0 sends an advert at
+/// once, so that the backups do not take over after Skew_Time. Judged on injected priority-0
+/// adverts (a router's own are `timing`'s).
+fn c8(ctx: &Ctx) -> Vec<CheckResult> {
+    let id = "c8.priority-zero-answer";
+    let tol = ctx.tol_ns();
+    let mut out = Vec::new();
+    for inj in ctx
+        .injections
+        .iter()
+        .filter(|i| i.kind == "advert" && i.priority == Some(0) && i.discard.is_none())
+    {
+        let Some((s, vm)) = ctx.spec_of(inj) else {
+            continue;
+        };
+        let subject = format!("injected priority-0 advert, step {}", inj.step + 1);
+        if s.version != 3 {
+            out.push(not_applicable(
+                id,
+                subject,
+                "VRRPv2: RFC 3768 has no such rule",
+            ));
+            continue;
+        }
+        let Some(m) = vm.master_at(inj.first_t).map(|m| &vm.tenures[m]) else {
+            out.push(not_applicable(
+                id,
+                subject,
+                "no router was master when it was injected",
+            ));
+            continue;
+        };
+        let mn = ctx.node(m.node);
+        let mut bad = Vec::new();
+        let mut answers = Vec::new();
+        for &f in &inj.frames {
+            let t = ctx.wire.injected[f].t;
+            let answer = m.adverts.iter().find(|&&x| {
+                let at = ctx.wire.adverts[x as usize].t;
+                at > t && at <= t + tol
+            });
+            match answer {
+                Some(&x) => answers.push((ctx.wire.adverts[x as usize].t - t) as f64 / 1e6),
+                None => bad.push((
+                    format!(
+                        "{mn} did not advertise within the tolerance of an injected priority 0"
+                    ),
+                    ctx.injected_ev(inj, format!("priority 0 injected by {}", inj.node)),
+                )),
+            }
+        }
+        let worst = answers.iter().copied().fold(0.0, f64::max);
+        out.push(verdict_of(
+            id,
+            subject,
+            format!(
+                "the master advertises within the tolerance {} of each priority-0 advert",
+                human(ctx.tolerance)
+            ),
+            format!(
+                "{mn} answered each of {} within {worst:.1}ms",
+                inj.frames.len()
+            ),
+            bad,
+        ));
+    }
+    out
 }
 
 /// Whether `node`'s daemons were running, and not frozen, at `t` (from the process events;
