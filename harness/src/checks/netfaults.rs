@@ -30,11 +30,6 @@ impl NetFault {
         t >= self.from && t <= self.until && self.flows.iter().any(|f| f.carries(sender, receiver))
     }
 
-    /// Whether it cut every frame of those it carries (a partition, or 100 % loss).
-    pub fn total(&self) -> bool {
-        self.permille >= 1000
-    }
-
     pub fn describe(&self) -> String {
         let what = if self.kind == "loss" {
             format!("loss {}.{} %", self.permille / 10, self.permille % 10)

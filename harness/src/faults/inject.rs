@@ -6,7 +6,6 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::time::Duration;
 
 use serde_json::json;
 
@@ -337,9 +336,4 @@ pub async fn send(
 /// Lower-case hex of `bytes`, as events record injected frames.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// How long a burst lasts, for the judge's windows.
-pub fn burst_len(inj: &Inject) -> Duration {
-    inj.every * inj.count.saturating_sub(1)
 }
