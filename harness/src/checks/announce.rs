@@ -588,12 +588,6 @@ fn d7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-/// The modified EUI-64 interface identifier of a MAC (RFC 4291 appendix A).
-fn eui64(m: &MacAddr) -> [u8; 8] {
-    let o = m.0;
-    [o[0] ^ 0x02, o[1], o[2], 0xff, 0xfe, o[3], o[4], o[5]]
-}
-
 fn d9(ctx: &Ctx, s: &VrSpec, _vm: &VrModel) -> CheckResult {
     let id = "d9.vmac-not-iid";
     if s.carp {
@@ -606,7 +600,7 @@ fn d9(ctx: &Ctx, s: &VrSpec, _vm: &VrModel) -> CheckResult {
             "an IPv4 virtual router: interface identifiers are IPv6",
         );
     }
-    let iid = eui64(&s.vmac_addr());
+    let iid = s.vmac_addr().eui64();
     let from_vmac = |ip: &IpAddr| matches!(ip, IpAddr::V6(v) if v.octets()[8..] == iid);
     let mut bad = Vec::new();
     let mut seen = std::collections::BTreeSet::new();

@@ -88,29 +88,20 @@ impl MacAddr {
     }
 
     /// VRRP virtual router MAC for IPv4: `00-00-5E-00-01-{VRID}`.
-    /// The EUI-64 link-local address a kernel forms from this MAC (RFC 4291 §2.5.1,
-    /// appendix A): fe80::, then the MAC with the universal/local bit flipped and ff:fe in
-    /// the middle.
-    pub fn link_local(&self) -> std::net::Ipv6Addr {
+    /// The modified EUI-64 interface identifier of this MAC (RFC 4291 appendix A): the
+    /// universal/local bit flipped and ff:fe in the middle.
+    pub fn eui64(&self) -> [u8; 8] {
         let m = self.0;
-        std::net::Ipv6Addr::from([
-            0xfe,
-            0x80,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            m[0] ^ 0x02,
-            m[1],
-            m[2],
-            0xff,
-            0xfe,
-            m[3],
-            m[4],
-            m[5],
-        ])
+        [m[0] ^ 0x02, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]]
+    }
+
+    /// The link-local address a kernel forms from this MAC: fe80:: and the EUI-64 interface
+    /// identifier (RFC 4291 §2.5.1).
+    pub fn link_local(&self) -> std::net::Ipv6Addr {
+        let mut o = [0u8; 16];
+        o[..2].copy_from_slice(&[0xfe, 0x80]);
+        o[8..].copy_from_slice(&self.eui64());
+        std::net::Ipv6Addr::from(o)
     }
 
     pub const fn vrrp_v4(vrid: u8) -> MacAddr {
