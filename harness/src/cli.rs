@@ -449,7 +449,8 @@ fn check(
             return EXIT_BAD_INPUT;
         }
         crate::checks::judge_dir(input).map_err(|e| e.to_string())
-    } else if input.is_file() {
+    } else if input.exists() {
+        // Not a directory: a capture file, or something that says why it is not one.
         crate::checks::judge_capture(input, &hints).map_err(|e| e.to_string())
     } else {
         Err(format!(

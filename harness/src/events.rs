@@ -85,7 +85,8 @@ impl Recorder {
 
 /// Reads `events.jsonl`. Lines that do not parse are reported with their line number.
 pub fn read(path: &Path) -> Result<Vec<Event>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::input::read_text(path, crate::input::RECORD_LIMIT)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())

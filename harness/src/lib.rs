@@ -9,6 +9,7 @@ pub mod cli;
 pub mod daemons;
 pub mod events;
 pub mod faults;
+pub mod input;
 pub mod probe;
 pub mod process;
 pub mod report;

@@ -252,6 +252,8 @@ struct Lab {
     procs: Processes,
     rec: Recorder,
     live: Arc<LiveWire>,
+    /// The timeline step being played, for what the lab does on its own (provocations).
+    step: std::sync::atomic::AtomicUsize,
 }
 
 impl Lab {
@@ -373,6 +375,7 @@ pub async fn run(
         procs: Processes::default(),
         rec: rec.clone(),
         live: Arc::new(LiveWire::default()),
+        step: Default::default(),
     };
     // Publish every namespace for `vrlab exec`; the switch too, for tcpdump on the bridges.
     for ns in lab
@@ -702,7 +705,34 @@ fn vr_keys(
         .collect()
 }
 
+/// Plays the timeline while the lab provokes after every change of master, then asks every
+/// router once more before the run ends.
 async fn play(
+    scn: &Scenario,
+    lab: &Lab,
+    progress: &dyn Progress,
+    interrupt: &mut watch::Receiver<bool>,
+) -> Outcome {
+    let outcome = tokio::select! {
+        o = play_steps(scn, lab, progress, interrupt) => o,
+        e = provoke_on_change(scn, lab) => e,
+    };
+    if outcome != Outcome::Completed {
+        return outcome;
+    }
+    let last = scn.timeline.len().saturating_sub(1);
+    if let Err(reason) = provoke(scn, lab, last).await {
+        return Outcome::StepFailed { step: last, reason };
+    }
+    tokio::time::sleep(ANSWER_TIME).await;
+    Outcome::Completed
+}
+
+/// How long the lab waits for the answers to its last questions before tearing down: a
+/// router answers an ARP request or NS within a millisecond on an idle lab.
+const ANSWER_TIME: Duration = Duration::from_millis(50);
+
+async fn play_steps(
     scn: &Scenario,
     lab: &Lab,
     progress: &dyn Progress,
@@ -713,6 +743,7 @@ async fn play(
         if *interrupt.borrow() {
             return Outcome::Interrupted { step: i };
         }
+        lab.step.store(i, std::sync::atomic::Ordering::Relaxed);
         let began = now_ns();
         lab.rec.at(
             began,
@@ -939,39 +970,84 @@ async fn inject_as(
     injector::send(&origin, inj, &frames, &fd, port.node_ifindex, &lab.rec).await
 }
 
-/// Provoke, don't wait (DESIGN principle 10): right after a wait has seen a new master, a host
-/// of each virtual router's segment asks every router for every VIP (ARP for IPv4, NS for
-/// IPv6), each router directly at its physical MAC, and the segment once (broadcast /
-/// solicited-node group). A router that is not master and still answers, or a master that
-/// answers with its own MAC, then shows every run instead of when a host happens to ask.
+/// Provoke, don't wait (DESIGN principle 10): the lab asks every router for every VIP of
+/// each virtual router — right after a wait has seen a new master, [`provoke_after`] each
+/// every change of master the wire shows, and once more at the end of the run. A router that
+/// is not master and still answers, or a master that answers with its own MAC, then shows
+/// every run instead of when a host happens to ask.
 async fn provoke(scn: &Scenario, lab: &Lab, step: usize) -> Result<(), String> {
-    use crate::scenario::{Family, FrameKind, Inject};
     for vr in &scn.vrouters {
-        let Some(host) = scn
-            .hosts()
-            .find(|h| h.interfaces.iter().any(|i| i.segment == vr.segment))
-        else {
-            continue;
-        };
-        let frame = match vr.family {
-            Family::Ipv4 => FrameKind::ArpRequest,
-            Family::Ipv6 => FrameKind::Ns,
-        };
-        let targets =
-            std::iter::once(None).chain(vr.priorities.iter().map(|(r, _)| Some(r.clone())));
-        for to in targets {
-            let inj = Inject {
-                node: host.name.clone(),
-                vrouter: vr.name.clone(),
-                frame: frame.clone(),
-                to,
-                count: 1,
-                every: Duration::from_millis(1),
-            };
-            inject_as(scn, lab, step, &inj, true).await?;
-        }
+        provoke_vrouter(scn, lab, step, vr).await?;
     }
     Ok(())
+}
+
+/// A host of the virtual router's segment asks for each VIP (ARP for IPv4, NS for IPv6):
+/// each router directly at its physical MAC, and the segment once (broadcast /
+/// solicited-node group).
+async fn provoke_vrouter(
+    scn: &Scenario,
+    lab: &Lab,
+    step: usize,
+    vr: &crate::scenario::Vrouter,
+) -> Result<(), String> {
+    use crate::scenario::{Family, FrameKind, Inject};
+    let Some(host) = scn
+        .hosts()
+        .find(|h| h.interfaces.iter().any(|i| i.segment == vr.segment))
+    else {
+        return Ok(());
+    };
+    let frame = match vr.family {
+        Family::Ipv4 => FrameKind::ArpRequest,
+        Family::Ipv6 => FrameKind::Ns,
+    };
+    let targets = std::iter::once(None).chain(vr.priorities.iter().map(|(r, _)| Some(r.clone())));
+    for to in targets {
+        let inj = Inject {
+            node: host.name.clone(),
+            vrouter: vr.name.clone(),
+            frame: frame.clone(),
+            to,
+            count: 1,
+            every: Duration::from_millis(1),
+        };
+        inject_as(scn, lab, step, &inj, true).await?;
+    }
+    Ok(())
+}
+
+/// How long after a change of master the lab asks: one Advertisement_Interval for the new
+/// master's first advert to reach every router — an old master that hears a higher priority
+/// leaves at once (RFC 5798 §6.4.3) — and one more interval of tolerance.
+fn provoke_after(vr: &crate::scenario::Vrouter) -> Duration {
+    vr.interval() * 2
+}
+
+/// Watches the live wire for changes of master and provokes [`provoke_after`] each one (one
+/// question pending per virtual router: a contest asks about once every two intervals). Runs
+/// until the timeline ends; returns only if a provocation cannot be sent.
+async fn provoke_on_change(scn: &Scenario, lab: &Lab) -> Outcome {
+    let keys = vr_keys(scn);
+    let mut due: BTreeMap<usize, u64> = BTreeMap::new();
+    loop {
+        for change in lab.live.take_changes() {
+            if let Some(i) = keys.iter().position(|(k, _, _)| *k == change.key) {
+                let after = provoke_after(keys[i].2).as_nanos() as u64;
+                due.entry(i).or_insert(change.t + after);
+            }
+        }
+        let now = now_ns();
+        let ready: Vec<usize> = due.iter().filter(|(_, t)| **t <= now).map(|(i, _)| *i).collect();
+        for i in ready {
+            due.remove(&i);
+            let step = lab.step.load(std::sync::atomic::Ordering::Relaxed);
+            if let Err(reason) = provoke_vrouter(scn, lab, step, keys[i].2).await {
+                return Outcome::StepFailed { step, reason };
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 fn start_net_fault(

@@ -270,6 +270,27 @@ fn the_conforming_story_fails_nothing() {
     }
 }
 
+/// An answer from a backup is D6's only while it answers the lab's question: once the host
+/// has asked again on its own, what the backup answers is to that question, and D3 blames it.
+#[test]
+fn d6_blames_only_answers_to_the_labs_question() {
+    let v = judge(Story::v3().with(|k| k.inject = Some(Injected::ArpAtBackupAskedAgain)));
+    assert!(
+        of(&v, "d6.backup-silent")
+            .iter()
+            .all(|c| c.status == Status::Pass),
+        "{}",
+        show(&v, "d6.backup-silent")
+    );
+    assert!(
+        of(&v, "d3.arp-reply-vmac")
+            .iter()
+            .any(|c| c.status == Status::Fail && c.observed.contains("while not master")),
+        "{}",
+        show(&v, "d3.arp-reply-vmac")
+    );
+}
+
 /// The same for E6: an ARP reply for the VIP from the pre-empted master 0.3 ms after its
 /// successor's first advert crossed it; one 5 ms after is the old master still answering.
 #[test]

@@ -25,9 +25,28 @@ pub struct Seen {
 /// Key of a virtual router on the wire.
 pub type VrKey = (usize, Family, u8); // (segment index, family, VRID)
 
+/// A virtual router's adverts now come from another node than the last ones did: a new
+/// master, or two contending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub key: VrKey,
+    /// When the new sender's first advert was seen.
+    pub t: u64,
+    pub node: usize,
+}
+
+#[derive(Default)]
+struct State {
+    seen: HashMap<VrKey, Vec<Seen>>,
+    /// The sender of each virtual router's last advert with a non-zero priority.
+    sender: HashMap<VrKey, usize>,
+    /// Changes not yet taken by [`LiveWire::take_changes`].
+    changes: Vec<Change>,
+}
+
 #[derive(Default)]
 pub struct LiveWire {
-    state: Mutex<HashMap<VrKey, Vec<Seen>>>,
+    state: Mutex<State>,
     /// Frames the lab injects: a spoofed advert says nothing about who is master.
     injected: Mutex<std::collections::HashSet<Vec<u8>>>,
     pub changed: Notify,
@@ -54,13 +73,25 @@ impl LiveWire {
     pub fn observe(&self, key: VrKey, seen: Seen) {
         {
             let mut st = self.state.lock().expect("live wire");
-            let v = st.entry(key).or_default();
+            if seen.priority > 0 && st.sender.insert(key, seen.node) != Some(seen.node) {
+                st.changes.push(Change {
+                    key,
+                    t: seen.t,
+                    node: seen.node,
+                });
+            }
+            let v = st.seen.entry(key).or_default();
             v.push(seen);
             if v.len() > 2 * KEEP {
                 v.drain(..KEEP);
             }
         }
         self.changed.notify_waiters();
+    }
+
+    /// The changes of sender seen since the last call, oldest first.
+    pub fn take_changes(&self) -> Vec<Change> {
+        std::mem::take(&mut self.state.lock().expect("live wire").changes)
     }
 
     /// The single master of `key` at time `now`: exactly one node sent non-zero-priority
@@ -73,7 +104,7 @@ impl LiveWire {
     pub fn master(&self, key: VrKey, now: u64, window: Duration, not_before: u64) -> Option<usize> {
         let st = self.state.lock().expect("live wire");
         let since = now.saturating_sub(window.as_nanos() as u64).max(not_before);
-        let recent: Vec<&Seen> = st.get(&key)?.iter().filter(|s| s.t > since).collect();
+        let recent: Vec<&Seen> = st.seen.get(&key)?.iter().filter(|s| s.t > since).collect();
         let first = recent.first()?.node;
         if recent.iter().any(|s| s.node != first || s.priority == 0) || recent.len() < 2 {
             return None;
@@ -88,4 +119,27 @@ pub fn vrrp_of(frame: &[u8]) -> Option<(Family, u8, u8)> {
     let f = crate::wire::decode(crate::wire::linktype::ETHERNET, frame).ok()?;
     let a = crate::wire::vrrp_summary(&f)?;
     Some((a.family.into(), a.vrid, a.priority?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn advert(live: &LiveWire, t: u64, node: usize, priority: u8) {
+        live.observe((0, Family::Ipv4, 1), Seen { t, node, priority });
+    }
+
+    #[test]
+    fn a_change_is_a_new_sender_of_non_zero_priority_adverts() {
+        let live = LiveWire::default();
+        advert(&live, 1, 0, 200);
+        advert(&live, 2, 0, 200);
+        advert(&live, 3, 0, 0); // leaving: no one new yet
+        advert(&live, 4, 1, 100);
+        advert(&live, 5, 1, 100);
+        advert(&live, 6, 0, 200);
+        let nodes: Vec<(u64, usize)> = live.take_changes().iter().map(|c| (c.t, c.node)).collect();
+        assert_eq!(nodes, [(1, 0), (4, 1), (6, 0)]);
+        assert!(live.take_changes().is_empty(), "taken once");
+    }
 }

@@ -472,13 +472,8 @@ pub fn load_with(
         let err = |e: CaptureError| LoadError::Capture {
             path: src.path.clone(),
             offset: match e {
-                CaptureError::Io(_) | CaptureError::UnknownMagic(_) => {
-                    if matches!(e, CaptureError::UnknownMagic(_)) {
-                        Some(0)
-                    } else {
-                        None
-                    }
-                }
+                CaptureError::UnknownMagic(_) => Some(0),
+                CaptureError::Io(_) | CaptureError::Input(_) | CaptureError::Empty => None,
                 _ => bad_record_offset(&src.path),
             },
             source: e,

@@ -451,8 +451,57 @@ fn asker_macs(ctx: &Ctx, node: &str) -> Vec<String> {
 struct Probe<'a> {
     inj: &'a Injection,
     spec: &'a VrSpec,
+    vm: &'a VrModel,
     node: u16,
     master: bool,
+}
+
+impl Probe<'_> {
+    /// Until when an answer is one to this probe: [`ANSWER_WINDOW_NS`] + tolerance after the
+    /// last frame, but not once the router asked has become master (what it answers then, it
+    /// answers as master), nor once the asker has asked for a VIP again, on its own or for
+    /// the lab (the answer is then to that question).
+    fn answer_until(&self, ctx: &Ctx) -> u64 {
+        let window = self.inj.last_t + ANSWER_WINDOW_NS + ctx.tol_ns();
+        let became_master = self
+            .vm
+            .tenures
+            .iter()
+            .filter(|x| x.node == self.node && x.first_t > self.inj.first_t)
+            .map(|x| x.first_t);
+        let asker = ctx.wire.node_index(&self.inj.node);
+        let vips = &self.spec.vips;
+        let start = ctx.wire.obs.partition_point(|o| o.t <= self.inj.last_t);
+        let asked_again = ctx.wire.obs[start..]
+            .iter()
+            .take_while(|o| o.t <= window)
+            .find(|o| {
+                Some(o.node) == asker
+                    && o.seg == self.spec.seg
+                    && match &o.what {
+                        What::Arp {
+                            op: 1, target_ip, ..
+                        } => vips.contains(&IpAddr::V4(*target_ip)),
+                        What::Ns { target, .. } => vips.contains(&IpAddr::V6(*target)),
+                        _ => false,
+                    }
+            })
+            .map(|o| o.t);
+        let lab_asked_again = ctx
+            .injections
+            .iter()
+            .filter(|i| {
+                i.node == self.inj.node
+                    && i.vrouter == self.inj.vrouter
+                    && i.kind == self.inj.kind
+                    && i.first_t > self.inj.last_t
+            })
+            .map(|i| i.first_t);
+        became_master
+            .chain(asked_again)
+            .chain(lab_asked_again)
+            .fold(window, u64::min)
+    }
 }
 
 fn probes<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
@@ -469,6 +518,7 @@ fn probes<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
             Some(Probe {
                 inj,
                 spec,
+                vm,
                 node,
                 master: vm.is_master(node, inj.first_t, 0) && vm.is_master(node, inj.last_t, 0),
             })
@@ -495,7 +545,7 @@ fn silence_verdict(
     let mut seen = Vec::new();
     for p in probes {
         let vips = p.spec.vips.clone();
-        let until = p.inj.last_t + ANSWER_WINDOW_NS + ctx.tol_ns();
+        let until = p.answer_until(ctx);
         let who = ctx.node(p.node).to_string();
         let asker = asker_macs(ctx, &p.inj.node);
         let got: Vec<u32> = answers(

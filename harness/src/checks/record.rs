@@ -87,7 +87,8 @@ impl Record {
             return Err(RecordError::NotARun(dir.to_path_buf()));
         }
         let meta: RunMeta = serde_json::from_str(
-            &std::fs::read_to_string(&meta_path).map_err(|e| bad(&meta_path, e))?,
+            &crate::input::read_text(&meta_path, crate::input::RECORD_LIMIT)
+                .map_err(|e| bad(&meta_path, e))?,
         )
         .map_err(|e| bad(&meta_path, e))?;
         let scenario = scenario::load(&dir.join("scenario.toml"))

@@ -39,7 +39,7 @@ struct NetState {
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::read_text(path, crate::input::SCENARIO_LIMIT).map_err(|e| {
         ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
     })?;
     parse(path, &text)

@@ -31,6 +31,12 @@ pub enum CaptureError {
     /// Opening or reading the file.
     #[error("reading capture: {0}")]
     Io(#[from] std::io::Error),
+    /// Not a file that can be read as a capture (a directory, a FIFO, a device).
+    #[error("{0}")]
+    Input(#[from] crate::input::InputError),
+    /// The file holds no byte at all.
+    #[error("the file is empty (a capture that was never written to?)")]
+    Empty,
     /// Neither a pcap nor a pcapng magic number.
     #[error("not a pcap or pcapng file (magic {0:02x?})")]
     UnknownMagic([u8; 4]),
@@ -160,7 +166,8 @@ pub struct CaptureReader<R: Read> {
 
 /// Open a capture file, pcap or pcapng.
 pub fn open(path: impl AsRef<Path>) -> Result<CaptureReader<File>, CaptureError> {
-    CaptureReader::new(File::open(path)?)
+    let file = crate::input::open_regular(path.as_ref())?;
+    CaptureReader::new(file)
 }
 
 /// Read every packet of a capture file.
@@ -208,13 +215,16 @@ impl<R: Read> CaptureReader<R> {
     /// Sniff the magic and set up the matching reader.
     pub fn new(mut reader: R) -> Result<Self, CaptureError> {
         let mut magic = [0u8; 4];
-        reader.read_exact(&mut magic).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                CaptureError::UnknownMagic(magic)
-            } else {
-                CaptureError::Io(e)
+        let mut got = 0;
+        while got < magic.len() {
+            match reader.read(&mut magic[got..]) {
+                Ok(0) if got == 0 => return Err(CaptureError::Empty),
+                Ok(0) => return Err(CaptureError::UnknownMagic(magic)),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(CaptureError::Io(e)),
             }
-        })?;
+        }
         let src = Cursor::new(magic).chain(reader);
         let fmt_err = |e: PcapError| map_err(e, 0);
         let inner = match magic {

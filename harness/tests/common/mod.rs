@@ -199,6 +199,9 @@ pub enum Injected {
     Spoof { ttl: u8, acted_on: bool },
     /// An ARP request for the IPv4 VIP sent at r2 (D6). Acted on: r2 answers it.
     ArpAtBackup { acted_on: bool },
+    /// The same, but h1 asks the segment for the VIP on its own 5 ms later and r2 answers
+    /// only after that: the answer is to h1's question (D3's to judge), not to the lab's.
+    ArpAtBackupAskedAgain,
     /// An echo to the IPv4 VIP sent at r2 (C13). Acted on: r2 replies from the VIP.
     EchoAtBackup { acted_on: bool },
     /// An echo to the IPv4 VIP at the VMAC, with Accept_Mode false (C12). Acted on: r1
@@ -509,7 +512,7 @@ impl Lab {
                 };
                 ("advert", None, Some(discard), vec![f.emit(); 3])
             }
-            Injected::ArpAtBackup { .. } => {
+            Injected::ArpAtBackup { .. } | Injected::ArpAtBackupAskedAgain => {
                 let mut f = emit::arp_request(mac(H1), ip4(H1), VIP4);
                 f[..6].copy_from_slice(&mac(R2).0);
                 ("arp-request", Some("r2"), None, vec![f])
@@ -550,21 +553,12 @@ impl Lab {
                 self.frames
                     .retain(|(t, f, _)| !(*f == R1 && *t > from && *t < until));
             }
+            Injected::ArpAtBackupAskedAgain => {
+                self.frame(at + 5 * MS, H1, emit::arp_request(mac(H1), ip4(H1), VIP4));
+                self.frame(at + 6 * MS, R2, arp_reply_to_h1(mac(R2)));
+            }
             Injected::ArpAtBackup { acted_on: true } => {
-                let reply = emit::arp_frame(
-                    mac(R2),
-                    mac(H1),
-                    &[],
-                    &ArpPacket {
-                        op: ArpOp::Reply,
-                        sender_mac: mac(R2),
-                        sender_ip: VIP4,
-                        target_mac: mac(H1),
-                        target_ip: ip4(H1),
-                        gratuitous: false,
-                    },
-                );
-                self.frame(at + MS, R2, reply);
+                self.frame(at + MS, R2, arp_reply_to_h1(mac(R2)));
             }
             Injected::EchoAtBackup { acted_on: true } => {
                 self.frame(at + MS, R2, echo(mac(R2), mac(H1), VIP4, ip4(H1), 0));
@@ -1208,4 +1202,21 @@ pub fn judge(story: Story) -> vrlab::checks::Verdict {
     let lab = build(story);
     write(&lab, dir.path());
     vrlab::checks::judge_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// An ARP reply for the IPv4 VIP to h1, from `from`.
+fn arp_reply_to_h1(from: MacAddr) -> Vec<u8> {
+    emit::arp_frame(
+        from,
+        mac(H1),
+        &[],
+        &ArpPacket {
+            op: ArpOp::Reply,
+            sender_mac: from,
+            sender_ip: VIP4,
+            target_mac: mac(H1),
+            target_ip: ip4(H1),
+            gratuitous: false,
+        },
+    )
 }
