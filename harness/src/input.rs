@@ -18,7 +18,11 @@ pub enum InputError {
     #[error("{what}, not a regular file")]
     NotRegular { path: PathBuf, what: &'static str },
     #[error("{size} bytes or more; at most {limit} are read from such a file")]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{source}")]
     Io {
         path: PathBuf,
@@ -123,7 +127,11 @@ mod tests {
         let p = dir.path().join("pipe");
         nix::unistd::mkfifo(&p, nix::sys::stat::Mode::S_IRWXU).unwrap();
         let e = read_text(&p, SCENARIO_LIMIT).unwrap_err();
-        assert!(e.to_string().ends_with("a FIFO (named pipe), not a regular file"), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("a FIFO (named pipe), not a regular file"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -139,7 +147,11 @@ mod tests {
         std::fs::write(&p, vec![b'#'; 11]).unwrap();
         assert_eq!(read_text(&p, 11).unwrap().len(), 11);
         let e = read_text(&p, 10).unwrap_err();
-        assert!(e.to_string().ends_with("11 bytes or more; at most 10 are read from such a file"), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("11 bytes or more; at most 10 are read from such a file"),
+            "{e}"
+        );
     }
 
     #[test]

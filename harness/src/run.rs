@@ -1038,7 +1038,11 @@ async fn provoke_on_change(scn: &Scenario, lab: &Lab) -> Outcome {
             }
         }
         let now = now_ns();
-        let ready: Vec<usize> = due.iter().filter(|(_, t)| **t <= now).map(|(i, _)| *i).collect();
+        let ready: Vec<usize> = due
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(i, _)| *i)
+            .collect();
         for i in ready {
             due.remove(&i);
             let step = lab.step.load(std::sync::atomic::Ordering::Relaxed);
