@@ -21,6 +21,8 @@ fn scenario_text(n: usize) -> String {
             i + 1
         );
     }
+    // The benchmark builds and tears down; the timeline is never played.
+    s += "[[timeline]]\naction = \"hold\"\nfor = \"1s\"\n";
     s
 }
 

@@ -94,10 +94,10 @@ enum Command {
         version: Option<u8>,
         /// Capture only: the configured advertisement interval, e.g. 1s, 100cs, 500ms
         /// (default: the interval most adverts carry).
-        #[arg(long, value_parser = scenario::duration::parse)]
+        #[arg(long, value_parser = advert_interval)]
         interval: Option<Duration>,
-        /// Capture only: added to the RFC timing bounds (default 50ms).
-        #[arg(long, value_parser = scenario::duration::parse)]
+        /// Capture only: added to the RFC timing bounds (default 50ms, at most 1s).
+        #[arg(long, value_parser = tolerance)]
         tolerance: Option<Duration>,
     },
     /// List the check catalogue: id, checklist item, clause, what it applies to.
@@ -117,6 +117,33 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         repeat: usize,
     },
+}
+
+/// An advertisement interval as `vrlab check --interval` takes it: whole centiseconds from
+/// 10ms (VRRPv3, up to 40.95s; RFC 5798 §5.2.7) up to 255s (VRRPv2, whole seconds; RFC 3768
+/// §5.3.7).
+fn advert_interval(text: &str) -> Result<Duration, String> {
+    let d = scenario::duration::parse(text)?;
+    let ms = d.as_millis();
+    if d.as_micros() % 10_000 != 0 || !(10..=255_000).contains(&ms) {
+        return Err(format!(
+            "`{text}` is no advertisement interval: whole centiseconds from 10ms to 40.95s (VRRPv3) or whole seconds up to 255s (VRRPv2)"
+        ));
+    }
+    Ok(d)
+}
+
+/// A tolerance as `vrlab check --tolerance` takes it (the same bound as a scenario's).
+fn tolerance(text: &str) -> Result<Duration, String> {
+    let d = scenario::duration::parse(text)?;
+    let max = scenario::TOLERANCE_MAX;
+    if d > max {
+        return Err(format!(
+            "`{text}` is longer than a tolerance added to the RFC's bounds may be (at most {})",
+            scenario::duration::human(max)
+        ));
+    }
+    Ok(d)
 }
 
 /// Progress on stderr: a spinner on a terminal, plain lines otherwise (CI logs).
@@ -278,6 +305,14 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    if let Some(hidden) = sandbox::hidden_in_lab(&out) {
+        eprintln!(
+            "vrlab: --out {}: the lab mounts its own {} over the host's, so a run directory there would vanish with the lab; choose another directory (e.g. ./runs)",
+            out.display(),
+            hidden.display()
+        );
+        return EXIT_BAD_INPUT;
+    }
     if let Err(e) = std::fs::create_dir_all(&out) {
         eprintln!("vrlab: cannot create {}: {e}", out.display());
         return EXIT_ENVIRONMENT;

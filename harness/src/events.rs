@@ -87,7 +87,15 @@ impl Recorder {
 pub fn read(path: &Path) -> Result<Vec<Event>, String> {
     let text = crate::input::read_text(path, crate::input::RECORD_LIMIT)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    text.lines()
+    // A last line without its newline was being written when the run was killed: drop it
+    // rather than refuse the record.
+    let whole = if text.ends_with('\n') {
+        text.as_str()
+    } else {
+        text.rfind('\n').map_or("", |i| &text[..=i])
+    };
+    whole
+        .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {

@@ -8,6 +8,9 @@ use crate::checks::{Status, Verdict};
 pub fn text(v: &Verdict) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "\n{} × {} ({})", v.scenario, v.daemon, v.daemon_version);
+    for n in &v.notes {
+        let _ = writeln!(s, "  note: {n}");
+    }
     for c in &v.checks {
         let mark = match c.status {
             Status::Pass => "PASS",

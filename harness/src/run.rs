@@ -59,6 +59,9 @@ pub enum RunError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
+    /// What `run.json` says from the moment the lab is built until the run ends: a run.json
+    /// that still says so belongs to a run that was cut short (killed).
+    Unfinished,
     Completed,
     /// A wait's condition did not hold by its deadline, or a fault could not be applied.
     StepFailed {
@@ -346,8 +349,9 @@ pub async fn run(
     let run_dir = opts
         .out
         .join(format!("{}-{}-{}", scn.name, label, timestamp()));
-    let run_dir = unique_dir(&run_dir);
-    std::fs::create_dir_all(run_dir.join("nodes")).map_err(io_err(&run_dir))?;
+    std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
+    let run_dir = create_unique_dir(&run_dir).map_err(io_err(&run_dir))?;
+    std::fs::create_dir(run_dir.join("nodes")).map_err(io_err(&run_dir))?;
     std::fs::write(run_dir.join("scenario.toml"), &scn.source).map_err(io_err(&run_dir))?;
     let rec = Recorder::create(&run_dir.join("events.jsonl")).map_err(io_err(&run_dir))?;
     let started_ns = now_ns();
@@ -393,6 +397,28 @@ pub async fn run(
     let capture = PacketCapture::start(&lab.topo, &run_dir.join("segments"), lab.live.clone())
         .map_err(|e| RunError::Setup(format!("starting capture: {e}")))?;
     let segment_files: Vec<SegmentFileMeta> = capture.files.iter().map(Into::into).collect();
+    let mut meta = RunMeta {
+        vrlab_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: scn.name.clone(),
+        daemon: label.clone(),
+        daemons: daemons.per_router(scn),
+        daemon_version: version,
+        started_ns,
+        ended_ns: started_ns,
+        kernel: nix::sys::utsname::uname()
+            .map(|u| u.release().to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        segments: segment_files,
+        nodes: node_meta(scn, &lab.topo),
+        sysctls: lab.topo.sysctls.iter().map(Into::into).collect(),
+        outcome: Outcome::Unfinished,
+        capture: CaptureMeta::default(),
+        topology_build_ms: build_ms,
+        seed: scn.seed,
+        mechanisms: mechanisms(scn),
+    };
+    // Written now, so that a run killed from here on can still be judged; completed below.
+    meta.write(&run_dir)?;
 
     let result = async {
         prepare_routers(scn, daemons, &mut lab, &run_dir).await?;
@@ -438,7 +464,17 @@ pub async fn run(
             let mut interrupt = opts.interrupt.clone();
             let outcome = play(scn, &lab, opts.progress, &mut interrupt).await;
             if opts.keep && outcome == Outcome::Completed {
-                opts.progress.step("lab is up; Ctrl-C to tear it down");
+                // Probes measure the service gap of the timeline's faults; a kept lab that
+                // probed on would write about 0.4 MB/s of echo traffic to its capture.
+                if let Some(p) = prober.take() {
+                    p.stop();
+                    rec.now(
+                        "harness",
+                        json!({"action": "probes-stopped", "why": "the timeline is over; the lab is kept for inspection"}),
+                    );
+                }
+                opts.progress
+                    .step("lab is up (probes stopped); Ctrl-C to tear it down");
                 let _ = interrupt.wait_for(|i| *i).await;
             }
             outcome
@@ -461,59 +497,52 @@ pub async fn run(
     rec.now("harness", json!({"action": "end", "outcome": outcome, "frames": stats.frames, "kernel_drops": stats.kernel_drops}));
     rec.flush().map_err(io_err(&run_dir))?;
 
-    let meta = RunMeta {
-        vrlab_version: env!("CARGO_PKG_VERSION").into(),
-        scenario: scn.name.clone(),
-        daemon: label.clone(),
-        daemons: daemons.per_router(scn),
-        daemon_version: version,
-        started_ns,
-        ended_ns: now_ns(),
-        kernel: nix::sys::utsname::uname()
-            .map(|u| u.release().to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        segments: segment_files,
-        nodes: scn
-            .nodes
-            .iter()
-            .map(|n| {
-                let macs = lab
-                    .topo
-                    .ports
-                    .iter()
-                    .filter(|p| p.node == n.name)
-                    .map(|p| p.mac.clone())
-                    .collect();
-                (
-                    n.name.clone(),
-                    NodeMeta {
-                        role: if n.role == Role::Router {
-                            "router".into()
-                        } else {
-                            "host".into()
-                        },
-                        macs,
-                    },
-                )
-            })
-            .collect(),
-        sysctls: lab.topo.sysctls.iter().map(Into::into).collect(),
-        outcome,
-        capture: CaptureMeta {
-            frames: stats.frames,
-            kernel_drops: stats.kernel_drops,
-        },
-        topology_build_ms: build_ms,
-        seed: scn.seed,
-        mechanisms: mechanisms(scn),
+    meta.ended_ns = now_ns();
+    meta.outcome = outcome;
+    meta.capture = CaptureMeta {
+        frames: stats.frames,
+        kernel_drops: stats.kernel_drops,
     };
-    let path = run_dir.join("run.json");
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&meta).unwrap_or_default(),
-    )
-    .map_err(io_err(&path))?;
+    meta.write(&run_dir)?;
     Ok((run_dir, meta))
+}
+
+impl RunMeta {
+    /// Writes `run.json` in `dir` whole or not at all (a temporary file renamed over it).
+    fn write(&self, dir: &Path) -> Result<(), RunError> {
+        let path = dir.join("run.json");
+        let tmp = dir.join(".run.json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(self).unwrap_or_default())
+            .map_err(io_err(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io_err(&path))
+    }
+}
+
+/// Each node's role and MACs, for run.json.
+fn node_meta(scn: &Scenario, topo: &Topology) -> BTreeMap<String, NodeMeta> {
+    scn.nodes
+        .iter()
+        .map(|n| {
+            let macs = topo
+                .ports
+                .iter()
+                .filter(|p| p.node == n.name)
+                .map(|p| p.mac.clone())
+                .collect();
+            let role = if n.role == Role::Router {
+                "router"
+            } else {
+                "host"
+            };
+            (
+                n.name.clone(),
+                NodeMeta {
+                    role: role.into(),
+                    macs,
+                },
+            )
+        })
+        .collect()
 }
 
 /// Which mechanism serves each network fault the timeline uses.
@@ -530,14 +559,20 @@ fn mechanisms(scn: &Scenario) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn unique_dir(base: &Path) -> PathBuf {
+/// Creates `base`, or `base-1`, `base-2` … if it exists: `mkdir` either creates the directory
+/// or fails, so two runs started in the same second never share one.
+fn create_unique_dir(base: &Path) -> std::io::Result<PathBuf> {
     let mut p = base.to_path_buf();
-    let mut i = 1;
-    while p.exists() {
-        p = PathBuf::from(format!("{}-{i}", base.display()));
-        i += 1;
+    for i in 1.. {
+        match std::fs::create_dir(&p) {
+            Ok(()) => return Ok(p),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                p = PathBuf::from(format!("{}-{i}", base.display()));
+            }
+            Err(e) => return Err(e),
+        }
     }
-    p
+    unreachable!("an unbounded range")
 }
 
 async fn prepare_routers(
@@ -750,6 +785,8 @@ async fn play_steps(
             "harness",
             json!({"action": "step", "index": i, "step": step}),
         );
+        // On disk at once: a run killed during this step is judged as cut short in it.
+        let _ = lab.rec.flush();
         let res: Result<(), String> = match step {
             Step::Hold { duration } => {
                 progress.step(&format!(
@@ -1083,5 +1120,24 @@ fn describe_until(u: &Until) -> String {
             node,
             vrouter: None,
         } => format!("{node} is master"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_directories_started_together_are_distinct() {
+        let out = tempfile::tempdir().unwrap();
+        let base = out.path().join("s-vrlabd-20261206T000000");
+        let dirs: Vec<PathBuf> = std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..8)
+                .map(|_| sc.spawn(|| create_unique_dir(&base).unwrap()))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let distinct: std::collections::BTreeSet<_> = dirs.iter().collect();
+        assert_eq!(distinct.len(), 8, "{dirs:?}");
     }
 }

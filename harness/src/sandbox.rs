@@ -34,6 +34,30 @@ pub const LAB_PID_ENV: &str = "VRLAB_LAB_PID";
 pub const NETNS_DIR: &str = "/run/netns";
 pub const STATE_DIR: &str = "/run/vrlab";
 
+/// The host directories the sandbox mounts its own file systems over, and nodes their own
+/// /var/tmp (see `topology::netns::PRIVATE_TMP`).
+const PRIVATE_MOUNTS: [&str; 4] = ["/run", "/proc", "/sys", "/var/tmp"];
+
+/// Which of the lab's private mounts `path` (absolute) lies under once its symbolic links are
+/// resolved (`/var/run` is `/run`), if any: a file written there inside the lab is not the
+/// host's, and a node would not see it.
+pub fn hidden_in_lab(path: &Path) -> Option<PathBuf> {
+    // The deepest ancestor that exists, resolved, with the rest appended.
+    let (base, rest) = path
+        .ancestors()
+        .find_map(|a| {
+            let real = std::fs::canonicalize(a).ok()?;
+            Some((real, path.strip_prefix(a).ok()?.to_path_buf()))
+        })
+        .unwrap_or_else(|| (path.to_path_buf(), PathBuf::new()));
+    let real = base.join(rest);
+    PRIVATE_MOUNTS
+        .iter()
+        .map(Path::new)
+        .find(|m| real.starts_with(m))
+        .map(Path::to_path_buf)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error("cannot create the lab's namespaces: {cause}\n  fix: {fix}")]
@@ -434,7 +458,9 @@ pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32,
                         MsFlags::MS_BIND,
                         None::<&str>,
                     )
-                });
+                })
+                .map_err(std::io::Error::from)
+                .and_then(|_| crate::topology::netns::bind_private_tmp(&node_run));
             if let Err(e) = entered {
                 eprintln!("vrlab exec: cannot enter node {node}: {e}");
                 std::process::exit(126);

@@ -141,6 +141,73 @@ const CASES: &[(&str, &str, &str)] = &[
         "18:1",
         "`inject` needs `frame = { kind = \"...\" }`",
     ),
+    // Values that would overflow, wrap, or mean something else than written.
+    (
+        "wait-timeout-overflow.toml",
+        "17:11",
+        "`9300000000000000000s` is longer than a scenario's durations may be (at most 3600s)",
+    ),
+    (
+        "preempt-delay-wraps.toml",
+        "14:17",
+        "`42949672960ms` is longer than a scenario's durations may be (at most 3600s)",
+    ),
+    (
+        "tolerance-too-large.toml",
+        "18:13",
+        "`3600s` is longer than a tolerance added to the RFC's bounds may be (at most 1s)",
+    ),
+    (
+        "name-too-long.toml",
+        "1:8",
+        "scenario name is 300 characters; at most 64",
+    ),
+    (
+        "sysctl-host-wide.toml",
+        "9:8",
+        "sysctl `net.core.rmem_max`: only per-namespace keys, net.ipv4.* and net.ipv6.*",
+    ),
+    (
+        "sysctl-no-interface.toml",
+        "9:8",
+        "sysctl `net.ipv4.conf.eth9.arp_ignore`: the node has no interface `eth9` (its interfaces: eth0",
+    ),
+    (
+        "sysctl-typo.toml",
+        "9:8",
+        "sysctl `net.ipv4.ip_forwrd`: this kernel has no such sysctl",
+    ),
+    (
+        "host-multicast-address.toml",
+        "11:51",
+        "224.0.0.5 cannot be an interface's address: it is a multicast address",
+    ),
+    (
+        "vip-unspecified.toml",
+        "12:9",
+        "0.0.0.0 cannot be a virtual address: it is the unspecified address",
+    ),
+    (
+        "vip-vrrp-group.toml",
+        "12:9",
+        "224.0.0.18 cannot be a virtual address: it is a multicast address (224.0.0.18 and ff02::12 are VRRP's own group)",
+    ),
+    (
+        "vip-link-local-only.toml",
+        "12:8",
+        "an IPv6 virtual router needs an address hosts use beyond the link-local one",
+    ),
+    (
+        "no-timeline.toml",
+        "14:1",
+        "the scenario has no timeline, so nothing happens that could be judged",
+    ),
+    // The cause, alone: no follow-on "overlaps" errors for the undefined segment's subnet.
+    (
+        "undefined-segment-no-follow-on.toml",
+        "11:31",
+        "segment `wan` is not defined; defined segments: `lan`",
+    ),
     (
         "exec-background-timeout.toml",
         "14:11",
@@ -165,6 +232,14 @@ fn every_broken_file_is_refused_with_its_location() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A cause is reported alone, not buried under what follows from it.
+#[test]
+fn an_undefined_segment_is_one_diagnostic() {
+    let e =
+        vrlab::scenario::load(&bad_dir().join("undefined-segment-no-follow-on.toml")).unwrap_err();
+    assert_eq!(e.diagnostics.len(), 1, "{e}");
 }
 
 #[test]

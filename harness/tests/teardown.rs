@@ -119,9 +119,15 @@ fn assert_nothing_left(out: &Path, before: &[String]) {
     assert_eq!(host_links(), before, "the caller's interfaces changed");
 }
 
-fn interrupted_by(sig: nix::sys::signal::Signal, whole_group: bool) {
+/// Interrupts a run by `sig` once its daemons are up; returns the run's out directory (and
+/// the temporary directory that holds it), or `None` where the lab cannot run.
+fn interrupted_by(
+    sig: nix::sys::signal::Signal,
+    whole_group: bool,
+) -> Option<(tempfile::TempDir, PathBuf)> {
     if let Some(r) = cannot_run() {
-        return skip_or_fail(r);
+        skip_or_fail(r);
+        return None;
     }
     let before = host_links();
     let dir = tempfile::tempdir().unwrap();
@@ -140,11 +146,38 @@ fn interrupted_by(sig: nix::sys::signal::Signal, whole_group: bool) {
         "an interrupted run does not report success"
     );
     assert_nothing_left(&out, &before);
+    Some((dir, out))
 }
 
+/// Nothing is left behind, and what was recorded until the kill can still be judged: the
+/// verdict says the run was cut short.
 #[test]
-fn nothing_survives_kill_9() {
-    interrupted_by(nix::sys::signal::Signal::SIGKILL, false);
+fn nothing_survives_kill_9_and_the_record_is_judged() {
+    let Some((_dir, out)) = interrupted_by(nix::sys::signal::Signal::SIGKILL, false) else {
+        return;
+    };
+    let run_dir = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("a run directory");
+    let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .arg("check")
+        .arg(&run_dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains("FAIL  harness.timeline") && stdout.contains("the run was cut short"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -106,6 +106,41 @@ command = ["sh", "-c", "cat /sys/class/net/eth0/address"]
     assert_eq!(log.trim(), "02:00:00:00:01:01", "{log}");
 }
 
+/// A node's /var/tmp is its own (FRR keeps /var/tmp/frr/DAEMON.PID there, and leaves it after
+/// a SIGKILL): what a node writes there never reaches the host, and two nodes do not share it.
+#[test]
+fn a_nodes_var_tmp_is_its_own() {
+    if !can_run() {
+        return;
+    }
+    let name = format!("vrlab-private-{}", std::process::id());
+    let (dir, v) = run(
+        "private-var-tmp",
+        &format!(
+            r#"
+[[timeline]]
+action = "exec"
+node = "h1"
+command = ["sh", "-c", "echo h1 > /var/tmp/{name} && test -s /var/tmp/{name}"]
+
+[[timeline]]
+action = "exec"
+node = "h2"
+command = ["sh", "-c", "test ! -e /var/tmp/{name} && echo clean"]
+"#
+        ),
+    );
+    assert_eq!(timeline_check(&v)["status"], "pass", "{v:#}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("nodes/h2/exec-2.log"))
+            .unwrap()
+            .trim(),
+        "clean"
+    );
+    let p = Path::new("/var/tmp").join(&name);
+    assert!(!p.exists(), "{} reached the host", p.display());
+}
+
 #[test]
 fn a_failing_command_fails_its_step_with_the_exit_status() {
     if !can_run() {

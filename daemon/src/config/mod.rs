@@ -167,13 +167,37 @@ pub struct Notify {
     pub any: Option<Vec<String>>,
 }
 
-/// 1-based line and column of a byte offset.
+/// 1-based line and column (in characters, as editors count) of a byte offset.
 fn locate(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
+    let mut offset = offset.min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let before = &src[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
-    (line, col)
+    let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Why `name` cannot name a Linux network interface (the kernel's rules:
+/// 1 to 15 bytes, not `.` or `..`, no `/`, `:` or white space), if it cannot.
+fn bad_ifname(name: &str) -> Option<String> {
+    if name.is_empty() || name.len() > 15 {
+        Some(format!(
+            "interface name `{name}` is {} bytes; Linux allows 1 to 15",
+            name.len()
+        ))
+    } else if name == "."
+        || name == ".."
+        || name.contains(['/', ':'])
+        || name.contains(char::is_whitespace)
+    {
+        Some(format!(
+            "`{name}` cannot name an interface: no `/`, `:` or spaces, and not `.` or `..`"
+        ))
+    } else {
+        None
+    }
 }
 
 struct Checker<'a> {
@@ -223,14 +247,28 @@ fn parse_vip(s: &str) -> Result<(IpAddr, u8), String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{s}` is not an IP address"))?;
+    let what = if addr.is_unspecified() {
+        Some("the unspecified address")
+    } else if addr.is_multicast() {
+        Some("a multicast address")
+    } else if addr.is_loopback() {
+        Some("a loopback address")
+    } else if addr == IpAddr::V4(std::net::Ipv4Addr::BROADCAST) {
+        Some("the limited broadcast address")
+    } else {
+        None
+    };
+    if let Some(what) = what {
+        return Err(format!("`{s}` cannot be a virtual address: it is {what}"));
+    }
     let max = if addr.is_ipv4() { 32 } else { 128 };
     let len = match len {
         Some(l) => l
             .trim()
             .parse::<u8>()
             .ok()
-            .filter(|l| *l <= max)
-            .ok_or(format!("bad prefix length in `{s}`"))?,
+            .filter(|l| (1..=max).contains(l))
+            .ok_or(format!("bad prefix length in `{s}`: 1 to {max}"))?,
         None => max,
     };
     Ok((addr, len))
@@ -484,9 +522,17 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
             }
         }
     };
-    if let Some(v) = &ri.vmac_interface {
-        if v.get_ref().is_empty() || v.get_ref().len() > 15 {
-            c.at(v, "interface names are 1 to 15 bytes");
+    for name in [
+        Some(&ri.interface),
+        ri.vmac_interface.as_ref(),
+        ri.vip_interface.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(ri.track_interface.iter().map(|t| &t.name))
+    {
+        if let Some(why) = bad_ifname(name.get_ref()) {
+            c.at(name, why);
         }
     }
     let mut track_scripts = Vec::new();
@@ -527,7 +573,7 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
     for t in &ri.track_interface {
         weight_ok(c, &t.weight);
         track_interfaces.push(TrackInterface {
-            name: t.name.clone(),
+            name: t.name.get_ref().clone(),
             weight: *t.weight.get_ref(),
         });
     }
@@ -535,8 +581,8 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
         c.at(&ri.priority, "the address owner (priority 255) has a fixed priority: tracking with weights cannot apply");
     }
     let accept = ri.accept.as_ref().is_some_and(|a| *a.get_ref());
-    if let Some(vi) = ri.vip_interface.as_deref() {
-        if vi != ri.interface && !accept && priority != 255 {
+    if let Some(vi) = ri.vip_interface.as_ref().map(|v| v.get_ref()) {
+        if vi != ri.interface.get_ref() && !accept && priority != 255 {
             let msg = format!(
                 "vip_interface = \"{vi}\" puts the VIPs on another interface to be used locally, but a \
                  master without Accept_Mode does not hold them (RFC 9568 §6.4.3): set accept = true"
@@ -613,13 +659,13 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
     }
     Some(InstanceConfig {
         name,
-        interface: ri.interface.clone(),
+        interface: ri.interface.get_ref().clone(),
         vrid: vrid as u8,
         version,
         family,
         priority: priority as u8,
         vips,
-        vip_interface: ri.vip_interface.clone(),
+        vip_interface: ri.vip_interface.as_ref().map(|v| v.get_ref().clone()),
         interval_cs,
         preempt: ri.preempt.unwrap_or(true),
         preempt_delay,
@@ -651,7 +697,7 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
 
 /// Read and validate a file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let src = read_config(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -659,4 +705,31 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         path: path.to_path_buf(),
         problems,
     })
+}
+
+/// The largest configuration file read (one of thousands of instances is a few hundred KiB).
+pub const CONFIG_LIMIT: u64 = 4 << 20;
+
+/// Reads a configuration file: a regular file (a FIFO or a device such as
+/// /dev/zero is refused without reading it; the open does not block) of at
+/// most [`CONFIG_LIMIT`] bytes, in UTF-8.
+fn read_config(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut src = String::new();
+    file.take(CONFIG_LIMIT + 1).read_to_string(&mut src)?;
+    if src.len() as u64 > CONFIG_LIMIT {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {CONFIG_LIMIT} bytes"),
+        ));
+    }
+    Ok(src)
 }

@@ -21,13 +21,13 @@ pub struct File {
 #[serde(deny_unknown_fields)]
 pub struct Instance {
     pub name: Spanned<String>,
-    pub interface: String,
+    pub interface: Spanned<String>,
     pub vrid: Spanned<i64>,
     pub version: Spanned<i64>,
     pub family: Option<Spanned<String>>,
     pub priority: Spanned<i64>,
     pub vips: Vec<Spanned<String>>,
-    pub vip_interface: Option<String>,
+    pub vip_interface: Option<Spanned<String>>,
     pub link_local: Option<Spanned<String>>,
     pub interval: Option<Spanned<IntervalValue>>,
     pub preempt: Option<bool>,
@@ -93,7 +93,7 @@ fn zero() -> Spanned<i32> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrackInterface {
-    pub name: String,
+    pub name: Spanned<String>,
     #[serde(default = "zero")]
     pub weight: Spanned<i32>,
 }

@@ -292,3 +292,63 @@ fn blackhole_table_and_rule_priority_default_to_112_and_are_checked() {
     let late = format!("blackhole_rule_priority = 32766\n{MIN}");
     assert!(problems(&late)[0].contains("before main"));
 }
+
+#[test]
+fn interface_names_the_kernel_would_refuse_are_refused_with_their_location() {
+    for (name, says) in [
+        ("", "is 0 bytes; Linux allows 1 to 15"),
+        ("../../../../kernel", "is 18 bytes"),
+        ("../kernel", "cannot name an interface"),
+        ("eth 0", "cannot name an interface"),
+    ] {
+        let src = MIN.replace("interface = \"eth0\"", &format!("interface = \"{name}\""));
+        let p = problems(&src);
+        assert!(
+            p.iter()
+                .any(|x| x.starts_with("4:13: ") && x.contains(says)),
+            "{name}: {p:?}"
+        );
+    }
+}
+
+#[test]
+fn addresses_no_router_can_hold_are_not_vips() {
+    for (vip, says) in [
+        ("0.0.0.0", "it is the unspecified address"),
+        ("224.0.0.18", "it is a multicast address"),
+        ("127.0.0.1", "it is a loopback address"),
+        ("10.0.0.1/0", "bad prefix length in `10.0.0.1/0`: 1 to 32"),
+        ("10.0.0.1/33", "bad prefix length"),
+    ] {
+        let src = MIN.replace("10.0.0.1", vip);
+        let p = problems(&src);
+        assert!(p.iter().any(|x| x.contains(says)), "{vip}: {p:?}");
+    }
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    // "é" is two bytes: the second address starts at character 14 (byte 15).
+    let src = MIN.replace("vips = [\"10.0.0.1\"]", "vips = [\"é\", \"0.0.0.0\"]");
+    let p = parse(&src).unwrap_err();
+    let at: Vec<_> = p
+        .iter()
+        .filter(|x| x.message.contains("0.0.0.0"))
+        .map(|x| (x.line, x.column))
+        .collect();
+    assert_eq!(at, [(8, 14)], "{p:?}");
+}
+
+#[test]
+fn a_device_or_a_fifo_is_not_read_as_a_configuration() {
+    let e = load(Path::new("/dev/zero")).unwrap_err().to_string();
+    assert!(e.contains("not a regular file"), "{e}");
+    let dir = std::env::temp_dir().join(format!("vrlabd-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("conf");
+    let _ = std::fs::remove_file(&fifo);
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let e = load(&fifo).unwrap_err().to_string();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(e.contains("not a regular file"), "{e}");
+}

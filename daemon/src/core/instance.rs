@@ -213,7 +213,17 @@ pub struct Instance {
     rng: u64,
     /// When a split brain was last healed by a re-announcement.
     reannounced: Option<Time>,
+    /// Immediate answers to lower-priority adverts sent within the last
+    /// Advertisement_Interval, by sender (at most [`ANSWERS_PER_INTERVAL`]).
+    answered: Vec<(IpAddr, Time)>,
 }
+
+/// How many lower-priority adverts a master answers at once per
+/// Advertisement_Interval, whatever their senders: beyond that a flood (of
+/// spoofed sources) gets only the regular adverts, so the master never
+/// becomes an amplifier. One answer per sender per interval is what RFC 9568
+/// §6.4.3 needs: the lower router yields when it hears it.
+pub const ANSWERS_PER_INTERVAL: usize = 4;
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -252,6 +262,7 @@ impl Instance {
             ras_sent: 0,
             rng: p_seed(&p),
             reannounced: None,
+            answered: Vec::new(),
             p,
         }
     }
@@ -855,7 +866,7 @@ impl Instance {
             self.arm(Timer::MasterDown, now + mdi, out);
             self.set_state(State::Backup, out);
         } else {
-            if self.p.advert_on_lower_priority {
+            if self.p.advert_on_lower_priority && self.may_answer(a.src, now) {
                 // RFC 9568: assert mastership to the sender and refresh bridges.
                 out.push(Action::SendAdvert {
                     priority: self.priority,
@@ -874,6 +885,23 @@ impl Instance {
                 });
             }
         }
+    }
+}
+
+impl Instance {
+    /// Whether a lower-priority advert from `src` gets an immediate answer:
+    /// not if `src` had one within the last Advertisement_Interval, nor once
+    /// [`ANSWERS_PER_INTERVAL`] went out in that interval.
+    fn may_answer(&mut self, src: IpAddr, now: Time) -> bool {
+        let interval = centis(self.p.adver_interval_cs);
+        self.answered.retain(|(_, t)| now < *t + interval);
+        if self.answered.len() >= ANSWERS_PER_INTERVAL
+            || self.answered.iter().any(|(a, _)| *a == src)
+        {
+            return false;
+        }
+        self.answered.push((src, now));
+        true
     }
 }
 

@@ -31,10 +31,11 @@ pub enum DiscardReason {
     AddressMismatch,
     NotLinkLocalFirst,
     OwnAdvert,
+    NotAPeer,
 }
 
 impl DiscardReason {
-    pub const ALL: [DiscardReason; 17] = [
+    pub const ALL: [DiscardReason; 18] = [
         DiscardReason::Ttl,
         DiscardReason::Short,
         DiscardReason::Version,
@@ -52,6 +53,7 @@ impl DiscardReason {
         DiscardReason::AddressMismatch,
         DiscardReason::NotLinkLocalFirst,
         DiscardReason::OwnAdvert,
+        DiscardReason::NotAPeer,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +75,7 @@ impl DiscardReason {
             DiscardReason::AddressMismatch => "address_mismatch",
             DiscardReason::NotLinkLocalFirst => "not_link_local_first",
             DiscardReason::OwnAdvert => "own_advert",
+            DiscardReason::NotAPeer => "not_a_peer",
         }
     }
 }
@@ -122,7 +125,12 @@ pub struct Accepted {
 }
 
 /// Check a received packet. `version_of(vrid)` says which version the
-/// instance with that VRID on this interface and family runs, if any.
+/// instance with that VRID runs, if any: for a multicast advert, the instance
+/// on the interface it came in on; for a unicast one, only an instance that
+/// has the sender as a configured peer. A unicast advert no instance expects
+/// from that sender is `NotAPeer`: adverts go to the VRRP group (RFC 9568
+/// §5.1.1.2, §5.1.2.2) unless the operator has named the peers, and a stranger
+/// addressing us directly must not take part in the election.
 pub fn check(
     pkt: &RxPacket<'_>,
     version_of: impl Fn(u8) -> Option<Version>,
@@ -134,7 +142,12 @@ pub fn check(
         .map_err(|e| (DiscardReason::from(&e), pkt.payload.get(1).copied()))?;
     let adv = parsed.advert;
     let Some(version) = version_of(adv.vrid) else {
-        return Err((DiscardReason::UnknownVrid, Some(adv.vrid)));
+        let reason = if pkt.ip.dst_is_multicast() {
+            DiscardReason::UnknownVrid
+        } else {
+            DiscardReason::NotAPeer
+        };
+        return Err((reason, Some(adv.vrid)));
     };
     if version != adv.version {
         return Err((DiscardReason::VersionMismatch, Some(adv.vrid)));
@@ -223,6 +236,36 @@ mod tests {
             check(&pkt, only(9, Version::V2)).unwrap_err(),
             (DiscardReason::VersionMismatch, Some(9))
         );
+    }
+
+    #[test]
+    fn rfc9568_5_1_1_2_a_unicast_advert_from_a_stranger_is_discarded() {
+        let unicast = IpPair::V4 {
+            src: Ipv4Addr::new(10, 0, 0, 66),
+            dst: Ipv4Addr::new(10, 0, 0, 1),
+        };
+        let bytes = Advertisement {
+            version: Version::V3,
+            vrid: 1,
+            priority: 250,
+            interval: 100,
+            auth_type: 0,
+            addresses: vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))],
+        }
+        .emit(&unicast, ChecksumForm::PseudoHeader)
+        .unwrap();
+        let pkt = RxPacket {
+            ip: unicast,
+            ttl: 255,
+            payload: &bytes,
+        };
+        // No instance has 10.0.0.66 as a peer.
+        assert_eq!(
+            check(&pkt, |_| None).unwrap_err(),
+            (DiscardReason::NotAPeer, Some(1))
+        );
+        // One that has it accepts it.
+        assert_eq!(check(&pkt, only(1, Version::V3)).unwrap().vrid, 1);
     }
 
     #[test]

@@ -526,9 +526,41 @@ fn rfc9568_6_4_3_master_hears_lower_priority_advertises_at_once() {
     );
     assert_eq!(i.state(), State::Master);
     // The lower router yields within Master_Down_Interval; until then no
-    // further announcement.
+    // further announcement, and one answer per sender per interval.
     let a = i.handle(adv(HIGHER_ADDR, 50, 100), t + centis(20));
+    assert!(a.is_empty(), "{a:?}");
+    let a = i.handle(adv(HIGHER_ADDR, 50, 100), t + centis(110));
     assert_eq!(a, vec![Action::SendAdvert { priority: 100 }]);
+}
+
+#[test]
+fn rfc9568_6_4_3_a_flood_of_lower_priority_gets_one_answer_per_sender_per_interval() {
+    // A master must not be an amplifier: 100 adverts from one sender within
+    // one Advertisement_Interval (1 s) get one immediate answer.
+    let (mut i, t) = master(params(100));
+    let answers: usize = (1..=100)
+        .map(|n| {
+            sends(&i.handle(adv(HIGHER_ADDR, 50, 100), t + Duration::from_millis(n * 9))).len()
+        })
+        .sum();
+    assert_eq!(answers, 1);
+}
+
+#[test]
+fn rfc9568_6_4_3_a_flood_from_many_senders_gets_a_bounded_number_of_answers() {
+    // Spoofed sources: each would earn an answer; the instance gives at most
+    // ANSWERS_PER_INTERVAL per interval in all, and as many again in the next.
+    let (mut i, t) = master(params(100));
+    let flood = |i: &mut Instance, from: Time| -> usize {
+        (1..=200u64)
+            .map(|n| {
+                let src = Ipv4Addr::new(10, 0, 1, (n % 250) as u8);
+                sends(&i.handle(adv(src, 50, 100), from + Duration::from_millis(n * 4))).len()
+            })
+            .sum()
+    };
+    assert_eq!(flood(&mut i, t), ANSWERS_PER_INTERVAL);
+    assert_eq!(flood(&mut i, t + centis(100)), ANSWERS_PER_INTERVAL);
 }
 
 #[test]

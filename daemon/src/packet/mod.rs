@@ -107,6 +107,14 @@ pub enum IpPair {
 }
 
 impl IpPair {
+    /// Whether the packet went to a group (the VRRP group), not to one address.
+    pub fn dst_is_multicast(&self) -> bool {
+        match self {
+            IpPair::V4 { dst, .. } => dst.is_multicast(),
+            IpPair::V6 { dst, .. } => dst.is_multicast(),
+        }
+    }
+
     pub fn family(&self) -> Family {
         match self {
             IpPair::V4 { .. } => Family::Ipv4,

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -148,6 +148,9 @@ impl PacketCapture {
                     mac: p.mac.clone(),
                 });
             }
+            // The headers reach the disk at once: a run killed from now on leaves a valid
+            // (if empty) capture.
+            writer.get_mut().flush()?;
             sinks.push(Sink {
                 writer,
                 segment: si,
@@ -207,6 +210,9 @@ fn os_name() -> String {
         .unwrap_or_else(|_| "Linux".into())
 }
 
+/// How long captured frames may wait in memory before they are written out.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
 fn capture_loop(
     sock: OwnedFd,
     mut sinks: Vec<Sink>,
@@ -218,6 +224,7 @@ fn capture_loop(
     let mut stats = CaptureStats::default();
     let mut cmsg = nix::cmsg_space!(nix::sys::time::TimeSpec);
     let mut since_flush = 0u32;
+    let mut flushed = std::time::Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) {
             // Drain what is already queued, then stop.
@@ -237,9 +244,12 @@ fn capture_loop(
             Ok(Some(frame)) => {
                 handle(&frame, &buf, &mut sinks, &map, &live, &mut stats)?;
                 since_flush += 1;
-                if since_flush >= 4096 {
+                // A busy segment is written out every FLUSH_EVERY too, so a run killed by
+                // SIGKILL loses at most that much of its record.
+                if since_flush >= 4096 || flushed.elapsed() >= FLUSH_EVERY {
                     flush(&mut sinks)?;
                     since_flush = 0;
+                    flushed = std::time::Instant::now();
                 }
             }
             Ok(None) => {
@@ -247,6 +257,7 @@ fn capture_loop(
                 if since_flush > 0 {
                     flush(&mut sinks)?;
                     since_flush = 0;
+                    flushed = std::time::Instant::now();
                 }
             }
             Err(e) => return Err(e),

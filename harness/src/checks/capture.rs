@@ -76,5 +76,6 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
         run_dir: path.display().to_string(),
         checks,
         metrics,
+        notes: wire.cut.iter().map(ToString::to_string).collect(),
     })
 }

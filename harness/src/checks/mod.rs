@@ -158,6 +158,9 @@ pub struct Verdict {
     pub run_dir: String,
     pub checks: Vec<CheckResult>,
     pub metrics: Metrics,
+    /// What a reader must know to trust the verdict: captures cut short, a run killed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Verdict {
@@ -201,6 +204,7 @@ pub fn judge(rec: &Record) -> Verdict {
         run_dir: rec.dir.display().to_string(),
         checks,
         metrics,
+        notes: rec.wire.cut.iter().map(ToString::to_string).collect(),
     }
 }
 

@@ -180,8 +180,32 @@ pub struct Observed {
     pub injected: Vec<InjectedObs>,
     /// Frames dropped as copies of one another (cooked captures of `-i any`).
     pub duplicates: u64,
+    /// Captures that end inside a block (the capture was killed while writing): judged up to
+    /// their last whole block.
+    pub cut: Vec<Cut>,
     /// How senders were named.
     pub naming: Naming,
+}
+
+/// A capture file that ends inside a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    /// As shown in evidence (`lan.pcapng`).
+    pub file: String,
+    /// Whole frames read before the cut.
+    pub frames: u64,
+    /// Bytes after the last whole block: the incomplete one.
+    pub bytes: u64,
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ends inside a block: judged up to its last whole block ({} frames); the {} bytes after it are an incomplete block (the capture was stopped while writing)",
+            self.file, self.frames, self.bytes
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -294,6 +318,17 @@ impl Dedup {
                 false
             }
         }
+    }
+}
+
+/// Where `src` was cut: everything after its last whole record.
+fn cut_of(src: &Source, frames: u64) -> Cut {
+    let size = std::fs::metadata(&src.path).map_or(0, |m| m.len());
+    let whole = bad_record_offset(&src.path).unwrap_or(size);
+    Cut {
+        file: src.file.clone(),
+        frames,
+        bytes: size.saturating_sub(whole),
     }
 }
 
@@ -489,7 +524,14 @@ pub fn load_with(
             }
         }
         while let Some(p) = reader.next_packet() {
-            let p = p.map_err(err)?;
+            let p = match p {
+                Ok(p) => p,
+                Err(CaptureError::Truncated { packets }) => {
+                    l.out.cut.push(cut_of(src, packets));
+                    break;
+                }
+                Err(e) => return Err(err(e)),
+            };
             let t = p.ts_ns.max(0) as u64;
             let info = &mut l.out.segments[si];
             info.frames += 1;

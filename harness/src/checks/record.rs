@@ -146,6 +146,17 @@ impl Record {
             })
             .collect();
         adverts.sort_by_key(|a| a.t);
+        let mut meta = meta;
+        if meta.outcome == crate::run::Outcome::Unfinished {
+            // Killed: the run ended with the last thing it recorded.
+            let last_frame = wire.segments.iter().filter_map(|s| s.last_t).max();
+            let last_event = events.last().map(|e| e.t);
+            meta.ended_ns = [Some(meta.ended_ns), last_frame, last_event]
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(meta.ended_ns);
+        }
         Ok(Record {
             dir: dir.to_path_buf(),
             scenario,

@@ -106,6 +106,16 @@ pub(super) fn all(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
     out
 }
 
+/// The index of the last timeline step the record says began.
+fn last_step_begun(rec: &Record) -> Option<usize> {
+    rec.events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "harness" && e.str("action") == Some("step"))
+        .and_then(|e| e.u64("index"))
+        .map(|i| i as usize)
+}
+
 fn timeline(rec: &Record) -> CheckResult {
     let n = rec.scenario.timeline.len();
     let (status, observed) = match &rec.meta.outcome {
@@ -116,6 +126,13 @@ fn timeline(rec: &Record) -> CheckResult {
         Outcome::Interrupted { step } => {
             (Status::Fail, format!("interrupted at step {}", step + 1))
         }
+        Outcome::Unfinished => (
+            Status::Fail,
+            match last_step_begun(rec) {
+                Some(i) => format!("the run was cut short during step {} (run.json was never completed: vrlab was killed); what was recorded until then is judged", i + 1),
+                None => "the run was cut short before its timeline began (run.json was never completed: vrlab was killed)".into(),
+            },
+        ),
     };
     let evidence = rec
         .events

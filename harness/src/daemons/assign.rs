@@ -174,6 +174,9 @@ interfaces.eth0 = { segment = "lan", addresses = ["192.0.2.2/24"] }
 [nodes.h1]
 role = "host"
 interfaces.eth0 = { segment = "lan", addresses = ["192.0.2.10/24"] }
+[[timeline]]
+action = "hold"
+for = "1s"
 "#,
         )
         .unwrap()

@@ -87,9 +87,29 @@ fn valid_name(name: &str) -> bool {
         && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
 }
 
+/// The longest name of a scenario, node or virtual router: names become directory and file
+/// names of the run (`NAME-DAEMON-TIMESTAMP/nodes/NODE/…`), which Linux limits to 255 bytes.
+pub const NAME_MAX: usize = 64;
+
+/// The longest a scenario's durations may be: no step of a lab lasts longer than an hour, and
+/// the bound keeps every time sum far from overflowing.
+pub const DURATION_MAX: Duration = Duration::from_secs(3600);
+/// The largest `tolerance` (added to the RFC's timing bounds, which are a few intervals).
+pub const TOLERANCE_MAX: Duration = Duration::from_secs(1);
+/// The largest `gap_tolerance` (added to the service-gap bound, Master_Down_Interval).
+pub const GAP_TOLERANCE_MAX: Duration = Duration::from_secs(10);
+
 impl Validator<'_> {
     fn name(&mut self, n: &Spanned<String>, what: &str) {
-        if !valid_name(n.get_ref()) {
+        let chars = n.get_ref().chars().count();
+        if chars > NAME_MAX {
+            self.d.at(
+                span(n),
+                format!(
+                    "{what} name is {chars} characters; at most {NAME_MAX} (names become the run's directory and file names)"
+                ),
+            );
+        } else if !valid_name(n.get_ref()) {
             self.d.at(
                 span(n),
                 format!(
@@ -101,7 +121,28 @@ impl Validator<'_> {
     }
 
     fn duration(&mut self, s: &Spanned<String>) -> Option<Duration> {
+        self.duration_at_most(s, DURATION_MAX, "a scenario's durations")
+    }
+
+    /// A duration of at most `max`; `what` names what the bound is for.
+    fn duration_at_most(
+        &mut self,
+        s: &Spanned<String>,
+        max: Duration,
+        what: &str,
+    ) -> Option<Duration> {
         match duration::parse(s.get_ref()) {
+            Ok(d) if d > max => {
+                self.d.at(
+                    span(s),
+                    format!(
+                        "`{}` is longer than {what} may be (at most {})",
+                        s.get_ref(),
+                        duration::human(max)
+                    ),
+                );
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 self.d.at(span(s), e);
@@ -116,10 +157,21 @@ impl Validator<'_> {
                 self.name(n, "scenario");
                 n.get_ref().clone()
             }
-            None => path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "scenario".into()),
+            None => {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "scenario".into());
+                if stem.chars().count() > NAME_MAX || !valid_name(&stem) {
+                    self.d.at(
+                        0..0,
+                        format!(
+                            "the scenario is named after its file, `{stem}`, which cannot name a run: add `name = \"...\"` (a letter, then letters, digits, `-` and `_`, at most {NAME_MAX})"
+                        ),
+                    );
+                }
+                stem
+            }
         };
         let segments = self.segments(&raw.segments);
         let nodes = self.nodes(&raw.nodes, &raw.segments);
@@ -144,6 +196,13 @@ impl Validator<'_> {
         if nodes.is_empty() {
             self.d
                 .at(0..0, "the scenario has no nodes: add a [nodes.NAME] table");
+        }
+        if raw.timeline.is_empty() {
+            // Located where the timeline would be added: the end of the file.
+            self.d.at(
+                text.len()..text.len(),
+                "the scenario has no timeline, so nothing happens that could be judged: add at least `[[timeline]] action = \"wait\"` with `until = \"steady\"`",
+            );
         }
         Scenario {
             name,
@@ -267,6 +326,13 @@ impl Validator<'_> {
                             continue;
                         }
                     };
+                    if let Some(why) = not_an_interface_address(&net.addr) {
+                        self.d.at(
+                            span(a),
+                            format!("{} cannot be an interface's address: it is {why}", net.addr),
+                        );
+                        continue;
+                    }
                     let here = format!("{}:{}", n.get_ref(), ifname.get_ref());
                     if let Some(other) = seen.insert(net.addr, here.clone()) {
                         self.d.at(
@@ -275,7 +341,8 @@ impl Validator<'_> {
                         );
                     }
                     for (other, other_seg, other_where) in &subnets {
-                        if other_seg != seg
+                        if seg_def.is_some()
+                            && other_seg != seg
                             && (other.contains(&net.addr) || net.contains(&other.addr))
                             && other.prefix > 0
                             && net.prefix > 0
@@ -289,7 +356,11 @@ impl Validator<'_> {
                             );
                         }
                     }
-                    subnets.push((net, seg.clone(), here));
+                    // An undefined segment is reported once, above; comparing its subnets
+                    // would only bury that cause under follow-on errors.
+                    if seg_def.is_some() {
+                        subnets.push((net, seg.clone(), here));
+                    }
                     addresses.push(net);
                 }
                 interfaces.push(Interface {
@@ -314,17 +385,13 @@ impl Validator<'_> {
                     }
                 };
                 let key = k.get_ref();
-                if !key.starts_with("net.")
-                    || key.contains("..")
-                    || key.contains('/')
-                    || key.split('.').any(str::is_empty)
-                {
-                    self.d.at(
-                        span(k),
-                        format!(
-                            "sysctl `{key}`: only per-namespace `net.*` keys can be set on a node"
-                        ),
-                    );
+                let ifnames: Vec<&str> = node
+                    .interfaces
+                    .keys()
+                    .map(|i| i.get_ref().as_str())
+                    .collect();
+                if let Err(why) = sysctl_key(key, &ifnames) {
+                    self.d.at(span(k), format!("sysctl `{key}`: {why}"));
                     continue;
                 }
                 sysctls.push((key.clone(), value));
@@ -393,6 +460,15 @@ impl Validator<'_> {
             let mut vips = Vec::new();
             for s in v.vips.get_ref() {
                 match s.get_ref().parse::<IpAddr>() {
+                    Ok(ip) if not_an_interface_address(&ip).is_some() => {
+                        self.d.at(
+                            span(s),
+                            format!(
+                                "{ip} cannot be a virtual address: it is {}",
+                                not_an_interface_address(&ip).unwrap_or_default()
+                            ),
+                        );
+                    }
                     Ok(ip) => {
                         if let Some(owner) = all_addresses.get(&ip) {
                             // An owner (priority 255) legitimately has the VIP on its interface.
@@ -446,6 +522,12 @@ impl Validator<'_> {
                         format!("{ip} is not {family}: a virtual router carries addresses of one family (RFC 5798 §5.2.9); make a second virtual router"),
                     );
                 }
+            }
+            if family == Family::Ipv6 && !vips.is_empty() && vips.iter().all(is_link_local) {
+                self.d.at(
+                    span(&v.vips),
+                    "an IPv6 virtual router needs an address hosts use beyond the link-local one: add a global or unique-local VIP (the daemon derives the virtual link-local address it advertises first, RFC 5798 §5.2.9)",
+                );
             }
             if version == 2 && family == Family::Ipv6 {
                 self.d.at(
@@ -1358,10 +1440,18 @@ impl Validator<'_> {
             gap_tolerance: DEFAULT_GAP_TOLERANCE,
         };
         if let Some(r) = raw {
-            if let Some(d) = r.tolerance.as_ref().and_then(|t| self.duration(t)) {
+            if let Some(d) = r.tolerance.as_ref().and_then(|t| {
+                self.duration_at_most(t, TOLERANCE_MAX, "a tolerance added to the RFC's bounds")
+            }) {
                 e.tolerance = d;
             }
-            if let Some(d) = r.gap_tolerance.as_ref().and_then(|t| self.duration(t)) {
+            if let Some(d) = r.gap_tolerance.as_ref().and_then(|t| {
+                self.duration_at_most(
+                    t,
+                    GAP_TOLERANCE_MAX,
+                    "a tolerance added to the service-gap bound",
+                )
+            }) {
                 e.gap_tolerance = d;
             }
         }
@@ -1391,4 +1481,48 @@ fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
     } else {
         v.join(", ")
     }
+}
+
+/// Why `ip` cannot be configured on an interface (or be a VIP), if it cannot.
+fn not_an_interface_address(ip: &IpAddr) -> Option<&'static str> {
+    if ip.is_unspecified() {
+        Some("the unspecified address")
+    } else if ip.is_multicast() {
+        Some("a multicast address (224.0.0.18 and ff02::12 are VRRP's own group)")
+    } else if ip.is_loopback() {
+        Some("a loopback address")
+    } else if *ip == IpAddr::V4(std::net::Ipv4Addr::BROADCAST) {
+        Some("the limited broadcast address")
+    } else {
+        None
+    }
+}
+
+/// Whether `key` is a sysctl a node may set: per network namespace (`net.ipv4.*`,
+/// `net.ipv6.*`; `net.core.*` and the rest are the host's), and, for a per-interface key
+/// (`net.ipv4.conf.IF.*`, `net.ipv6.neigh.IF.*` …), naming one of the node's interfaces or
+/// `all` / `default`. On Linux the key must also exist in this kernel.
+fn sysctl_key(key: &str, ifnames: &[&str]) -> Result<(), String> {
+    let parts: Vec<&str> = key.split('.').collect();
+    if key.contains('/') || parts.iter().any(|p| p.is_empty()) {
+        return Err("write the key with dots, e.g. net.ipv4.conf.eth0.arp_ignore".into());
+    }
+    if !matches!(parts.as_slice(), ["net", "ipv4" | "ipv6", _, ..]) {
+        return Err("only per-namespace keys, net.ipv4.* and net.ipv6.*, can be set on a node (other keys, such as net.core.*, are the host's)".into());
+    }
+    let mut probe: Vec<&str> = parts.clone();
+    if let ["net", _, "conf" | "neigh", iface, _, ..] = parts.as_slice() {
+        if !matches!(*iface, "all" | "default" | "lo") && !ifnames.contains(iface) {
+            return Err(format!(
+                "the node has no interface `{iface}` (its interfaces: {}; or all, default)",
+                ifnames.join(", ")
+            ));
+        }
+        probe[3] = "default";
+    }
+    let proc = Path::new("/proc/sys/net/ipv4");
+    if proc.is_dir() && !Path::new("/proc/sys").join(probe.join("/")).exists() {
+        return Err("this kernel has no such sysctl (a typo?)".into());
+    }
+    Ok(())
 }

@@ -30,10 +30,43 @@ fn io_err(e: nix::errno::Errno, what: &str) -> io::Error {
     io::Error::new(io::Error::from(e).kind(), format!("{what}: {e}"))
 }
 
+/// The host directory where daemons keep scratch files that outlive them (FRR:
+/// /var/tmp/frr/DAEMON.PID), and the directory under the node's /run each node has in its
+/// place. /tmp stays the host's: run directories (and the configs daemons read from them)
+/// often live there.
+pub const PRIVATE_TMP: [(&str, &str); 1] = [("/var/tmp", "vrlab-var-tmp")];
+
+/// Gives the calling thread's mount namespace the node's own /var/tmp, bound from a directory
+/// under `run` (the node's /run, inside the sandbox's private /run): nothing a node's
+/// processes leave there reaches the host, and two nodes never share a path, even when their
+/// PIDs repeat. Also what `vrlab exec` does, so a command sees what the daemons see.
+pub fn bind_private_tmp(run: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for (target, name) in PRIVATE_TMP {
+        if !Path::new(target).is_dir() {
+            continue;
+        }
+        let dir = run.join(name);
+        std::fs::create_dir_all(&dir)?;
+        // Like /var/tmp: anyone may create, only the owner may remove (FRR runs as `frr`).
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777))?;
+        mount(
+            Some(&dir),
+            target,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(|e| io_err(e, "binding the node's own /var/tmp"))?;
+    }
+    Ok(())
+}
+
 impl Namespace {
     /// Creates a network namespace and a mount namespace in which `/sys` shows that network
-    /// namespace and `/run` is `run_dir` (as `ip netns exec` does for /sys), so daemons' pid
-    /// files, sockets and sysfs views never collide between nodes.
+    /// namespace and `/run` is `run_dir` (as `ip netns exec` does for /sys), and /var/tmp is
+    /// the node's own, so daemons' pid files, sockets, scratch files and sysfs views never
+    /// collide between nodes nor reach the host.
     pub fn create(name: &str, run_dir: &Path) -> io::Result<Namespace> {
         let run_dir = run_dir.to_path_buf();
         let bind_from = run_dir.clone();
@@ -61,6 +94,7 @@ impl Namespace {
                     None::<&str>,
                 )
                 .map_err(|e| io_err(e, "binding the node's /run"))?;
+                bind_private_tmp(&bind_from)?;
                 let net = File::open("/proc/thread-self/ns/net")?;
                 let mnt = File::open("/proc/thread-self/ns/mnt")?;
                 Ok((net.into(), mnt.into()))

@@ -229,18 +229,16 @@ impl Daemon {
         };
         let family = m.ip.family();
         let src = m.ip.src();
-        let multicast = match &m.ip {
-            IpPair::V4 { dst, .. } => dst.is_multicast(),
-            IpPair::V6 { dst, .. } => dst.is_multicast(),
-        };
+        let multicast = m.ip.dst_is_multicast();
         // Multicast: the instance of that VRID on the interface it came in
-        // on. Unicast: the instance that has the sender as a peer, on any
-        // interface (else, as multicast).
+        // on. Unicast: only the instance that has the sender as a peer, on
+        // any interface; from anyone else it is discarded (not_a_peer).
         let find = |vrid: u8| {
-            (!multicast)
-                .then(|| self.by_peer.get(&(family, vrid, src)).copied())
-                .flatten()
-                .or_else(|| self.by_vrid.get(m.ifindex, family, vrid))
+            if multicast {
+                self.by_vrid.get(m.ifindex, family, vrid)
+            } else {
+                self.by_peer.get(&(family, vrid, src)).copied()
+            }
         };
         let result = check(&pkt, |vrid| {
             find(vrid)
@@ -265,7 +263,10 @@ impl Daemon {
                 self.execute(slot, actions);
             }
             Err((reason, vrid)) => {
-                let slot = vrid.and_then(find);
+                // A stranger's unicast advert is counted by the instance it
+                // was aimed at, when there is one on that interface.
+                let slot =
+                    vrid.and_then(|v| find(v).or_else(|| self.by_vrid.get(m.ifindex, family, v)));
                 tracing::debug!(src = %src, "packet discarded: {}", reason.name());
                 match slot.and_then(|s| self.slots[s].as_mut()) {
                     Some(r) => *r.counters.discards.entry(reason.name()).or_default() += 1,
