@@ -141,6 +141,9 @@ pub struct Knobs {
     pub reannounce: bool,
     /// In the first hold the lab injects this from h1, and the routers react as it says.
     pub inject: Option<Injected>,
+    /// r1 also joins a second segment, `wan` (198.51.100.1/24). `Some(true)`: an advert from
+    /// that address appears on `lan`, as a router forwarding the group would leak it (A10).
+    pub a10_second_segment: Option<bool>,
     /// With a long overlap: the lab partitioned r1 from r2 from r1's start (steps 10 and 11
     /// of the timeline) and healed it this many intervals before r2's adverts end.
     pub partition_healed_ivs_before_end: Option<u64>,
@@ -204,6 +207,9 @@ pub enum Injected {
     ArpAtBackupAskedAgain,
     /// An echo to the IPv4 VIP sent at r2 (C13). Acted on: r2 replies from the VIP.
     EchoAtBackup { acted_on: bool },
+    /// A priority-0 advert for gw4 from h1 (C8). Acted on: r1, the master, advertises
+    /// 0.2 ms later; else it keeps its cadence.
+    PriorityZero { acted_on: bool },
     /// An echo to the IPv4 VIP at the VMAC, with Accept_Mode false (C12). Acted on: r1
     /// replies from the VIP.
     EchoAtMaster { acted_on: bool },
@@ -512,6 +518,17 @@ impl Lab {
                 };
                 ("advert", None, Some(discard), vec![f.emit(); 3])
             }
+            Injected::PriorityZero { .. } => {
+                let mut f = AdvertFrame::vrrp_v3(
+                    IpAddr::V4(ip4(H1)),
+                    VRID4,
+                    0,
+                    (self.story.interval_ms / 10) as u16,
+                    vec![IpAddr::V4(VIP4)],
+                );
+                f.src_mac = mac(H1);
+                ("advert", None, None, vec![f.emit()])
+            }
             Injected::ArpAtBackup { .. } | Injected::ArpAtBackupAskedAgain => {
                 let mut f = emit::arp_request(mac(H1), ip4(H1), VIP4);
                 f[..6].copy_from_slice(&mac(R2).0);
@@ -534,7 +551,8 @@ impl Lab {
             at - 100_000,
             "harness",
             json!({"action": "fault", "fault": "inject", "id": 0, "step": 10, "node": "h1", "vrouter": "gw4",
-                   "frame": {"kind": kind}, "to": to, "count": frames.len(),
+                   "frame": if matches!(i, Injected::PriorityZero { .. }) { json!({"kind": kind, "priority": 0}) } else { json!({"kind": kind}) },
+                   "to": to, "count": frames.len(),
                    "discard_check": discard.map(|d| d.0), "discard_why": discard.map(|d| d.1)}),
         );
         for (n, f) in frames.into_iter().enumerate() {
@@ -559,6 +577,9 @@ impl Lab {
             }
             Injected::ArpAtBackup { acted_on: true } => {
                 self.frame(at + MS, R2, arp_reply_to_h1(mac(R2)));
+            }
+            Injected::PriorityZero { acted_on: true } => {
+                self.advert(at + 20_000 + 200_000, R1, false, 200);
             }
             Injected::EchoAtBackup { acted_on: true } => {
                 self.frame(at + MS, R2, echo(mac(R2), mac(H1), VIP4, ip4(H1), 0));
@@ -711,6 +732,16 @@ pub fn build(story: Story) -> Lab {
             vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 199))],
         );
         l.frame(q + 9 * MS, R2, f.emit());
+    }
+    if k.a10_second_segment == Some(true) {
+        let f = AdvertFrame::vrrp_v3(
+            IpAddr::V4(WAN_R1),
+            VRID4,
+            200,
+            (l.story.interval_ms / 10) as u16,
+            vec![IpAddr::V4(VIP4)],
+        );
+        l.frame(q + 12 * MS, R1, f.emit());
     }
     if k.b12_truncated {
         let mut f =
@@ -987,6 +1018,9 @@ fn mld_frame(src_mac: MacAddr) -> Vec<u8> {
     )
 }
 
+/// r1's address on the second segment of the A10 story.
+const WAN_R1: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
+
 pub fn scenario_text(s: &Story) -> String {
     let iv = if s.version == 2 {
         format!("{}s", s.interval_ms / 1000)
@@ -1002,7 +1036,7 @@ summary = "Synthetic recording for the judge's tests"
 [nodes.r1]
 role = "router"
 interfaces.eth0 = {{ segment = "lan", addresses = ["192.0.2.1/24", "2001:db8:1::1/64"] }}
-
+{wan_if}
 [nodes.r2]
 role = "router"
 interfaces.eth0 = {{ segment = "lan", addresses = ["192.0.2.2/24", "2001:db8:1::2/64"] }}
@@ -1021,8 +1055,16 @@ accept = {accept}
 priorities = {{ r1 = 200, r2 = 100 }}
 "#,
         v = s.version,
-        accept = !matches!(s.knobs.inject, Some(Injected::EchoAtMaster { .. }))
+        accept = !matches!(s.knobs.inject, Some(Injected::EchoAtMaster { .. })),
+        wan_if = if s.knobs.a10_second_segment.is_some() {
+            format!("interfaces.eth1 = {{ segment = \"wan\", addresses = [\"{WAN_R1}/24\"] }}\n")
+        } else {
+            String::new()
+        },
     );
+    if s.knobs.a10_second_segment.is_some() {
+        t.push_str("\n[segments.wan]\n");
+    }
     if s.v6 {
         t.push_str(&format!(
             r#"
