@@ -109,6 +109,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Say whether this machine can run vrlab, by trying: the sandbox, a segment, a macvlan,
+    /// nftables in the bridge family, bridge VLAN filtering, and each daemon.
+    Doctor {
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure building and tearing down topologies of N nodes (see docs/benchmarks.md).
     #[command(hide = true)]
     BenchTopology {
@@ -241,6 +248,7 @@ pub fn main() -> i32 {
             },
         ),
         Command::Checks { markdown, json } => checks_cmd(markdown, json),
+        Command::Doctor { json } => crate::doctor::main(json),
         Command::BenchTopology { sizes, repeat } => crate::bench::main(&sizes, repeat),
     }
 }

@@ -7,6 +7,7 @@ pub mod capture;
 pub mod checks;
 pub mod cli;
 pub mod daemons;
+pub mod doctor;
 pub mod events;
 pub mod faults;
 pub mod input;

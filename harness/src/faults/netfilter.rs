@@ -21,7 +21,7 @@ use crate::topology::{Namespace, Port};
 
 /// What serves partitions and loss, as the run records it.
 pub const MECHANISM: &str = "nftables bridge family, forward hook";
-const TABLE: &str = "vrlab";
+pub const TABLE: &str = "vrlab";
 /// Loss is chosen per 1000 frames of a flow.
 const SLOTS: usize = 1000;
 

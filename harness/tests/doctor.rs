@@ -1,0 +1,59 @@
+//! `vrlab doctor` on this machine: as root (as CI runs), labs can run, and every part the lab
+//! needs is found by trying it. Without root it is skipped locally; under CI=true that is a
+//! failure.
+
+use std::process::Command;
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+#[test]
+fn doctor_finds_what_the_lab_needs_by_trying_it() {
+    if !nix::unistd::geteuid().is_root() {
+        assert!(
+            !in_ci(),
+            "CI=true, so this is a failure, not a skip: needs root"
+        );
+        eprintln!("skipped: needs root: run the tests with sudo");
+        return;
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let level = |what: &str| {
+        findings
+            .iter()
+            .find(|f| f["what"].as_str().is_some_and(|w| w.starts_with(what)))
+            .map(|f| f["level"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_else(|| panic!("no finding for {what}: {out}"))
+    };
+    for what in [
+        "the lab's sandbox",
+        "namespaces, veth, bridge",
+        "macvlan",
+        "nftables, bridge family",
+        "daemon vrlabd",
+    ] {
+        assert_eq!(level(what), "ok", "{what}: {out}");
+    }
+    // CI installs them (ci/install-deps.sh); elsewhere they may be missing, and say so.
+    if in_ci() {
+        for d in ["daemon keepalived", "daemon frr"] {
+            assert_eq!(level(d), "ok", "{d}: {out}");
+        }
+    }
+    // Whatever this kernel lacks is said with what needs it and the fix.
+    for f in findings.iter().filter(|f| f["level"] != "ok") {
+        assert!(f["fix"].is_string() && f["needed_by"].is_string(), "{f}");
+    }
+}
