@@ -134,16 +134,16 @@ fn flags_set_what_is_expected() {
             .any(|c| c.id == id && c.status == Status::Fail)
     };
     assert!(fail("b1.version"));
-    let v = vrlab::checks::judge_capture(
+    // A VRID the capture does not hold leaves nothing to judge: an error, not a green verdict.
+    let e = vrlab::checks::judge_capture(
         &p,
         &CaptureHints {
             vrid: Some(7),
             ..Default::default()
         },
     )
-    .unwrap();
-    assert!(v.metrics.masters.is_empty());
-    assert!(v.checks.iter().all(|c| c.status != Status::Fail));
+    .unwrap_err();
+    assert!(e.to_string().contains("no advert of VRID 7"), "{e}");
 }
 
 fn vrlab(args: &[&str]) -> (i32, String, String) {
@@ -250,4 +250,70 @@ fn mutated_captures_never_panic() {
         let v = vrlab::checks::judge_capture(&p, &CaptureHints::default()).unwrap();
         assert!(!v.checks.is_empty());
     }
+}
+
+/// A judge with nothing to judge says so and fails: a capture without one VRRP or CARP advert
+/// (taken on the wrong interface) or without the VRID asked for is no green verdict.
+#[test]
+fn nothing_to_judge_is_no_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let arp_only = dir.path().join("arp-only.pcap");
+    let garp = vrlab::wire::arp::ArpPacket::gratuitous_request(MacAddr([2, 0, 0, 0, 0, 1]), v4(1));
+    pcap(
+        &arp_only,
+        1,
+        &[(
+            0,
+            emit::arp_frame(MacAddr([2, 0, 0, 0, 0, 1]), MacAddr::BROADCAST, &[], &garp),
+        )],
+    );
+    let (code, out, err) = vrlab(&["check", arp_only.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("nothing to judge: 1 frames and not one VRRP or CARP advert"),
+        "{err}"
+    );
+    let caps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures");
+    let clean = caps.join("keepalived-v3-ipv4-vmac.pcap");
+    let (code, _, err) = vrlab(&["check", clean.to_str().unwrap(), "--vrid", "99"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("no advert of VRID 99; the capture holds VRID 51"),
+        "{err}"
+    );
+}
+
+/// A capture that begins in the middle of a master's tenure (as a production tcpdump almost
+/// always does) does not blame that master for announcements made before the capture began:
+/// it was already master. The takeover later in the same capture is judged in full.
+#[test]
+fn a_capture_that_begins_mid_tenure_judges_only_what_it_saw() {
+    let caps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures");
+    let all = vrlab::wire::capture::read_all(caps.join("keepalived-v3-ipv4-vmac.pcap")).unwrap();
+    // From frame 19 on: 10.9.1.1 has been master since 2.557 s (frame 13) and announced then.
+    let dir = tempfile::tempdir().unwrap();
+    let slice = dir.path().join("slice.pcap");
+    let t0 = all[0].ts_ns as u64 / 1000;
+    let frames: Vec<(u64, Vec<u8>)> = all[18..]
+        .iter()
+        .map(|p| (p.ts_ns as u64 / 1000 - t0, p.data.clone()))
+        .collect();
+    pcap(&slice, 1, &frames);
+    let v = vrlab::checks::judge_capture(&slice, &CaptureHints::default()).unwrap();
+    for id in ["c4.announce-after-advert", "d1.gratuitous-arp"] {
+        let r: Vec<_> = v.checks.iter().filter(|c| c.id == id).collect();
+        assert!(
+            r.iter().all(|c| c.status == Status::Pass),
+            "{id}: {:?}",
+            r.iter()
+                .map(|c| (&c.status, &c.observed))
+                .collect::<Vec<_>>()
+        );
+    }
+    let first = &v.metrics.masters[0];
+    assert_eq!(
+        first.how, "already master when the capture began",
+        "{first:?}"
+    );
+    assert_eq!(v.metrics.masters.len(), 2, "{:?}", v.metrics.masters);
 }

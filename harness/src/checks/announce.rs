@@ -35,9 +35,12 @@ pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
     out
 }
 
-/// Transitions after which a new master must announce (not a master resuming after a pause).
+/// Transitions after which a new master must announce (not a master resuming after a pause,
+/// nor one that was master before the capture began).
 fn becoming_master(vm: &VrModel) -> impl Iterator<Item = &Transition> {
-    vm.transitions.iter().filter(|t| t.kind != Kind::Resumed)
+    vm.transitions
+        .iter()
+        .filter(|t| !matches!(t.kind, Kind::Resumed | Kind::AlreadyMaster))
 }
 
 /// The addresses a master announces: the configured / advertised VIPs, or for CARP those

@@ -14,6 +14,27 @@ pub type CaptureVerdictError = LoadError;
 /// Default tolerance for a capture (the scenario default).
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_millis(50);
 
+/// Why a capture gave no virtual router to judge, in words that point at the likely mistake.
+fn nothing_to_judge(wire: &observe::Observed, hints: &CaptureHints) -> String {
+    let frames: u64 = wire.segments.iter().map(|s| s.frames).sum();
+    let vrids: std::collections::BTreeSet<u8> =
+        wire.adverts.iter().map(|a| a.summary.vrid).collect();
+    match hints.vrid {
+        Some(v) if !vrids.is_empty() => format!(
+            "no advert of VRID {v}; the capture holds VRID{} {}",
+            if vrids.len() == 1 { "" } else { "s" },
+            vrids
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => format!(
+            "{frames} frames and not one VRRP or CARP advert (captured on the wrong interface, or filtered?)"
+        ),
+    }
+}
+
 /// Judges one pcap or pcapng file.
 pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadError> {
     let name = path
@@ -28,6 +49,12 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
     }];
     let wire = observe::load(&sources, &[])?;
     let vrs = spec::infer(&wire, hints);
+    if vrs.is_empty() {
+        return Err(LoadError::NothingToJudge {
+            path: path.to_path_buf(),
+            why: nothing_to_judge(&wire, hints),
+        });
+    }
     let seg = &wire.segments[0];
     let t0 = seg.first_t.unwrap_or(0);
     let end = seg.last_t.unwrap_or(0);

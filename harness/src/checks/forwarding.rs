@@ -104,7 +104,11 @@ fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let tol = ctx.tol_ns();
     let mut bad = Vec::new();
     let mut seen = 0;
-    for tr in vm.transitions.iter().filter(|t| t.kind != Kind::Resumed) {
+    for tr in vm
+        .transitions
+        .iter()
+        .filter(|t| !matches!(t.kind, Kind::Resumed | Kind::AlreadyMaster))
+    {
         let t = &vm.tenures[tr.to];
         let node = ctx.node(t.node);
         let iv = u64::from(t.interval_cs) * 10_000_000;

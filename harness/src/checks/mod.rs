@@ -240,7 +240,10 @@ impl<'a> Ctx<'a> {
         end: u64,
         events: &'a [Event],
     ) -> Ctx<'a> {
-        let model = Model::build(wire, &vrs, tolerance, end);
+        // A capture may begin in the middle of a tenure; a run's record begins before any
+        // daemon starts.
+        let capture_start = rec.is_none().then_some(t0);
+        let model = Model::build(wire, &vrs, tolerance, end, capture_start);
         let net = rec
             .map(|r| netfaults::of_run(&r.scenario, events, end))
             .unwrap_or_default();

@@ -46,6 +46,10 @@ pub struct Tenure {
 pub enum Kind {
     /// The first master of the record.
     Startup,
+    /// The first master of a capture that began while it was master: it advertised within
+    /// one interval (+ tolerance) of the capture's first frame, so when and how it became
+    /// master is not in the record (a production tcpdump almost always starts so).
+    AlreadyMaster,
     /// The same node again, after a gap.
     Resumed,
     /// The previous master sent priority 0.
@@ -63,6 +67,7 @@ impl Kind {
     pub fn describe(self) -> &'static str {
         match self {
             Kind::Startup => "start-up",
+            Kind::AlreadyMaster => "already master when the capture began",
             Kind::Resumed => "resumed",
             Kind::Leave => "after priority 0",
             Kind::Silence => "after silence",
@@ -152,7 +157,15 @@ fn advert_key(a: &AdvertObs) -> (u16, crate::scenario::Family, u8, bool) {
 }
 
 impl Model {
-    pub fn build(wire: &Observed, specs: &[VrSpec], tolerance: Duration, end: u64) -> Model {
+    /// `capture_start`: the first frame of a capture (None for a run directory, whose record
+    /// begins before any daemon starts).
+    pub fn build(
+        wire: &Observed,
+        specs: &[VrSpec],
+        tolerance: Duration,
+        end: u64,
+        capture_start: Option<u64>,
+    ) -> Model {
         let index: HashMap<_, usize> = specs.iter().enumerate().map(|(i, s)| (key(s), i)).collect();
         let mut m = Model {
             vrs: vec![VrModel::default(); specs.len()],
@@ -165,14 +178,21 @@ impl Model {
             }
         }
         for (vm, spec) in m.vrs.iter_mut().zip(specs) {
-            vm.build(wire, spec, tolerance, end);
+            vm.build(wire, spec, tolerance, end, capture_start);
         }
         m
     }
 }
 
 impl VrModel {
-    fn build(&mut self, wire: &Observed, spec: &VrSpec, tol: Duration, end: u64) {
+    fn build(
+        &mut self,
+        wire: &Observed,
+        spec: &VrSpec,
+        tol: Duration,
+        end: u64,
+        capture_start: Option<u64>,
+    ) {
         let mut open: HashMap<u16, usize> = HashMap::new();
         for &ai in &self.adverts {
             let a = &wire.adverts[ai as usize];
@@ -244,7 +264,7 @@ impl VrModel {
         for t in &mut self.tenures {
             t.until = t.end_t;
         }
-        self.transitions(wire, spec, tol);
+        self.transitions(wire, spec, tol, capture_start);
         for i in 0..self.transitions.len() {
             let tr = &self.transitions[i];
             let (Some(from), at, kind) = (tr.from, tr.at, tr.kind) else {
@@ -261,14 +281,24 @@ impl VrModel {
         self.overlaps();
     }
 
-    fn transitions(&mut self, wire: &Observed, spec: &VrSpec, tol: Duration) {
+    fn transitions(
+        &mut self,
+        wire: &Observed,
+        spec: &VrSpec,
+        tol: Duration,
+        capture_start: Option<u64>,
+    ) {
         for i in 0..self.tenures.len() {
             let cur = &self.tenures[i];
             // The most recently active earlier tenure.
             let prev = (0..i)
                 .filter(|&j| self.tenures[j].first_t <= cur.first_t)
                 .max_by_key(|&j| self.tenures[j].last_t);
+            let iv_ns = u64::from(cur.interval_cs) * 10_000_000;
             let (kind, reference) = match prev {
+                None if capture_start.is_some_and(|s| cur.first_t <= s + iv_ns + ns(tol)) => {
+                    (Kind::AlreadyMaster, None)
+                }
                 None => (Kind::Startup, None),
                 Some(j) => {
                     let p = &self.tenures[j];

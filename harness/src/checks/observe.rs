@@ -257,6 +257,10 @@ pub enum LoadError {
         /// Byte offset of the first bad record, when the file's structure says.
         offset: Option<u64>,
     },
+    /// The capture reads, but holds nothing the checks could judge: no VRRP or CARP advert
+    /// (of the VRID asked for). A verdict would be all "not applicable": a silent green.
+    #[error("{path}: nothing to judge: {why}")]
+    NothingToJudge { path: PathBuf, why: String },
 }
 
 /// Virtual-router MAC ranges (VRRP IPv4, IPv6, ucarp).

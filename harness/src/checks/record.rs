@@ -121,7 +121,9 @@ impl Record {
             .collect();
         let sent = injected_frames(&events);
         let wire = observe::load_with(&sources, &vips, &sent).map_err(|e| match e {
-            LoadError::Capture { ref path, .. } => bad(path, &e),
+            LoadError::Capture { ref path, .. } | LoadError::NothingToJudge { ref path, .. } => {
+                bad(path, &e)
+            }
         })?;
         let mut adverts: Vec<Advert> = wire
             .adverts
