@@ -317,3 +317,40 @@ fn a_capture_that_begins_mid_tenure_judges_only_what_it_saw() {
     );
     assert_eq!(v.metrics.masters.len(), 2, "{:?}", v.metrics.masters);
 }
+
+/// A capture filtered to the adverts (`tcpdump vrrp`) holds no ARP: the checks judged from
+/// ARP say their evidence is not in the file, instead of failing for the missing
+/// announcements.
+#[test]
+fn a_capture_of_adverts_only_says_its_arp_evidence_is_missing() {
+    let caps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures");
+    let all = vrlab::wire::capture::read_all(caps.join("keepalived-v3-ipv4-vmac.pcap")).unwrap();
+    let t0 = all[0].ts_ns as u64 / 1000;
+    let adverts: Vec<(u64, Vec<u8>)> = all
+        .iter()
+        .filter(|p| vrlab::capture::live::vrrp_of(&p.data).is_some())
+        .map(|p| (p.ts_ns as u64 / 1000 - t0, p.data.clone()))
+        .collect();
+    assert!(adverts.len() > 5 && adverts.len() < all.len());
+    let dir = tempfile::tempdir().unwrap();
+    let filtered = dir.path().join("vrrp-only.pcap");
+    pcap(&filtered, 1, &adverts);
+    let v = vrlab::checks::judge_capture(&filtered, &CaptureHints::default()).unwrap();
+    for id in ["c4.announce-after-advert", "d1.gratuitous-arp"] {
+        let r: Vec<_> = v.checks.iter().filter(|c| c.id == id).collect();
+        assert!(
+            !r.is_empty()
+                && r.iter().all(|c| c.status == Status::NotApplicable
+                    && c.observed.contains("the capture holds no ARP frame at all")),
+            "{id}: {:?}",
+            r.iter()
+                .map(|c| (&c.status, &c.observed))
+                .collect::<Vec<_>>()
+        );
+    }
+    // The adverts themselves are still judged.
+    assert!(v
+        .checks
+        .iter()
+        .any(|c| c.id == "c7.advert-interval" && c.status == Status::Pass));
+}

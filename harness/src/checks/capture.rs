@@ -35,6 +35,55 @@ fn nothing_to_judge(wire: &observe::Observed, hints: &CaptureHints) -> String {
     }
 }
 
+/// Checks judged from ARP (IPv4) or neighbour discovery (IPv6) frames besides the adverts.
+const NEIGHBOUR_EVIDENCE: [&str; 8] = [
+    "c4.announce-after-advert",
+    "d1.gratuitous-arp",
+    "d2.unsolicited-na",
+    "d3.arp-reply-vmac",
+    "d4.na-reply-vmac",
+    "d7.no-physical-mac-for-vip",
+    "e3.ipv6-default-router",
+    "e6.no-vip-from-old-master",
+];
+
+/// A capture filtered to the adverts (`tcpdump vrrp`) holds no ARP or ND at all: the checks
+/// that judge those frames have no evidence, and say so instead of failing (or passing) on
+/// an absence the filter made.
+fn without_neighbour_evidence(
+    checks: &mut [super::CheckResult],
+    wire: &observe::Observed,
+    vrs: &[super::VrSpec],
+) {
+    use super::observe::What;
+    use crate::scenario::Family;
+    let arp = wire.obs.iter().any(|o| matches!(o.what, What::Arp { .. }));
+    let nd = wire
+        .obs
+        .iter()
+        .any(|o| matches!(o.what, What::Na { .. } | What::Ns { .. }));
+    for c in checks
+        .iter_mut()
+        .filter(|c| NEIGHBOUR_EVIDENCE.contains(&c.id.as_str()))
+        .filter(|c| c.status != super::Status::NotApplicable)
+    {
+        let Some(vr) = vrs.iter().find(|v| v.name == c.subject) else {
+            continue;
+        };
+        let (present, what) = match vr.family {
+            Family::Ipv4 => (arp, "ARP"),
+            Family::Ipv6 => (nd, "neighbour discovery (NS/NA)"),
+        };
+        if !present {
+            *c = not_applicable(
+                &c.id,
+                c.subject.clone(),
+                format!("the capture holds no {what} frame at all (filtered to the adverts, e.g. `tcpdump vrrp`?): this check's evidence is not in the file"),
+            );
+        }
+    }
+}
+
 /// Judges one pcap or pcapng file.
 pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadError> {
     let name = path
@@ -61,6 +110,7 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
     let tolerance = hints.tolerance.unwrap_or(DEFAULT_TOLERANCE);
     let ctx = Ctx::new(None, &wire, vrs, tolerance, t0, end, &[]);
     let mut checks = ctx.run_all();
+    without_neighbour_evidence(&mut checks, &wire, &ctx.vrs);
     // The run checks, for completeness: they need a scenario.
     for id in [
         "harness.timeline",
