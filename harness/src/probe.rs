@@ -39,15 +39,15 @@ pub struct Prober {
 
 impl Prober {
     /// Starts one probing thread per host.
+    /// Starts probing: each host (name, namespace) its own targets.
     pub fn start(
-        hosts: &[(&str, &Namespace)],
-        targets: &[IpAddr],
+        hosts: &[(&str, &Namespace, Vec<IpAddr>)],
         interval: Duration,
         rec: &Recorder,
     ) -> io::Result<Prober> {
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
-        for (name, ns) in hosts {
+        for (name, ns, targets) in hosts {
             let socks: Vec<(IpAddr, Socket)> = ns.run_in(|| {
                 targets
                     .iter()

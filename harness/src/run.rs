@@ -444,20 +444,14 @@ pub async fn run(
         }
         Ok(()) => {
             if scn.probe.enabled && !scn.probe.from.is_empty() {
-                let hosts: Vec<(&str, &crate::topology::Namespace)> = scn
+                let hosts: Vec<(&str, &crate::topology::Namespace, Vec<IpAddr>)> = scn
                     .probe
                     .from
                     .iter()
-                    .map(|h| (h.as_str(), &lab.topo.nodes[h]))
-                    .collect();
-                let targets: Vec<IpAddr> = scn
-                    .vrouters
-                    .iter()
-                    .filter(|v| v.answers_probes())
-                    .flat_map(|v| v.vips.iter().copied())
+                    .map(|h| (h.as_str(), &lab.topo.nodes[h], scn.probe_targets(h)))
                     .collect();
                 prober = Some(
-                    Prober::start(&hosts, &targets, scn.probe.interval, &rec)
+                    Prober::start(&hosts, scn.probe.interval, &rec)
                         .map_err(|e| RunError::Setup(format!("starting probes: {e}")))?,
                 );
             }

@@ -501,3 +501,17 @@ fn dump() {
         }
     }
 }
+
+/// A run's verdict says what its times count from, and where each file's first frame falls on
+/// that clock, so that a reader can find a frame in Wireshark (which counts from frame 1).
+#[test]
+fn a_run_verdict_states_its_time_base() {
+    let v = judge(Story::v3());
+    assert!(
+        v.notes.iter().any(|n| n.starts_with(
+            "times are seconds since the run began; Wireshark counts from each file's first frame: lan.pcapng's first frame is at "
+        )),
+        "{:?}",
+        v.notes
+    );
+}

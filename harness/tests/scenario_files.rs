@@ -15,3 +15,26 @@ fn suite_scenarios_are_valid() {
     }
     assert!(n >= 1, "no scenarios found in {}", dir.display());
 }
+
+/// A host probes the VIPs of its own segments only: in `two-segments-no-leak`, h1 (on lan)
+/// probes lan's gateways and h2 (on wan) wan's, never the other segment's, which it cannot
+/// reach and whose silence would be a false service gap.
+#[test]
+fn hosts_probe_the_vips_of_their_own_segments() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/two-segments-no-leak.toml");
+    let s = vrlab::scenario::load(&p).unwrap();
+    let vips_of = |seg: &str| -> Vec<std::net::IpAddr> {
+        s.vrouters
+            .iter()
+            .filter(|v| v.segment == seg && v.answers_probes())
+            .flat_map(|v| v.vips.iter().copied())
+            .collect()
+    };
+    for host in s.hosts() {
+        let seg = &host.interfaces[0].segment;
+        assert_eq!(s.probe_targets(&host.name), vips_of(seg), "{}", host.name);
+        assert!(!s.probe_targets(&host.name).is_empty(), "{}", host.name);
+    }
+    assert_ne!(vips_of("lan"), vips_of("wan"));
+}

@@ -204,8 +204,38 @@ pub fn judge(rec: &Record) -> Verdict {
         run_dir: rec.dir.display().to_string(),
         checks,
         metrics,
-        notes: rec.wire.cut.iter().map(ToString::to_string).collect(),
+        notes: rec
+            .wire
+            .cut
+            .iter()
+            .map(ToString::to_string)
+            .chain(time_base(rec))
+            .collect(),
     }
+}
+
+/// What the times of a run's verdict count from, against what Wireshark shows: verdict times
+/// are seconds since the run began; Wireshark's relative times since a file's first frame.
+fn time_base(rec: &Record) -> Option<String> {
+    let firsts: Vec<String> = rec
+        .wire
+        .segments
+        .iter()
+        .filter_map(|s| {
+            let t = s.first_t?;
+            Some(format!(
+                "{}'s first frame is at {:.3}s",
+                s.file,
+                t.saturating_sub(rec.t0()) as f64 / 1e9
+            ))
+        })
+        .collect();
+    (!firsts.is_empty()).then(|| {
+        format!(
+            "times are seconds since the run began; Wireshark counts from each file's first frame: {} (subtract it to compare)",
+            firsts.join(", ")
+        )
+    })
 }
 
 /// Catalogue order; within a check, the order the results were made in.

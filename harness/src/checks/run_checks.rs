@@ -500,7 +500,13 @@ fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
             let bound = v.master_down_interval(slowest) + tol;
             for vip in &v.vips {
                 let target = vip.to_string();
-                for host in &rec.scenario.probe.from {
+                for host in rec
+                    .scenario
+                    .probe
+                    .from
+                    .iter()
+                    .filter(|h| rec.scenario.probe_targets(h).contains(vip))
+                {
                     let mine: Vec<&&Event> = probes
                         .iter()
                         .filter(|e| e.str("target") == Some(&target) && e.str("node") == Some(host))

@@ -416,4 +416,19 @@ impl Scenario {
     pub fn vrouter(&self, name: &str) -> Option<&Vrouter> {
         self.vrouters.iter().find(|v| v.name == name)
     }
+
+    /// What `host` probes: the VIPs of the virtual routers on a segment it is attached to that
+    /// answer traffic to their VIPs (Accept_Mode, or an owner). A VIP of another segment is
+    /// not the host's gateway, and no reply from it says nothing about a failover.
+    pub fn probe_targets(&self, host: &str) -> Vec<std::net::IpAddr> {
+        let Some(node) = self.node(host) else {
+            return Vec::new();
+        };
+        self.vrouters
+            .iter()
+            .filter(|v| v.answers_probes())
+            .filter(|v| node.interfaces.iter().any(|i| i.segment == v.segment))
+            .flat_map(|v| v.vips.iter().copied())
+            .collect()
+    }
 }
