@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Floods a segment with VRRPv3 IPv4 adverts of a lower priority, for measuring what a master
 does under such a flood (issue 9: a master must not be an amplifier). Run it inside a lab node,
-never on the host:
+never on the host; ci/bench-flood.sh does it all:
 
-    vrlab up flood.toml --daemon vrlabd            # in one terminal
+    vrlab up ci/flood.toml --daemon vrlabd         # in one terminal
     vrlab exec h1 -- python3 ci/flood.py --pps 50000 --seconds 10 --sources 200
     vrlab exec r1 -- vrlabd status                 # tx_adverts before and after
 
 Every frame is a well-formed advert (TTL 255, checksum over the pseudo-header, RFC 9568 §5.1,
-§5.2) for VRID --vrid with priority --priority from source addresses 192.0.2.200 + i mod
---sources, so that a master that answers every lower priority at once would answer each.
+§5.2) for VRID --vrid with priority --priority from --sources source addresses (192.0.2.200 +
+i up to 50 of them, else 198.18.x.y), so that a master that answers every lower priority at once
+would answer each.
 Prints how many frames it sent and the rate it reached.
 """
 

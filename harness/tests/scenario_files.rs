@@ -14,6 +14,11 @@ fn suite_scenarios_are_valid() {
         }
     }
     assert!(n >= 1, "no scenarios found in {}", dir.display());
+    // The benchmark's own lab (ci/bench-flood.sh) too.
+    let flood = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ci/flood.toml");
+    if let Err(err) = vrlab::scenario::load(&flood) {
+        panic!("{err}");
+    }
 }
 
 /// A host probes the VIPs of its own segments only: in `two-segments-no-leak`, h1 (on lan)
