@@ -467,6 +467,8 @@ pub async fn run(
                         json!({"action": "probes-stopped", "why": "the timeline is over; the lab is kept for inspection"}),
                     );
                 }
+                // Everything so far on disk, for whoever inspects the kept lab.
+                let _ = rec.flush();
                 opts.progress
                     .step("lab is up (probes stopped); Ctrl-C to tear it down");
                 let _ = interrupt.wait_for(|i| *i).await;

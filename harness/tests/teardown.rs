@@ -197,3 +197,75 @@ fn nothing_survives_a_completed_run() {
     assert!(matches!(status.code(), Some(0 | 1)), "{status:?}");
     assert_nothing_left(&out, &before);
 }
+
+/// A kept lab (`vrlab up`) stops probing when its timeline is over: idle, it writes the
+/// daemons' adverts, not ~0.4 MB/s of echo traffic (about 1.5 GB an hour before). The record
+/// says when, and no probe follows.
+#[test]
+fn a_kept_lab_stops_probing_when_its_timeline_is_over() {
+    use std::os::unix::process::CommandExt;
+    if let Some(r) = cannot_run() {
+        return skip_or_fail(r);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .arg("up")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/restart.toml"))
+        .args(["--daemon", "vrlabd", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let events = || -> Vec<serde_json::Value> {
+        std::fs::read_dir(&out)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("events.jsonl"))
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .flat_map(|t| {
+                t.lines()
+                    .filter_map(|l| serde_json::from_str(l).ok())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let stopped_at = |ev: &[serde_json::Value]| {
+        ev.iter()
+            .find(|e| e["action"] == "probes-stopped")
+            .and_then(|e| e["t"].as_u64())
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stopped_at(&events()).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the timeline did not end within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Idle for a while, then Ctrl-C.
+    std::thread::sleep(Duration::from_millis(500));
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    child.wait().unwrap();
+    let ev = events();
+    let t = stopped_at(&ev).unwrap();
+    let probes_before = ev.iter().filter(|e| e["kind"] == "probe").count();
+    let after: Vec<_> = ev
+        .iter()
+        .filter(|e| e["kind"] == "probe" && e["t"].as_u64().is_some_and(|p| p > t))
+        .collect();
+    assert!(probes_before > 0, "the timeline was probed");
+    assert!(
+        after.is_empty(),
+        "{} probes after they stopped: {:?}",
+        after.len(),
+        after.first()
+    );
+}
