@@ -1004,8 +1004,8 @@ async fn inject_as(
 }
 
 /// Provoke, don't wait (DESIGN principle 10): the lab asks every router for every VIP of
-/// each virtual router — right after a wait has seen a new master, [`provoke_after`] each
-/// every change of master the wire shows, and once more at the end of the run. A router that
+/// each virtual router — right after a wait has seen a new master, [`provoke_after`] every
+/// change of master the wire shows, and once more at the end of the run. A router that
 /// is not master and still answers, or a master that answers with its own MAC, then shows
 /// every run instead of when a host happens to ask.
 async fn provoke(scn: &Scenario, lab: &Lab, step: usize) -> Result<(), String> {

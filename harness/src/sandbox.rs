@@ -34,9 +34,9 @@ pub const LAB_PID_ENV: &str = "VRLAB_LAB_PID";
 pub const NETNS_DIR: &str = "/run/netns";
 pub const STATE_DIR: &str = "/run/vrlab";
 
-/// The host directories the sandbox mounts its own file systems over, and nodes their own
-/// /var/tmp (see `topology::netns::PRIVATE_TMP`).
-const PRIVATE_MOUNTS: [&str; 4] = ["/run", "/proc", "/sys", "/var/tmp"];
+/// The host directories the sandbox mounts its own file systems over (nodes also have their
+/// own `topology::netns::PRIVATE_TMP`).
+const PRIVATE_MOUNTS: [&str; 3] = ["/run", "/proc", "/sys"];
 
 /// Which of the lab's private mounts `path` (absolute) lies under once its symbolic links are
 /// resolved (`/var/run` is `/run`), if any: a file written there inside the lab is not the
@@ -52,7 +52,8 @@ pub fn hidden_in_lab(path: &Path) -> Option<PathBuf> {
         .unwrap_or_else(|| (path.to_path_buf(), PathBuf::new()));
     let real = base.join(rest);
     PRIVATE_MOUNTS
-        .iter()
+        .into_iter()
+        .chain(crate::topology::netns::PRIVATE_TMP.map(|(target, _)| target))
         .map(Path::new)
         .find(|m| real.starts_with(m))
         .map(Path::to_path_buf)
