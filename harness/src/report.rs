@@ -72,6 +72,21 @@ pub fn text(v: &Verdict) -> String {
             );
         }
     }
+    // Every handover where hooks move addresses (the comparison is the point); elsewhere only
+    // those where the old master or a host's entry lagged.
+    let hooks = v.metrics.handovers.iter().any(|h| h.moved_by == "hook");
+    let shown: Vec<_> = v
+        .metrics
+        .handovers
+        .iter()
+        .filter(|h| hooks || h.old_used > 0 || h.hosts.iter().any(|x| x.stale_ms > 0.0))
+        .collect();
+    if !shown.is_empty() {
+        let _ = writeln!(s, "  handovers:");
+        for h in shown {
+            let _ = writeln!(s, "    {}", h.describe());
+        }
+    }
     let _ = writeln!(
         s,
         "  {}: {} passed, {} failed, {} not applicable",

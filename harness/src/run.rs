@@ -232,6 +232,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
                 accept: v.accept,
                 unicast_peers: peers,
                 vmac: v.vmac,
+                notify: v.notify.clone(),
             })
         })
         .collect();
@@ -296,6 +297,24 @@ fn timestamp() -> String {
 }
 
 /// Runs one scenario against the assigned daemons and returns the run directory.
+/// What the assigned daemons cannot render of the scenario, router by router (empty: they
+/// can run it).
+pub fn cannot_render(scn: &Scenario, daemons: &Assignment) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for r in scn.routers() {
+        let Some(adapter) = daemons.for_node(&r.name) else {
+            continue;
+        };
+        reasons.extend(
+            adapter
+                .unsupported(&router_spec(scn, &r.name))
+                .into_iter()
+                .map(|x| format!("{} ({}): {x}", r.name, adapter.name())),
+        );
+    }
+    reasons
+}
+
 pub async fn run(
     scn: &Scenario,
     daemons: &Assignment,
@@ -315,16 +334,9 @@ pub async fn run(
     }
     let version = versions.join("; ");
     // Refuse what a daemon cannot render before anything is built.
-    let routers: Vec<String> = scn.routers().map(|n| n.name.clone()).collect();
-    let mut reasons = Vec::new();
-    for r in &routers {
-        let adapter = daemons.for_node(r).expect("checked");
-        reasons.extend(
-            adapter
-                .unsupported(&router_spec(scn, r))
-                .into_iter()
-                .map(|x| format!("{r} ({}): {x}", adapter.name())),
-        );
+    let mut reasons = cannot_render(scn, daemons);
+    for r in scn.routers() {
+        let (r, adapter) = (&r.name, daemons.for_node(&r.name).expect("checked"));
         if sandbox::rootless() && !adapter.needs_users().is_empty() {
             reasons.push(format!(
                 "{r}: {} runs as user {}, which a rootless lab cannot have (only root is mapped in its user namespace): run vrlab as root",
@@ -423,8 +435,8 @@ pub async fn run(
     let result = async {
         prepare_routers(scn, daemons, &mut lab, &run_dir).await?;
         opts.progress.step("starting daemons");
-        for r in &routers {
-            start_node(&lab, r).await.map_err(RunError::Setup)?;
+        for r in scn.routers() {
+            start_node(&lab, &r.name).await.map_err(RunError::Setup)?;
         }
         Ok::<(), RunError>(())
     }
@@ -636,6 +648,9 @@ async fn prepare_routers(
             }
         }
         for (path, text) in &plan.files {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+            }
             std::fs::write(path, text).map_err(io_err(path))?;
         }
         lab.rec.now("harness", json!({"action": "prepared", "node": r.name, "files": plan.files.iter().map(|(p, _)| p.strip_prefix(run_dir).unwrap_or(p).display().to_string()).collect::<Vec<_>>()}));

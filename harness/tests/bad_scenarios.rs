@@ -52,6 +52,31 @@ const CASES: &[(&str, &str, &str)] = &[
     ("mixed-families.toml", "9:24", "2001:db8::100 is not ipv4"),
     ("host-in-vrouter.toml", "13:26", "node `h1` is a host"),
     ("unknown-action.toml", "7:10", "unknown action `explode`"),
+    (
+        "notify-empty-hook.toml",
+        "15:10",
+        "the `master` hook is an empty command",
+    ),
+    (
+        "notify-moves-vip.toml",
+        "16:10",
+        "192.0.2.100 is a virtual address of `gw`: the daemon moves it, not a hook",
+    ),
+    (
+        "notify-moves-without-master.toml",
+        "14:1",
+        "`moves` lists addresses but there is no `master` hook to move them",
+    ),
+    (
+        "notify-no-hook.toml",
+        "14:1",
+        "`notify` names no hook: give at least one of master, backup, fault, stop",
+    ),
+    (
+        "notify-unknown-state.toml",
+        "16:1",
+        "unknown field `on_master`, expected one of `master`, `backup`, `fault`, `stop`, `moves`",
+    ),
     // A link fault may hit a host (line 7 is accepted); a daemon fault may not.
     (
         "fault-on-host.toml",

@@ -151,6 +151,56 @@ fn trial(
     Err(format!("{msg}run directory: {}\n{stdout}\n{msg}", run_dir.display()).into())
 }
 
+/// A skip (a failure under CI) when one of the daemons is not on this machine.
+fn not_installed(needed: &[&str]) -> Option<Result<Completion, Failed>> {
+    let adapters = needed.iter().filter_map(|d| vrlab::daemons::by_name(d));
+    let m = adapters.filter_map(|a| a.installed().err()).next()?;
+    Some(skip(format!(
+        "{} is not installed: {}; fix: {}",
+        m.daemon, m.what, m.fix
+    )))
+}
+
+/// `vrlab run` refuses a scenario the daemon cannot render: exit 3, each reason on stderr, no
+/// run directory.
+fn refused(
+    scenario: PathBuf,
+    name: String,
+    spec: String,
+    label: String,
+    reasons: Vec<String>,
+) -> Result<Completion, Failed> {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("suite-refusals");
+    let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .arg("run")
+        .arg(&scenario)
+        .args(["--daemon", &spec, "--out"])
+        .arg(&out)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    if o.status.code() != Some(3) {
+        return Err(format!(
+            "expected exit 3 (cannot render), got {:?}\n{stderr}",
+            o.status.code()
+        )
+        .into());
+    }
+    if let Some(missing) = reasons.iter().find(|r| !stderr.contains(r.as_str())) {
+        return Err(format!("the refusal does not say `{missing}`:\n{stderr}").into());
+    }
+    let prefix = format!("{name}-{label}-");
+    let built = std::fs::read_dir(&out)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with(&prefix));
+    if built {
+        return Err(format!("a run directory {prefix}* was left in {}", out.display()).into());
+    }
+    Ok(Completion::Completed)
+}
+
 fn main() {
     let mut args = Arguments::from_args();
     // Labs measure time: one at a time, so two labs never compete for the 2 cores of a
@@ -186,16 +236,27 @@ fn main() {
         }
         for (spec, label, needed) in runs {
             let (path, name) = (s.clone(), scn.name.clone());
+            let assignment = vrlab::daemons::Assignment::parse(&spec).expect("known daemons");
+            let refusal = vrlab::run::cannot_render(&scn, &assignment);
+            if !refusal.is_empty() {
+                // A daemon that cannot express the scenario must say so before anything is
+                // built: that is the trial.
+                trials.push(Trial::ignorable_test(
+                    format!("{name}::{label}"),
+                    move || {
+                        if let Some(skipped) = not_installed(&needed) {
+                            return skipped;
+                        }
+                        refused(path, name, spec, label, refusal)
+                    },
+                ));
+                continue;
+            }
             trials.push(Trial::ignorable_test(
                 format!("{name}::{label}"),
                 move || {
-                    for d in needed {
-                        if let Err(m) = vrlab::daemons::by_name(d).expect("adapter").installed() {
-                            return skip(format!(
-                                "{} is not installed: {}; fix: {}",
-                                m.daemon, m.what, m.fix
-                            ));
-                        }
+                    if let Some(skipped) = not_installed(&needed) {
+                        return skipped;
                     }
                     trial(path, name, spec, label)
                 },

@@ -255,7 +255,7 @@ fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn router_macs(ctx: &Ctx) -> Vec<(String, String)> {
+pub(super) fn router_macs(ctx: &Ctx) -> Vec<(String, String)> {
     ctx.rec
         .map(|r| {
             r.meta

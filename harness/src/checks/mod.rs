@@ -8,6 +8,7 @@ mod announce;
 mod capture;
 mod catalogue;
 mod forwarding;
+mod handover;
 pub mod model;
 pub mod netfaults;
 pub mod observe;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use capture::{judge_capture, CaptureVerdictError};
 pub use catalogue::{markdown, CheckDef, Requires};
+pub use handover::{Handover, HostView};
 pub use record::{Advert, Record, RecordError};
 pub use spec::{CaptureHints, VrSpec};
 
@@ -88,6 +90,9 @@ pub struct Metrics {
     /// Hosts' entries for a VIP poisoned by an injected frame, and how long until repaired.
     #[serde(default)]
     pub poisonings: Vec<PoisoningSpan>,
+    /// Each address at each change of master to another router (run directories only).
+    #[serde(default)]
+    pub handovers: Vec<Handover>,
 }
 
 /// A host's neighbour entry for a VIP that an injected frame pointed at a router's physical
@@ -196,6 +201,7 @@ pub fn judge(rec: &Record) -> Verdict {
     checks.extend(ctx.run_all());
     metrics.masters = ctx.masters();
     metrics.poisonings = ctx.poisonings();
+    metrics.handovers = handover::handovers(&ctx);
     sort_results(&mut checks);
     Verdict {
         scenario: rec.meta.scenario.clone(),

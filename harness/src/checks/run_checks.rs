@@ -592,7 +592,7 @@ fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
 /// answered) in ns. A pause of the prober itself (a busy machine) is not an outage — no probe
 /// went unanswered — so it only widens the resolution, the second value: the longest interval
 /// between consecutive probes sent in the window.
-fn outage(probes: &[&&Event], from: u64, until: u64) -> ((u64, u64, u64), u64) {
+pub(super) fn outage(probes: &[&&Event], from: u64, until: u64) -> ((u64, u64, u64), u64) {
     let answered = |e: &Event| e.fields.contains_key("rtt_us");
     let mut worst = (0u64, from, from);
     let mut resolution = 0u64;

@@ -29,6 +29,8 @@ pub struct VrSpec {
     pub unicast: bool,
     /// (node, configured priority).
     pub priorities: Vec<(String, u8)>,
+    /// Addresses the scenario's notify hooks move with mastership (not VIPs).
+    pub moves: Vec<IpAddr>,
     /// `None` for a scenario's virtual router.
     pub inferred: Option<Inferred>,
 }
@@ -67,6 +69,7 @@ impl VrSpec {
             accept: v.accept,
             unicast: v.unicast,
             priorities: v.priorities.clone(),
+            moves: v.notify.iter().flat_map(|n| n.moves.clone()).collect(),
             inferred: None,
         }
     }
@@ -119,6 +122,7 @@ impl VrSpec {
             vmac: self.vmac,
             unicast: self.unicast,
             priorities: self.priorities.clone(),
+            notify: None,
         }
     }
 
@@ -231,6 +235,7 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 accept: false,
                 unicast: false,
                 priorities: prios.into_iter().filter(|(_, p)| *p > 0).collect(),
+                moves: Vec::new(),
                 inferred: Some(Inferred {
                     version_given: hints.version.is_some(),
                     interval_given: hints.interval.is_some(),

@@ -124,6 +124,13 @@ impl Adapter for Frr {
                     vr.name
                 ));
             }
+            if vr.notify.is_some() {
+                out.push(format!(
+                    "{}: vrrpd runs no command on a change of state (FRR 8.4 has no notify \
+                     hooks); notify cannot be rendered",
+                    vr.name
+                ));
+            }
             if vr.preempt_delay_cs > 0 {
                 out.push(format!("{}: vrrpd has no preempt delay", vr.name));
             }
@@ -557,12 +564,14 @@ exit
         node.vrouters[0].unicast_peers = vec!["192.0.2.2".parse().unwrap()];
         node.vrouters[1].priority = 255;
         node.vrouters[1].preempt_delay_cs = 100;
+        node.vrouters[1].notify = Some(crate::daemons::tests_support::hooks());
         let why = Frr.unsupported(&node);
-        assert_eq!(why.len(), 4, "{why:?}");
+        assert_eq!(why.len(), 5, "{why:?}");
         assert!(why[0].contains("vmac = false"));
         assert!(why[1].contains("unicast"));
         assert!(why[2].contains("priority 255"));
-        assert!(why[3].contains("preempt delay"));
+        assert!(why[3].contains("notify cannot be rendered"));
+        assert!(why[4].contains("preempt delay"));
         let paths = NodePaths {
             dir: "/d".into(),
             run: "/r".into(),

@@ -23,8 +23,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{
-    find_program, host_prefix, version_line, Adapter, AdapterError, Missing, NodePaths, Plan,
-    ProcessSpec, Ready, RouterSpec, Version, VrouterSpec,
+    find_program, hook_scripts, host_prefix, version_line, Adapter, AdapterError, Hook, Missing,
+    NodePaths, Plan, ProcessSpec, Ready, RouterSpec, Version, VrouterSpec,
 };
 
 pub struct Keepalived;
@@ -98,11 +98,11 @@ impl Adapter for Keepalived {
         let conf = paths.dir.join("keepalived.conf");
         let prog =
             find_program(PROGRAM, DIRS).unwrap_or_else(|| PathBuf::from("/usr/sbin/keepalived"));
+        let mut plan = Plan::default();
+        let hooks = hook_scripts(node, paths, &mut plan);
+        plan.files.push((conf.clone(), render(node, &hooks)));
         Ok(Plan {
-            links: Vec::new(),
             sysctls: sysctls(node),
-            files: vec![(conf.clone(), render(node))],
-            run_dirs: Vec::new(),
             processes: vec![ProcessSpec {
                 name: "keepalived".into(),
                 argv: argv(&prog, &conf),
@@ -111,6 +111,7 @@ impl Adapter for Keepalived {
                 // Written by the VRRP child once it runs.
                 ready: Ready::PathExists(paths.run.join(VRRP_PID)),
             }],
+            ..plan
         })
     }
 }
@@ -159,7 +160,7 @@ fn sysctls(node: &RouterSpec) -> Vec<(String, String)> {
 }
 
 /// keepalived.conf for one node.
-pub(crate) fn render(node: &RouterSpec) -> String {
+pub(crate) fn render(node: &RouterSpec, hooks: &[Hook]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -177,12 +178,12 @@ pub(crate) fn render(node: &RouterSpec) -> String {
     let _ = writeln!(s, "}}");
     for vr in &node.vrouters {
         let _ = writeln!(s);
-        instance(&mut s, node, vr);
+        instance(&mut s, node, vr, hooks);
     }
     s
 }
 
-fn instance(s: &mut String, node: &RouterSpec, vr: &VrouterSpec) {
+fn instance(s: &mut String, node: &RouterSpec, vr: &VrouterSpec, hooks: &[Hook]) {
     let _ = writeln!(
         s,
         "# {}: VRID {}, VRRPv{}, {}",
@@ -229,6 +230,14 @@ fn instance(s: &mut String, node: &RouterSpec, vr: &VrouterSpec) {
         let _ = writeln!(s, "        {}", host_prefix(*ip));
     }
     let _ = writeln!(s, "    }}");
+    for h in hooks.iter().filter(|h| h.vrouter == vr.name) {
+        let _ = writeln!(
+            s,
+            "    notify_{} \"{}\"",
+            h.state.name(),
+            h.argv().join(" ")
+        );
+    }
     let _ = writeln!(s, "}}");
 }
 
@@ -249,7 +258,7 @@ mod tests {
 
     #[test]
     fn renders_two_virtual_routers() {
-        let text = render(&r1());
+        let text = render(&r1(), &[]);
         for line in [
             "global_defs {",
             "    router_id r1",
@@ -302,7 +311,7 @@ mod tests {
         w.preempt = false;
         w.vmac = false;
         w.priority = 100;
-        let text = render(&node);
+        let text = render(&node, &[]);
         for line in [
             "    version 2",
             "    advert_int 1",
@@ -326,7 +335,7 @@ mod tests {
     fn owner_starts_as_master() {
         let mut node = r1();
         node.vrouters[0].priority = 255;
-        let text = render(&node);
+        let text = render(&node, &[]);
         assert!(text.contains("    state MASTER\n    interface eth0\n    virtual_router_id 51"));
         assert!(Keepalived.unsupported(&node).is_empty());
         node.vrouters[0].preempt = false;
@@ -373,6 +382,25 @@ mod tests {
         assert!(plan
             .sysctls
             .contains(&("net.ipv6.conf.all.forwarding".into(), "1".into())));
+    }
+
+    #[test]
+    fn renders_notify_hooks_in_their_instance() {
+        let mut node = r1();
+        node.vrouters[0].notify = Some(super::super::tests_support::hooks());
+        let (_, hooks) = super::super::tests_support::rendered_hooks(&node);
+        let text = render(&node, &hooks);
+        let gw4 =
+            &text[text.find("vrrp_instance gw4").unwrap()..text.find("vrrp_instance gw6").unwrap()];
+        assert!(
+            gw4.contains("    notify_master \"/bin/sh /run/vrlab-hooks/gw4-master.sh\"\n"),
+            "{gw4}"
+        );
+        assert!(
+            gw4.contains("    notify_stop \"/bin/sh /run/vrlab-hooks/gw4-stop.sh\"\n"),
+            "{gw4}"
+        );
+        assert_eq!(text.matches("notify_").count(), 2, "{text}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{Family, IpNet};
+use crate::scenario::{Family, HookState, IpNet, Notify};
 
 mod assign;
 mod frr;
@@ -128,6 +128,61 @@ pub struct VrouterSpec {
     pub unicast_peers: Vec<IpAddr>,
     /// Use the virtual MAC (00-00-5E-00-01/02-VRID) rather than the interface's own.
     pub vmac: bool,
+    /// Commands to run on state changes.
+    pub notify: Option<Notify>,
+}
+
+/// Where the node's notify hook scripts live, as the node sees them (in its private /run).
+pub const HOOK_DIR: &str = "/run/vrlab-hooks";
+
+/// A notify hook rendered as a script the daemon runs: `/bin/sh SCRIPT`.
+#[derive(Debug, Clone)]
+pub struct Hook {
+    pub vrouter: String,
+    pub state: HookState,
+    /// The script's path as the node sees it.
+    pub script: PathBuf,
+}
+
+impl Hook {
+    /// The command line a daemon runs: `/bin/sh` reads the script, so it needs no execute bit.
+    pub fn argv(&self) -> [String; 2] {
+        ["/bin/sh".into(), self.script.display().to_string()]
+    }
+}
+
+/// The notify hooks of a node, each written as a script into the node's private /run (a
+/// fixed path, so no daemon has to quote the run directory) and kept with the run under
+/// `nodes/NODE/hooks/`. Adds what it writes to `plan`.
+pub fn hook_scripts(node: &RouterSpec, paths: &NodePaths, plan: &mut Plan) -> Vec<Hook> {
+    let mut out = Vec::new();
+    for vr in &node.vrouters {
+        let Some(n) = &vr.notify else { continue };
+        for (state, cmd) in &n.hooks {
+            let file = format!("{}-{}.sh", vr.name, state.name());
+            let text = format!(
+                "#!/bin/sh\n# The {} hook of virtual router {} on node {}, rendered by vrlab.\n{cmd}\n",
+                state.name(),
+                vr.name,
+                node.node
+            );
+            let script = Path::new(HOOK_DIR).join(&file);
+            let inside = paths
+                .run
+                .join(script.strip_prefix("/run").unwrap_or(&script));
+            plan.files.push((inside, text.clone()));
+            plan.files.push((paths.dir.join("hooks").join(&file), text));
+            out.push(Hook {
+                vrouter: vr.name.clone(),
+                state: *state,
+                script,
+            });
+        }
+    }
+    if !out.is_empty() {
+        plan.run_dirs.push((PathBuf::from(HOOK_DIR), None));
+    }
+    out
 }
 
 impl VrouterSpec {
@@ -328,7 +383,70 @@ pub(crate) mod tests_support {
             accept: false,
             unicast_peers: Vec::new(),
             vmac: true,
+            notify: None,
         }
+    }
+
+    /// Hooks that move an IPv6 address with mastership of an IPv4 virtual router.
+    pub fn hooks() -> Notify {
+        Notify {
+            hooks: vec![
+                (
+                    HookState::Master,
+                    "ip -6 addr add 2001:db8:1::100/64 dev eth0".into(),
+                ),
+                (
+                    HookState::Stop,
+                    "ip -6 addr del 2001:db8:1::100/64 dev eth0".into(),
+                ),
+            ],
+            moves: vec!["2001:db8:1::100".parse().unwrap()],
+        }
+    }
+
+    /// Renders `node`'s hooks into `dir` (as the node's directory and its /run).
+    pub fn rendered_hooks(node: &RouterSpec) -> (Plan, Vec<Hook>) {
+        let paths = NodePaths {
+            dir: "/d/nodes/r1".into(),
+            run: "/r".into(),
+        };
+        let mut plan = Plan::default();
+        let hooks = hook_scripts(node, &paths, &mut plan);
+        (plan, hooks)
+    }
+
+    #[test]
+    fn hooks_are_scripts_in_the_nodes_run_and_kept_with_the_run() {
+        let mut node = r1();
+        node.vrouters[0].notify = Some(hooks());
+        let (plan, hooks) = rendered_hooks(&node);
+        assert_eq!(hooks.len(), 2);
+        assert_eq!(
+            hooks[0].argv(),
+            ["/bin/sh", "/run/vrlab-hooks/gw4-master.sh"]
+        );
+        assert_eq!(hooks[1].argv(), ["/bin/sh", "/run/vrlab-hooks/gw4-stop.sh"]);
+        assert_eq!(plan.run_dirs, vec![(PathBuf::from(HOOK_DIR), None)]);
+        let paths: Vec<String> = plan
+            .files
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/r/vrlab-hooks/gw4-master.sh",
+                "/d/nodes/r1/hooks/gw4-master.sh",
+                "/r/vrlab-hooks/gw4-stop.sh",
+                "/d/nodes/r1/hooks/gw4-stop.sh"
+            ]
+        );
+        assert!(plan.files[0]
+            .1
+            .ends_with("\nip -6 addr add 2001:db8:1::100/64 dev eth0\n"));
+        // No hooks, nothing written.
+        let (plan, hooks) = rendered_hooks(&r1());
+        assert!(hooks.is_empty() && plan.files.is_empty() && plan.run_dirs.is_empty());
     }
 
     /// Router r1 of the crash scenario: eth0 with 192.0.2.1/24 and 2001:db8:1::1/64, an IPv4

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{
-    find_program, version_line, Adapter, AdapterError, Missing, NodePaths, Plan, ProcessSpec,
-    Ready, RouterSpec, Version, VrouterSpec,
+    find_program, hook_scripts, version_line, Adapter, AdapterError, Hook, Missing, NodePaths,
+    Plan, ProcessSpec, Ready, RouterSpec, Version, VrouterSpec,
 };
 
 pub struct Vrlabd;
@@ -48,7 +48,7 @@ fn toml_list<T: ToString>(items: &[T]) -> String {
     format!("[{}]", v.join(", "))
 }
 
-fn instance(out: &mut String, vr: &VrouterSpec) {
+fn instance(out: &mut String, vr: &VrouterSpec, hooks: &[Hook]) {
     let _ = writeln!(
         out,
         "\n# {}: VRID {}, VRRPv{}, {}",
@@ -73,16 +73,23 @@ fn instance(out: &mut String, vr: &VrouterSpec) {
     if !vr.unicast_peers.is_empty() {
         let _ = writeln!(out, "unicast_peers = {}", toml_list(&vr.unicast_peers));
     }
+    let mine: Vec<&Hook> = hooks.iter().filter(|h| h.vrouter == vr.name).collect();
+    if !mine.is_empty() {
+        let _ = writeln!(out, "[instance.notify]");
+        for h in mine {
+            let _ = writeln!(out, "{} = {}", h.state.name(), toml_list(&h.argv()));
+        }
+    }
 }
 
 /// Renders the node's vrlabd.toml.
-pub fn render(node: &RouterSpec) -> String {
+pub fn render(node: &RouterSpec, hooks: &[Hook]) -> String {
     let mut out = format!(
         "# vrlabd configuration for node {}, rendered by vrlab from the scenario.\ncontrol = \"/run/{CONTROL}\"\n",
         node.node
     );
     for vr in &node.vrouters {
-        instance(&mut out, vr);
+        instance(&mut out, vr, hooks);
     }
     out
 }
@@ -118,8 +125,10 @@ impl Adapter for Vrlabd {
             reason: "vrlabd is not installed".into(),
         })?;
         let config = paths.dir.join("vrlabd.toml");
+        let mut plan = Plan::default();
+        let hooks = hook_scripts(node, paths, &mut plan);
+        plan.files.push((config.clone(), render(node, &hooks)));
         Ok(Plan {
-            files: vec![(config.clone(), render(node))],
             processes: vec![ProcessSpec {
                 name: "vrlabd".into(),
                 argv: vec![
@@ -133,7 +142,7 @@ impl Adapter for Vrlabd {
                 vrrp: true,
                 ready: Ready::PathExists(paths.run.join(CONTROL)),
             }],
-            ..Plan::default()
+            ..plan
         })
     }
 }
@@ -144,8 +153,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn renders_notify_hooks_as_the_instance_notify_table() {
+        let mut node = r1();
+        node.vrouters[0].notify = Some(super::super::tests_support::hooks());
+        let (_, hooks) = super::super::tests_support::rendered_hooks(&node);
+        let text = render(&node, &hooks);
+        let gw4 = &text[..text.find("# gw6").unwrap()];
+        assert!(gw4.contains("[instance.notify]\nmaster = [\"/bin/sh\", \"/run/vrlab-hooks/gw4-master.sh\"]\nstop = [\"/bin/sh\", \"/run/vrlab-hooks/gw4-stop.sh\"]\n"), "{text}");
+        assert_eq!(text.matches("[instance.notify]").count(), 1);
+        // vrlabd reads it back.
+        let parsed: toml::Value = toml::from_str(&text).unwrap();
+        assert_eq!(
+            parsed["instance"][0]["notify"]["master"][1].as_str(),
+            Some("/run/vrlab-hooks/gw4-master.sh")
+        );
+    }
+
+    #[test]
     fn renders_one_instance_per_virtual_router() {
-        let text = render(&r1());
+        let text = render(&r1(), &[]);
         assert_eq!(text.matches("[[instance]]").count(), 2);
         assert!(text.contains("control = \"/run/vrlabd.sock\""));
         assert!(text.contains("name = \"gw4\"\ninterface = \"eth0\"\nvrid = 51\nversion = 3\nfamily = \"ipv4\"\npriority = 200\nvips = [\"192.0.2.100\"]\ninterval = \"100ms\""));
@@ -162,7 +188,7 @@ mod tests {
         n.vrouters[0].preempt = false;
         n.vrouters[0].preempt_delay_cs = 250;
         n.vrouters[0].vmac = false;
-        let text = render(&n);
+        let text = render(&n, &[]);
         assert!(text.contains("unicast_peers = [\"192.0.2.2\"]"));
         assert!(text.contains("preempt = false\npreempt_delay = \"2500ms\""));
         assert!(text.contains("vmac = false"));

@@ -80,6 +80,59 @@ pub struct Vrouter {
     pub unicast: bool,
     /// (router node, priority), in file order of the node names.
     pub priorities: Vec<(String, u8)>,
+    /// Commands the routers' daemons run on their state changes, if any.
+    pub notify: Option<Notify>,
+}
+
+/// A router's state as a daemon's notify hooks name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookState {
+    Master,
+    Backup,
+    Fault,
+    /// The daemon is shutting down.
+    Stop,
+}
+
+impl HookState {
+    pub const ALL: [HookState; 4] = [
+        HookState::Master,
+        HookState::Backup,
+        HookState::Fault,
+        HookState::Stop,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HookState::Master => "master",
+            HookState::Backup => "backup",
+            HookState::Fault => "fault",
+            HookState::Stop => "stop",
+        }
+    }
+}
+
+/// Commands each router's daemon runs in its node when its state in the virtual router
+/// changes (keepalived's `notify_master` …, vrlabd's `[instance.notify]`): how operators move
+/// what VRRP does not carry, such as an IPv6 gateway address beside an IPv4 virtual router.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Notify {
+    /// A shell command (`/bin/sh -c`) per state, in [`HookState::ALL`] order.
+    pub hooks: Vec<(HookState, String)>,
+    /// Addresses the hooks move with mastership. They sit on the router's own interface with
+    /// its own MAC, not the virtual MAC: hosts probe them, and the judge measures, at each
+    /// change of master, how long the old master kept them and how long hosts kept its MAC.
+    pub moves: Vec<IpAddr>,
+}
+
+impl Notify {
+    pub fn hook(&self, state: HookState) -> Option<&str> {
+        self.hooks
+            .iter()
+            .find(|(s, _)| *s == state)
+            .map(|(_, c)| c.as_str())
+    }
 }
 
 impl Vrouter {
@@ -418,7 +471,8 @@ impl Scenario {
     }
 
     /// What `host` probes: the VIPs of the virtual routers on a segment it is attached to that
-    /// answer traffic to their VIPs (Accept_Mode, or an owner). A VIP of another segment is
+    /// answer traffic to their VIPs (Accept_Mode, or an owner), and the addresses their notify
+    /// hooks move (a router's own kernel answers those). A VIP of another segment is
     /// not the host's gateway, and no reply from it says nothing about a failover.
     pub fn probe_targets(&self, host: &str) -> Vec<std::net::IpAddr> {
         let Some(node) = self.node(host) else {
@@ -426,9 +480,12 @@ impl Scenario {
         };
         self.vrouters
             .iter()
-            .filter(|v| v.answers_probes())
             .filter(|v| node.interfaces.iter().any(|i| i.segment == v.segment))
-            .flat_map(|v| v.vips.iter().copied())
+            .flat_map(|v| {
+                let vips = v.vips.iter().filter(|_| v.answers_probes());
+                let moved = v.notify.iter().flat_map(|n| n.moves.iter());
+                vips.chain(moved).copied()
+            })
             .collect()
     }
 }

@@ -80,6 +80,17 @@ pub(crate) struct RawVrouter {
     pub accept: Option<bool>,
     pub vmac: Option<bool>,
     pub unicast: Option<bool>,
+    pub notify: Option<Spanned<RawNotify>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotify {
+    pub master: Option<Spanned<String>>,
+    pub backup: Option<Spanned<String>>,
+    pub fault: Option<Spanned<String>>,
+    pub stop: Option<Spanned<String>>,
+    pub moves: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

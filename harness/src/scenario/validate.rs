@@ -96,6 +96,8 @@ pub const NAME_MAX: usize = 64;
 pub const DURATION_MAX: Duration = Duration::from_secs(3600);
 /// The largest `tolerance` (added to the RFC's timing bounds, which are a few intervals).
 pub const TOLERANCE_MAX: Duration = Duration::from_secs(1);
+/// The longest notify hook command, in bytes.
+pub const HOOK_MAX: usize = 4096;
 /// The largest `gap_tolerance` (added to the service-gap bound, Master_Down_Interval).
 pub const GAP_TOLERANCE_MAX: Duration = Duration::from_secs(10);
 
@@ -651,9 +653,117 @@ impl Validator<'_> {
                 vmac: v.vmac.unwrap_or(true),
                 unicast: v.unicast.unwrap_or(false),
                 priorities,
+                notify: v.notify.as_ref().map(|n| self.notify(n)),
             });
         }
+        self.moved_addresses(raw, &all_addresses, &vip_owner);
         out
+    }
+
+    /// A virtual router's notify hooks: a non-empty shell command per state named, and the
+    /// addresses they move, each an address a host can use.
+    fn notify(&mut self, raw: &Spanned<RawNotify>) -> Notify {
+        let n = raw.get_ref();
+        let mut hooks = Vec::new();
+        for (state, cmd) in HookState::ALL
+            .into_iter()
+            .zip([&n.master, &n.backup, &n.fault, &n.stop])
+        {
+            let Some(cmd) = cmd else { continue };
+            let text = cmd.get_ref();
+            if text.trim().is_empty() {
+                self.d.at(
+                    span(cmd),
+                    format!("the `{}` hook is an empty command", state.name()),
+                );
+            } else if text.contains('\0') {
+                self.d
+                    .at(span(cmd), "a hook command cannot contain a NUL character");
+            } else if text.len() > HOOK_MAX {
+                self.d.at(
+                    span(cmd),
+                    format!("a hook command is at most {HOOK_MAX} bytes; put a longer one in a script and call it"),
+                );
+            } else {
+                hooks.push((state, text.clone()));
+            }
+        }
+        let given = [&n.master, &n.backup, &n.fault, &n.stop];
+        if given.iter().all(|c| c.is_none()) {
+            self.d.at(
+                span(raw),
+                "`notify` names no hook: give at least one of master, backup, fault, stop",
+            );
+        }
+        let mut moves = Vec::new();
+        for a in n.moves.iter().flatten() {
+            match a.get_ref().parse::<IpAddr>() {
+                Ok(ip) => match not_an_interface_address(&ip) {
+                    Some(why) => self.d.at(
+                        span(a),
+                        format!("{ip} cannot be moved between routers: it is {why}"),
+                    ),
+                    None if moves.contains(&ip) => {
+                        self.d.at(span(a), format!("{ip} is listed twice"))
+                    }
+                    None => moves.push(ip),
+                },
+                Err(_) => self.d.at(
+                    span(a),
+                    format!(
+                        "`{}` is not an IP address (write moved addresses without a prefix length)",
+                        a.get_ref()
+                    ),
+                ),
+            }
+        }
+        if !moves.is_empty() && n.master.is_none() {
+            self.d.at(
+                span(raw),
+                "`moves` lists addresses but there is no `master` hook to move them",
+            );
+        }
+        Notify { hooks, moves }
+    }
+
+    /// An address the hooks move is nobody's own address and no virtual router's VIP: the
+    /// judge tells them apart.
+    fn moved_addresses(
+        &mut self,
+        raw: &BTreeMap<Spanned<String>, RawVrouter>,
+        nodes: &HashMap<IpAddr, String>,
+        vips: &HashMap<IpAddr, String>,
+    ) {
+        let mut seen: HashMap<IpAddr, &str> = HashMap::new();
+        for (name, v) in raw {
+            let moves = v
+                .notify
+                .iter()
+                .flat_map(|n| n.get_ref().moves.iter().flatten());
+            for a in moves {
+                let Ok(ip) = a.get_ref().parse::<IpAddr>() else {
+                    continue;
+                };
+                if let Some(owner) = nodes.get(&ip) {
+                    self.d.at(span(a), format!("{ip} is the address of {owner}: a hook can move only an address no node has of its own"));
+                } else if let Some(vr) = vips.get(&ip) {
+                    self.d.at(
+                        span(a),
+                        format!(
+                            "{ip} is a virtual address of `{vr}`: the daemon moves it, not a hook"
+                        ),
+                    );
+                } else if let Some(other) = seen
+                    .insert(ip, name.get_ref())
+                    .filter(|o| o != name.get_ref())
+                {
+                    self.d.at(
+                        span(a),
+                        format!("{ip} is already moved by the hooks of `{other}`"),
+                    );
+                }
+            }
+        }
     }
 
     fn probe(
