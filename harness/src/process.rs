@@ -132,6 +132,40 @@ pub fn spawn(
     })
 }
 
+/// Runs a command of the lab's own in a node's namespaces (not a daemon, not a fault: no
+/// process events) and returns its standard output; killed if it has not ended by `deadline`.
+pub async fn output_in(ns: &Namespace, argv: &[String], deadline: Duration) -> io::Result<Vec<u8>> {
+    let (prog, args) = argv
+        .split_first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "an empty command"))?;
+    let mut cmd = tokio::process::Command::new(prog);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let (net, mnt) = (ns.net.as_raw_fd(), ns.mnt.as_raw_fd());
+    // Safety: as in `spawn`: only setns between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            setns(BorrowedFd::borrow_raw(mnt), CloneFlags::CLONE_NEWNS)?;
+            setns(BorrowedFd::borrow_raw(net), CloneFlags::CLONE_NEWNET)?;
+            Ok(())
+        });
+    }
+    let out = tokio::time::timeout(deadline, cmd.output())
+        .await
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "did not end in time"))??;
+    if !out.status.success() {
+        return Err(io::Error::other(format!(
+            "{}: {}",
+            describe(Ok(out.status)),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(out.stdout)
+}
+
 fn describe(status: io::Result<ExitStatus>) -> String {
     use std::os::unix::process::ExitStatusExt;
     match status {

@@ -72,6 +72,16 @@ pub fn text(v: &Verdict) -> String {
             );
         }
     }
+    if v.metrics
+        .discards
+        .iter()
+        .any(|d| d.counted > 0 || d.injected > 0)
+    {
+        let _ = writeln!(s, "  discards (the daemon's own counters):");
+        for d in &v.metrics.discards {
+            let _ = writeln!(s, "    {}", d.describe());
+        }
+    }
     // Every handover where hooks move addresses (the comparison is the point); elsewhere only
     // those where the old master or a host's entry lagged.
     let hooks = v.metrics.handovers.iter().any(|h| h.moved_by == "hook");

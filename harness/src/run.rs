@@ -469,6 +469,7 @@ pub async fn run(
             }
             let mut interrupt = opts.interrupt.clone();
             let outcome = play(scn, &lab, opts.progress, &mut interrupt).await;
+            daemon_status(scn, daemons, &lab).await;
             if opts.keep && outcome == Outcome::Completed {
                 // Probes measure the service gap of the timeline's faults; a kept lab that
                 // probed on would write about 0.4 MB/s of echo traffic to its capture.
@@ -773,6 +774,35 @@ async fn play(
     tokio::time::sleep(ANSWER_TIME).await;
     Outcome::Completed
 }
+
+/// Asks each router's daemon for its own status (counters, state) where its adapter can, into
+/// `nodes/NODE/status.json`: what the daemon says about itself, kept beside what the wire
+/// shows (the judge reports it, never trusts it).
+async fn daemon_status(scn: &Scenario, daemons: &Assignment, lab: &Lab) {
+    for r in scn.routers() {
+        let Some(argv) = daemons.for_node(&r.name).and_then(|a| a.status_argv()) else {
+            continue;
+        };
+        let (Some(ns), Some(dir)) = (lab.topo.nodes.get(&r.name), lab.node_dirs.get(&r.name))
+        else {
+            continue;
+        };
+        let file = dir.join(crate::checks::DAEMON_STATUS_FILE);
+        let result = process::output_in(ns, &argv, STATUS_DEADLINE)
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|out| std::fs::write(&file, out).map_err(|e| e.to_string()));
+        let what = match result {
+            Ok(()) => {
+                json!({"action": "daemon-status", "node": r.name, "file": file.strip_prefix(&lab.run_dir).unwrap_or(&file)})
+            }
+            Err(e) => json!({"action": "daemon-status", "node": r.name, "error": e}),
+        };
+        lab.rec.now("harness", what);
+    }
+}
+
+const STATUS_DEADLINE: Duration = Duration::from_secs(2);
 
 /// How long the lab waits for the answers to its last questions before tearing down: a
 /// router answers an ARP request or NS within a millisecond on an idle lab.

@@ -129,6 +129,9 @@ fn trial(
         .filter_map(|c| c["id"].as_str().map(String::from))
         .collect();
     let daemon = label.as_str();
+    if daemon == "vrlabd" {
+        discards_match(&verdict)?;
+    }
     let (expected, intermittent) = known(daemon, &name)?;
     let unexpected: Vec<_> = failed
         .difference(&expected)
@@ -149,6 +152,28 @@ fn trial(
     // The reason goes both before and after the report, so a log excerpt from either end
     // shows why the trial failed.
     Err(format!("{msg}run directory: {}\n{stdout}\n{msg}", run_dir.display()).into())
+}
+
+/// vrlabd counts (`vrlabd status`) exactly the adverts the lab injected for it to discard:
+/// none missed, none it should have taken, none of the routers' own traffic.
+fn discards_match(verdict: &serde_json::Value) -> Result<(), Failed> {
+    let tallies = verdict["metrics"]["discards"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if tallies.is_empty() {
+        return Err("vrlabd left no status with discard counters (nodes/NODE/status.json)".into());
+    }
+    for t in tallies {
+        if t["counted"] != t["injected"] {
+            return Err(format!(
+                "{}: vrlabd counted {} discards ({}), the lab injected {} adverts to discard",
+                t["node"], t["counted"], t["by_reason"], t["injected"]
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// A skip (a failure under CI) when one of the daemons is not on this machine.

@@ -7,6 +7,7 @@
 mod announce;
 mod capture;
 mod catalogue;
+mod discards;
 mod forwarding;
 mod handover;
 pub mod model;
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use capture::{judge_capture, CaptureVerdictError};
 pub use catalogue::{markdown, CheckDef, Requires};
+pub use discards::{DiscardTally, DAEMON_STATUS_FILE};
 pub use handover::{Handover, HostView};
 pub use record::{Advert, Record, RecordError};
 pub use spec::{CaptureHints, VrSpec};
@@ -93,6 +95,9 @@ pub struct Metrics {
     /// Each address at each change of master to another router (run directories only).
     #[serde(default)]
     pub handovers: Vec<Handover>,
+    /// Each router daemon's own count of discarded adverts, where it reports one.
+    #[serde(default)]
+    pub discards: Vec<DiscardTally>,
 }
 
 /// A host's neighbour entry for a VIP that an injected frame pointed at a router's physical
@@ -202,6 +207,7 @@ pub fn judge(rec: &Record) -> Verdict {
     metrics.masters = ctx.masters();
     metrics.poisonings = ctx.poisonings();
     metrics.handovers = handover::handovers(&ctx);
+    metrics.discards = discards::tallies(&ctx);
     sort_results(&mut checks);
     Verdict {
         scenario: rec.meta.scenario.clone(),

@@ -51,6 +51,12 @@ pub trait Adapter: Send + Sync {
     fn needs_users(&self) -> &'static [&'static str] {
         &[]
     }
+    /// A command that prints the running daemon's own status as JSON in its node (`vrlabd
+    /// status`), asked at the end of a run into `nodes/NODE/status.json`; `None` if it has
+    /// none.
+    fn status_argv(&self) -> Option<Vec<String>> {
+        None
+    }
     /// Render configuration and the processes to start for one router node.
     fn prepare(&self, node: &RouterSpec, paths: &NodePaths) -> Result<Plan, AdapterError>;
 }

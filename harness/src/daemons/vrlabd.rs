@@ -118,6 +118,16 @@ impl Adapter for Vrlabd {
         Ok(Version(line))
     }
 
+    fn status_argv(&self) -> Option<Vec<String>> {
+        let prog = program()?;
+        Some(vec![
+            prog.display().to_string(),
+            "status".into(),
+            "--control".into(),
+            format!("/run/{CONTROL}"),
+        ])
+    }
+
     fn prepare(&self, node: &RouterSpec, paths: &NodePaths) -> Result<Plan, AdapterError> {
         let prog = program().ok_or_else(|| AdapterError::Unsupported {
             daemon: "vrlabd",
