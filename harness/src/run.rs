@@ -558,12 +558,18 @@ fn node_meta(scn: &Scenario, topo: &Topology) -> BTreeMap<String, NodeMeta> {
 fn mechanisms(scn: &Scenario) -> BTreeMap<String, String> {
     scn.timeline
         .iter()
-        .filter(|s| matches!(s, Step::Partition { .. } | Step::Loss { .. } | Step::Heal))
-        .map(|s| {
-            (
-                s.action().to_string(),
-                faults::netfilter::MECHANISM.to_string(),
+        .filter(|s| {
+            matches!(
+                s,
+                Step::Partition { .. } | Step::Loss { .. } | Step::Delay(_) | Step::Heal
             )
+        })
+        .map(|s| {
+            let m = match s {
+                Step::Delay(_) => faults::netfilter::RELAY_MECHANISM,
+                _ => faults::netfilter::MECHANISM,
+            };
+            (s.action().to_string(), m.to_string())
         })
         .collect()
 }
@@ -918,6 +924,29 @@ async fn play_steps(
                 ));
                 start_net_fault(lab, i, "loss", flows.clone(), *permille)
             }
+            Step::Delay(d) => {
+                progress.step(&format!(
+                    "step {}: delay {}",
+                    i + 1,
+                    crate::scenario::duration::human(d.delay)
+                ));
+                let seed = faults::netfilter::step_seed(lab.seed, i);
+                let a = faults::netfilter::Active {
+                    step: i,
+                    kind: "delay",
+                    flows: d.flows.clone(),
+                    permille: 0,
+                    seed,
+                    impair: Some(faults::relay::Impairment {
+                        delay: d.delay,
+                        jitter: d.jitter,
+                        reorder_permille: d.reorder_permille,
+                        duplicate_permille: d.duplicate_permille,
+                        seed,
+                    }),
+                };
+                lab.net.start(a, &lab.topo, &lab.rec)
+            }
             Step::Heal => {
                 progress.step(&format!("step {}: heal", i + 1));
                 lab.net.heal(Some(i), &lab.topo.switch, &lab.rec)
@@ -1145,9 +1174,9 @@ fn start_net_fault(
         flows,
         permille,
         seed: faults::netfilter::step_seed(lab.seed, step),
+        impair: None,
     };
-    lab.net
-        .start(a, &lab.topo.switch, &lab.topo.ports, &lab.rec)
+    lab.net.start(a, &lab.topo, &lab.rec)
 }
 
 fn describe_until(u: &Until) -> String {

@@ -53,6 +53,26 @@ const CASES: &[(&str, &str, &str)] = &[
     ("host-in-vrouter.toml", "13:26", "node `h1` is a host"),
     ("unknown-action.toml", "7:10", "unknown action `explode`"),
     (
+        "delay-jitter-too-large.toml",
+        "14:10",
+        "the jitter is larger than the delay",
+    ),
+    (
+        "delay-missing.toml",
+        "10:1",
+        "`delay` needs `delay = \"30ms\"`",
+    ),
+    (
+        "delay-reorder-range.toml",
+        "14:11",
+        "percent 120 is out of range: reorder takes more than 0 and at most 100",
+    ),
+    (
+        "delay-too-long.toml",
+        "13:9",
+        "`11s` is longer than a delay may be (at most 10s)",
+    ),
+    (
         "notify-empty-hook.toml",
         "15:10",
         "the `master` hook is an empty command",
@@ -112,7 +132,7 @@ const CASES: &[(&str, &str, &str)] = &[
     (
         "heal-without-fault.toml",
         "10:10",
-        "`heal` with no partition or loss in effect",
+        "`heal` with no partition, loss or delay in effect",
     ),
     (
         "loss-percent-range.toml",

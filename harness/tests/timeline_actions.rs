@@ -274,3 +274,90 @@ timeout = "5s"
     );
     assert_eq!(timeline_check(&v)["status"], "pass", "{v:#}");
 }
+
+/// The round-trip times `ping` printed, in ms.
+fn rtts(log: &str) -> Vec<f64> {
+    log.lines()
+        .filter_map(|l| l.split("time=").nth(1))
+        .filter_map(|t| t.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_delay_holds_frames_back_and_duplicates_them_until_healed() {
+    if !can_run() {
+        return;
+    }
+    // h1 → h2 held back 200 ms and every frame delivered twice; h2 → h1 untouched.
+    let (dir, v) = run(
+        "delay-hosts",
+        r#"
+[[timeline]]
+action = "delay"
+from = "h1"
+to = "h2"
+delay = "200ms"
+duplicate = 100
+
+[[timeline]]
+action = "exec"
+node = "h1"
+command = ["ping", "-c", "3", "-i", "0.3", "-W", "2", "192.0.2.20"]
+timeout = "5s"
+
+[[timeline]]
+action = "heal"
+
+[[timeline]]
+action = "exec"
+node = "h1"
+command = ["ping", "-c", "2", "-i", "0.2", "-W", "2", "192.0.2.20"]
+timeout = "5s"
+"#,
+    );
+    assert_eq!(timeline_check(&v)["status"], "pass", "{v:#}");
+    let delayed = std::fs::read_to_string(dir.join("nodes/h1/exec-2.log")).unwrap();
+    let times = rtts(&delayed);
+    // Each echo request waited 200 ms in the relay (the reply did not).
+    assert!(
+        times.len() >= 3 && times.iter().all(|t| *t >= 200.0),
+        "{delayed}"
+    );
+    assert!(
+        delayed.contains("DUP!"),
+        "every request delivered twice:\n{delayed}"
+    );
+    let healed = std::fs::read_to_string(dir.join("nodes/h1/exec-4.log")).unwrap();
+    assert!(
+        rtts(&healed).iter().all(|t| *t < 200.0) && !healed.contains("DUP!"),
+        "after the heal, no delay and no duplicates:\n{healed}"
+    );
+    let ev = events(&dir);
+    let started = ev
+        .iter()
+        .find(|e| e["action"] == "fault" && e["fault"] == "delay")
+        .expect("delay event");
+    assert!(started["mechanism"].as_str().unwrap().contains("relay"));
+    assert_eq!(started["delay_ms"], 200.0);
+    let ended = ev
+        .iter()
+        .find(|e| e["action"] == "fault" && e["fault"] == "heal")
+        .expect("heal event");
+    let relayed = &ended["ended"][0]["relayed"];
+    let frames = relayed["frames"].as_u64().unwrap();
+    assert!(frames >= 4, "ARP and three echo requests: {relayed}");
+    assert_eq!(relayed["duplicated"].as_u64(), Some(frames), "{relayed}");
+    // Every copy was sent, or was still held when the heal came (a frame of the last 200 ms).
+    let (sent, held) = (relayed["sent"].as_u64(), relayed["held_at_end"].as_u64());
+    assert_eq!(
+        sent.zip(held).map(|(s, h)| s + h),
+        Some(2 * frames),
+        "{relayed}"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    assert!(meta["mechanisms"]["delay"]
+        .as_str()
+        .unwrap()
+        .contains("relay"));
+}

@@ -1,5 +1,6 @@
-//! The partitions and losses a run applied, as the judge sees them: which flows were cut, and
-//! from when to when. A check asks whether an advert could have reached a router before it
+//! The partitions, losses and delays a run applied, as the judge sees them: which flows were
+//! cut (or held back), and from when to when. A delay drops nothing: it excuses no overlap
+//! and no takeover (a delay shorter than Master_Down_Interval must change nothing). A check asks whether an advert could have reached a router before it
 //! blames the router for not reacting to it (two masters during a partition are expected; the
 //! healing is judged).
 //!
@@ -14,7 +15,7 @@ use crate::scenario::{Flow, Scenario, Step};
 pub struct NetFault {
     /// Index of the timeline step that started it.
     pub step: usize,
-    /// `partition` or `loss`.
+    /// `partition`, `loss` or `delay`.
     pub kind: &'static str,
     pub flows: Vec<Flow>,
     pub permille: u16,
@@ -25,9 +26,17 @@ pub struct NetFault {
 }
 
 impl NetFault {
+    /// Whether it drops frames (a delay holds them back and delivers them).
+    pub fn drops(&self) -> bool {
+        self.kind != "delay"
+    }
+
     /// Whether a frame from `sender` to `receiver` at `t` may have been dropped by it.
     pub fn cuts(&self, sender: &str, receiver: &str, t: u64) -> bool {
-        t >= self.from && t <= self.until && self.flows.iter().any(|f| f.carries(sender, receiver))
+        self.drops()
+            && t >= self.from
+            && t <= self.until
+            && self.flows.iter().any(|f| f.carries(sender, receiver))
     }
 
     pub fn describe(&self) -> String {
@@ -51,6 +60,7 @@ pub fn of_run(scn: &Scenario, events: &[Event], end: u64) -> Vec<NetFault> {
         let (kind, flows, permille) = match step {
             Step::Partition { groups } => ("partition", Flow::partition(groups), 1000),
             Step::Loss { permille, flows } => ("loss", flows.clone(), *permille),
+            Step::Delay(d) => ("delay", d.flows.clone(), 0),
             _ => continue,
         };
         let Some(began) = events
@@ -112,7 +122,8 @@ pub fn separating<'a>(
     until: u64,
 ) -> Option<&'a NetFault> {
     faults.iter().find(|f| {
-        f.from <= until
+        f.drops()
+            && f.from <= until
             && f.until >= from
             && f.flows
                 .iter()

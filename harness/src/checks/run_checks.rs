@@ -270,7 +270,8 @@ fn kept_apart(
                 continue;
             }
             let f = net.iter().find(|f| {
-                f.from <= from
+                f.drops()
+                    && f.from <= from
                     && f.until >= until
                     && f.flows
                         .iter()

@@ -8,12 +8,14 @@
 //!
 //! Link faults act on the wire instead: `link_down` sets the node's bridge ports down from the
 //! switch side (a pulled cable: the node's interfaces lose carrier), `link_up` brings them back.
-//! Partitions and loss drop frames between bridge ports ([`netfilter`]); `exec` runs an
+//! Partitions and loss drop frames between bridge ports ([`netfilter`]), delays hold them in a
+//! relay ([`relay`]); `exec` runs an
 //! operator's command in a node ([`exec`]).
 
 pub mod exec;
 pub mod inject;
 pub mod netfilter;
+pub mod relay;
 
 use std::time::Duration;
 

@@ -15,12 +15,18 @@ use rand_chacha::ChaCha8Rng;
 
 use serde_json::json;
 
+use super::relay::{Impairment, Relay, RelayStats, Tap};
 use crate::events::Recorder;
 use crate::scenario::Flow;
-use crate::topology::{Namespace, Port};
+use crate::topology::{Namespace, Port, Topology};
 
 /// What serves partitions and loss, as the run records it.
 pub const MECHANISM: &str = "nftables bridge family, forward hook";
+/// What serves delay, jitter, reordering and duplication where the kernel has no netem.
+pub const RELAY_MECHANISM: &str =
+    "userspace relay (packet sockets) behind an nftables bridge-family drop, output hook by mark";
+/// Marks of relayed copies: this base, plus 16 × step + flow.
+const MARK_BASE: u32 = 0x7672_0000;
 pub const TABLE: &str = "vrlab";
 /// Loss is chosen per 1000 frames of a flow.
 const SLOTS: usize = 1000;
@@ -35,8 +41,10 @@ pub struct Active {
     pub flows: Vec<Flow>,
     /// Share dropped, per mille (1000 for a partition).
     pub permille: u16,
-    /// Seeds the choice of dropped slots.
+    /// Seeds the choice of dropped slots, or the relay's draws.
     pub seed: u64,
+    /// A `delay`: its flows are dropped on the forward hook and relayed, impaired.
+    pub impair: Option<Impairment>,
 }
 
 impl Active {
@@ -45,32 +53,81 @@ impl Active {
     }
 }
 
-/// The partitions and losses in effect in a running lab.
+/// The mark of the copies a delay step's relay sends for its flow `flow`.
+pub fn relay_mark(step: usize, flow: usize) -> u32 {
+    MARK_BASE + (step as u32) * 16 + flow as u32
+}
+
+/// The ports a relay reads for a flow (its senders that are not also its receivers), and
+/// those its copies may leave by (its receivers that are not also its senders).
+fn relay_ports<'a>(f: &Flow, ports: &'a [Port]) -> (Vec<&'a Port>, Vec<&'a Port>) {
+    let on =
+        |side: &Option<Vec<String>>, p: &Port| side.as_ref().is_none_or(|v| v.contains(&p.node));
+    let only =
+        |side: &Option<Vec<String>>, p: &Port| side.as_ref().is_some_and(|v| v.contains(&p.node));
+    let taps = ports
+        .iter()
+        .filter(|p| on(&f.from, p) && !only(&f.to, p))
+        .collect();
+    let exits = ports
+        .iter()
+        .filter(|p| on(&f.to, p) && !only(&f.from, p))
+        .collect();
+    (taps, exits)
+}
+
+/// The partitions, losses and delays in effect in a running lab.
 #[derive(Default)]
 pub struct NetFaults {
     active: std::sync::Mutex<Vec<Active>>,
+    /// Each delay step's relays.
+    relays: std::sync::Mutex<Vec<(usize, Relay)>>,
 }
 
 impl NetFaults {
     /// Adds a fault and installs the rules; the event is recorded once they are in force.
-    pub fn start(
-        &self,
-        a: Active,
-        switch: &Namespace,
-        ports: &[Port],
-        rec: &Recorder,
-    ) -> Result<(), String> {
+    pub fn start(&self, a: Active, topo: &Topology, rec: &Recorder) -> Result<(), String> {
         let mut active = self.active.lock().expect("net faults");
         let mut next = active.clone();
         next.push(a.clone());
-        let rules = ruleset(&next, ports)?;
-        install(switch, &rules)?;
+        let rules = ruleset(&next, &topo.ports)?;
+        // The relays read before the rules drop, so no frame of the flow is lost between.
+        if let Some(imp) = a.impair {
+            let mut relays = self.relays.lock().expect("relays");
+            for (fi, f) in a.flows.iter().enumerate() {
+                let (taps, _) = relay_ports(f, &topo.ports);
+                let taps: Vec<Tap> = taps
+                    .iter()
+                    .filter_map(|p| {
+                        let b = topo.bridges.iter().find(|b| b.segment == p.segment)?;
+                        Some(Tap {
+                            port_ifindex: p.port_ifindex,
+                            bridge_ifindex: b.ifindex,
+                        })
+                    })
+                    .collect();
+                let imp = Impairment {
+                    seed: imp.seed ^ fi as u64,
+                    ..imp
+                };
+                let relay = Relay::start(&topo.switch, &taps, relay_mark(a.step, fi), imp)
+                    .map_err(|e| format!("starting the relay of step {}: {e}", a.step + 1))?;
+                relays.push((a.step, relay));
+            }
+        }
+        install(&topo.switch, &rules)?;
         *active = next;
-        rec.now(
-            "harness",
-            json!({"action": "fault", "fault": a.kind, "step": a.step, "flows": a.flows,
+        let event = match a.impair {
+            Some(imp) => json!({"action": "fault", "fault": a.kind, "step": a.step,
+                "flows": a.flows, "delay_ms": imp.delay.as_secs_f64() * 1e3,
+                "jitter_ms": imp.jitter.as_secs_f64() * 1e3,
+                "reorder_permille": imp.reorder_permille,
+                "duplicate_permille": imp.duplicate_permille, "seed": a.seed,
+                "mechanism": RELAY_MECHANISM}),
+            None => json!({"action": "fault", "fault": a.kind, "step": a.step, "flows": a.flows,
                    "permille": a.permille, "seed": a.seed, "mechanism": MECHANISM}),
-        );
+        };
+        rec.now("harness", event);
         Ok(())
     }
 
@@ -88,11 +145,24 @@ impl NetFaults {
         }
         let counts = dropped(switch)?;
         clear(switch)?;
+        let mut relayed: Vec<(usize, RelayStats)> = Vec::new();
+        for (step, relay) in self.relays.lock().expect("relays").drain(..) {
+            let s = relay.stop();
+            match relayed.iter_mut().find(|(x, _)| *x == step) {
+                Some((_, t)) => t.add(&s),
+                None => relayed.push((step, s)),
+            }
+        }
         let ended: Vec<serde_json::Value> = active
             .iter()
             .map(|a| {
                 let n = counts.iter().find(|(s, _)| *s == a.step).map_or(0, |c| c.1);
-                json!({"step": a.step, "fault": a.kind, "dropped": n})
+                match relayed.iter().find(|(s, _)| *s == a.step) {
+                    Some((_, r)) => {
+                        json!({"step": a.step, "fault": a.kind, "dropped": n, "relayed": r})
+                    }
+                    None => json!({"step": a.step, "fault": a.kind, "dropped": n}),
+                }
             })
             .collect();
         active.clear();
@@ -104,22 +174,50 @@ impl NetFaults {
     }
 }
 
-/// The rule text of the lab's table for the faults in effect.
+/// The rule text of the lab's table for the faults in effect: on the forward hook, what
+/// partitions and losses drop and the frames of delayed flows (their relays carry them); on
+/// the output hook, each relay's copies only out by its flow's receiving ports.
 pub fn ruleset(active: &[Active], ports: &[Port]) -> Result<String, String> {
     let mut rules = Vec::new();
+    let mut out = Vec::new();
     for a in active {
-        let drop = drop_expr(a.permille, a.seed);
-        for f in &a.flows {
+        let drop = match a.impair {
+            Some(_) => String::new(),
+            None => drop_expr(a.permille, a.seed),
+        };
+        for (fi, f) in a.flows.iter().enumerate() {
             let iif = side(&f.from, ports, "iifname")?;
             let oif = side(&f.to, ports, "oifname")?;
             rules.push(format!(
                 "    {iif}{oif}{drop}counter drop comment \"{}\"",
                 a.comment()
             ));
+            if a.impair.is_some() {
+                let (_, exits) = relay_ports(f, ports);
+                let names: Vec<String> = exits.iter().map(|p| format!("\"{}\"", p.port)).collect();
+                let not_out = if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("oifname != {{ {} }} ", names.join(", "))
+                };
+                out.push(format!(
+                    "    meta mark {:#x} {not_out}counter drop comment \"relay of step {}\"",
+                    relay_mark(a.step, fi),
+                    a.step + 1
+                ));
+            }
         }
     }
+    let output = if out.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "  chain output {{\n    type filter hook output priority 0; policy accept;\n{}\n  }}\n",
+            out.join("\n")
+        )
+    };
     Ok(format!(
-        "table bridge {TABLE} {{\n  chain forward {{\n    type filter hook forward priority 0; policy accept;\n{}\n  }}\n}}\n",
+        "table bridge {TABLE} {{\n  chain forward {{\n    type filter hook forward priority 0; policy accept;\n{}\n  }}\n{output}}}\n",
         rules.join("\n")
     ))
 }
@@ -281,6 +379,7 @@ mod tests {
             flows: Flow::partition(&groups),
             permille: 1000,
             seed: 1,
+            impair: None,
         };
         let text = ruleset(&[a], &ports).unwrap();
         assert!(text.contains(
@@ -288,6 +387,63 @@ mod tests {
         ));
         assert!(text.contains("iifname { \"p2\" } oifname { \"p1\", \"p3\" } counter drop"));
         assert!(!text.contains("numgen"));
+    }
+
+    #[test]
+    fn a_delay_drops_its_flows_whole_and_lets_its_copies_out_only_to_the_receivers() {
+        let ports = [port("r1", "p1"), port("r2", "p2"), port("h1", "p3")];
+        let imp = Impairment {
+            delay: std::time::Duration::from_millis(30),
+            jitter: std::time::Duration::ZERO,
+            reorder_permille: 0,
+            duplicate_permille: 0,
+            seed: 1,
+        };
+        let a = Active {
+            step: 1,
+            kind: "delay",
+            flows: vec![
+                Flow {
+                    from: Some(vec!["r1".into()]),
+                    to: Some(vec!["r2".into()]),
+                },
+                Flow {
+                    from: None,
+                    to: Some(vec!["h1".into()]),
+                },
+            ],
+            permille: 0,
+            seed: 1,
+            impair: Some(imp),
+        };
+        let text = ruleset(&[a], &ports).unwrap();
+        // Forward: every frame of each flow (no share), counted for the step.
+        assert!(text.contains(
+            "iifname { \"p1\" } oifname { \"p2\" } counter drop comment \"step 2 delay\""
+        ));
+        assert!(text.contains("oifname { \"p3\" } counter drop comment \"step 2 delay\""));
+        assert!(!text.contains("numgen"));
+        // Output: each flow's copies leave only by its receivers, never back to a sender.
+        assert!(text.contains("type filter hook output priority 0"));
+        assert!(text.contains(
+            "meta mark 0x76720010 oifname != { \"p2\" } counter drop comment \"relay of step 2\""
+        ));
+        assert!(text.contains("meta mark 0x76720011 oifname != { \"p3\" } counter drop"));
+        // The relays read the senders that are not receivers.
+        let (taps, exits) = relay_ports(
+            &Flow {
+                from: None,
+                to: Some(vec!["h1".into()]),
+            },
+            &ports,
+        );
+        let names = |v: Vec<&Port>| v.iter().map(|p| p.port.clone()).collect::<Vec<_>>();
+        assert_eq!(names(taps), ["p1", "p2"]);
+        assert_eq!(names(exits), ["p3"]);
+        // Relay drop counters are not the step's dropped frames.
+        let json = r#"{"nftables":[{"rule":{"comment":"relay of step 2","expr":[{"counter":{"packets":9,"bytes":1}}]}},
+          {"rule":{"comment":"step 2 delay","expr":[{"counter":{"packets":4,"bytes":1}}]}}]}"#;
+        assert_eq!(counters(json), vec![(1, 4)]);
     }
 
     #[test]
@@ -325,6 +481,7 @@ mod tests {
             flows,
             permille: 500,
             seed: 1,
+            impair: None,
         };
         assert!(ruleset(&[a], &[port("r1", "p1")]).is_err());
     }

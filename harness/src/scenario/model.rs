@@ -196,7 +196,9 @@ pub enum Step {
     Partition { groups: Vec<Vec<String>> },
     /// Drop a share of the frames of some flows.
     Loss { permille: u16, flows: Vec<Flow> },
-    /// End every partition and loss in effect.
+    /// Hold back, reorder or duplicate the frames of some flows.
+    Delay(Delay),
+    /// End every partition, loss and delay in effect.
     Heal,
     /// Run a command in a node, as an operator would.
     Exec {
@@ -209,6 +211,20 @@ pub enum Step {
     },
     /// Send crafted frames from a node's port.
     Inject(Inject),
+}
+
+/// How a `delay` step impairs the frames of its flows (netem's delay, jitter, reorder and
+/// duplicate, served by the lab's relay where the kernel has no netem).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Delay {
+    pub flows: Vec<Flow>,
+    pub delay: Duration,
+    /// Each frame's delay is `delay` ± up to this (uniform, seeded).
+    pub jitter: Duration,
+    /// Share of frames sent at once instead, per mille: they overtake those held back.
+    pub reorder_permille: u16,
+    /// Share of frames delivered twice, per mille.
+    pub duplicate_permille: u16,
 }
 
 /// Frames the lab sends itself, built by its own encoder.
@@ -378,6 +394,7 @@ impl Step {
             Step::Fault { fault, .. } => fault.name(),
             Step::Partition { .. } => "partition",
             Step::Loss { .. } => "loss",
+            Step::Delay(_) => "delay",
             Step::Heal => "heal",
             Step::Exec { .. } => "exec",
             Step::Inject(_) => "inject",

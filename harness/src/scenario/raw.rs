@@ -130,6 +130,14 @@ pub(crate) struct RawStep {
     pub count: Option<Spanned<i64>>,
     /// `inject`: how far apart.
     pub every: Option<Spanned<String>>,
+    /// `delay`: how long frames of the flows are held.
+    pub delay: Option<Spanned<String>>,
+    /// `delay`: each frame's delay varies by up to this, either way.
+    pub jitter: Option<Spanned<String>>,
+    /// `delay`: share of frames sent at once instead (percent): they overtake the others.
+    pub reorder: Option<Spanned<toml::Value>>,
+    /// `delay`: share of frames delivered twice (percent).
+    pub duplicate: Option<Spanned<toml::Value>>,
 }
 
 /// `inject`'s `frame = { kind = "advert", ttl = 254 }`.

@@ -96,6 +96,8 @@ pub const NAME_MAX: usize = 64;
 pub const DURATION_MAX: Duration = Duration::from_secs(3600);
 /// The largest `tolerance` (added to the RFC's timing bounds, which are a few intervals).
 pub const TOLERANCE_MAX: Duration = Duration::from_secs(1);
+/// The longest `delay` (or jitter) a step may hold frames for.
+pub const DELAY_MAX: Duration = Duration::from_secs(10);
 /// The longest notify hook command, in bytes.
 pub const HOOK_MAX: usize = 4096;
 /// The largest `gap_tolerance` (added to the service-gap bound, Master_Down_Interval).
@@ -958,12 +960,22 @@ impl Validator<'_> {
                         steps.push(step);
                     }
                 }
+                "delay" => {
+                    unexpected(
+                        self,
+                        &["delay", "jitter", "reorder", "duplicate", "between", "from", "to", "node"],
+                    );
+                    if let Some(step) = self.delay(r, step_span.clone(), nodes) {
+                        net.in_effect = true;
+                        steps.push(step);
+                    }
+                }
                 "heal" => {
                     unexpected(self, &[]);
                     if !net.in_effect {
                         self.d.at(
                             span(&r.action),
-                            "`heal` with no partition or loss in effect: heal ends what an earlier `partition` or `loss` started",
+                            "`heal` with no partition, loss or delay in effect: heal ends what an earlier `partition`, `loss` or `delay` started",
                         );
                     }
                     net = NetState::default();
@@ -985,7 +997,7 @@ impl Validator<'_> {
                 other => self.d.at(
                     span(&r.action),
                     format!(
-                        "unknown action `{other}`: use wait, hold, partition, loss, heal, exec, inject, {}",
+                        "unknown action `{other}`: use wait, hold, partition, loss, delay, heal, exec, inject, {}",
                         list(FaultKind::ALL.iter().map(|(n, _)| *n))
                     ),
                 ),
@@ -1071,8 +1083,24 @@ impl Validator<'_> {
                 );
                 None
             }
-            Some(p) => self.percent(p),
+            Some(p) => self.percent(p, "loss"),
         };
+        let flows = self.flows(r, step_span, nodes, "loss")?;
+        Some(Step::Loss {
+            permille: permille?,
+            flows,
+        })
+    }
+
+    /// The flows a `loss` or `delay` acts on: `between` two nodes (both ways), `from` one
+    /// `to` another, or everything in and out of a `node`'s ports.
+    fn flows(
+        &mut self,
+        r: &RawStep,
+        step_span: Range<usize>,
+        nodes: &[Node],
+        action: &str,
+    ) -> Option<Vec<Flow>> {
         let mut seen = BTreeMap::new();
         let mut one = |v: &mut Self, n: &Spanned<String>| v.fault_node(n, nodes, &mut seen);
         let flows = match (&r.between, &r.from, &r.to, &r.node) {
@@ -1122,15 +1150,53 @@ impl Validator<'_> {
             _ => {
                 self.d.at(
                     step_span,
-                    "`loss` needs exactly one of: `between = [\"r1\", \"r2\"]` (both ways), `from = \"r1\"` with `to = \"r2\"` (one way), or `node = \"r1\"` (everything in and out of its ports)",
+                    format!("`{action}` needs exactly one of: `between = [\"r1\", \"r2\"]` (both ways), `from = \"r1\"` with `to = \"r2\"` (one way), or `node = \"r1\"` (everything in and out of its ports)"),
                 );
                 return None;
             }
         };
-        Some(Step::Loss {
-            permille: permille?,
-            flows,
-        })
+        Some(flows)
+    }
+
+    fn delay(&mut self, r: &RawStep, step_span: Range<usize>, nodes: &[Node]) -> Option<Step> {
+        let flows = self.flows(r, step_span.clone(), nodes, "delay");
+        let delay = match &r.delay {
+            Some(d) => self.duration_at_most(d, DELAY_MAX, "a delay"),
+            None => {
+                self.d.at(
+                    step_span,
+                    "`delay` needs `delay = \"30ms\"` (how long frames are held)",
+                );
+                None
+            }
+        };
+        let jitter = match &r.jitter {
+            Some(j) => {
+                let j = self.duration_at_most(j, DELAY_MAX, "a jitter")?;
+                if delay.is_some_and(|d| j > d) {
+                    self.d.at(
+                        span(r.jitter.as_ref().expect("given")),
+                        "the jitter is larger than the delay: a frame cannot leave before it arrived",
+                    );
+                    return None;
+                }
+                j
+            }
+            None => Duration::ZERO,
+        };
+        let share = |v: &mut Self, p: &Option<Spanned<toml::Value>>, what: &str| match p {
+            Some(p) => v.percent(p, what).map(Some),
+            None => Some(None),
+        };
+        let reorder = share(self, &r.reorder, "reorder");
+        let duplicate = share(self, &r.duplicate, "duplicate");
+        Some(Step::Delay(Delay {
+            flows: flows?,
+            delay: delay?,
+            jitter,
+            reorder_permille: reorder?.unwrap_or(0),
+            duplicate_permille: duplicate?.unwrap_or(0),
+        }))
     }
 
     fn inject(
@@ -1461,14 +1527,19 @@ impl Validator<'_> {
     }
 
     /// A percentage in (0, 100] with at most one decimal, as per mille.
-    fn percent(&mut self, p: &Spanned<toml::Value>) -> Option<u16> {
+    /// A share in percent, as per mille: more than 0, at most 100, in steps of 0.1 %.
+    /// `what` names the share in messages (`loss`, `reorder`).
+    fn percent(&mut self, p: &Spanned<toml::Value>, what: &str) -> Option<u16> {
         let value = match p.get_ref() {
             toml::Value::Integer(i) => *i as f64,
             toml::Value::Float(f) => *f,
             other => {
                 self.d.at(
                     span(p),
-                    format!("`percent` is a number, not a {}", other.type_str()),
+                    format!(
+                        "`{what}` is a percent, a number, not a {}",
+                        other.type_str()
+                    ),
                 );
                 return None;
             }
@@ -1477,14 +1548,16 @@ impl Validator<'_> {
         if !(value > 0.0 && value <= 100.0 && value.is_finite()) {
             self.d.at(
                 span(p),
-                format!("percent {value} is out of range: loss takes more than 0 and at most 100"),
+                format!(
+                    "percent {value} is out of range: {what} takes more than 0 and at most 100"
+                ),
             );
             return None;
         }
         if (permille - value * 10.0).abs() > 1e-6 || permille < 1.0 {
             self.d.at(
                 span(p),
-                format!("percent {value}: loss is set in steps of 0.1 %"),
+                format!("percent {value}: {what} is set in steps of 0.1 %"),
             );
             return None;
         }
