@@ -947,6 +947,27 @@ async fn play_steps(
                 };
                 lab.net.start(a, &lab.topo, &lab.rec)
             }
+            Step::Snooping {
+                segment,
+                enabled,
+                querier,
+            } => {
+                progress.step(&format!(
+                    "step {}: snooping {} on {segment}{}",
+                    i + 1,
+                    if *enabled { "on" } else { "off" },
+                    if *querier { ", bridge as querier" } else { "" }
+                ));
+                let set = lab.topo.set_snooping(segment, *enabled, *querier).await;
+                set.map(|()| {
+                    lab.rec.now(
+                        "harness",
+                        json!({"action": "fault", "fault": "snooping", "step": i,
+                               "segment": segment, "enabled": enabled, "querier": querier}),
+                    );
+                })
+                .map_err(|e| e.to_string())
+            }
             Step::Heal => {
                 progress.step(&format!("step {}: heal", i + 1));
                 lab.net.heal(Some(i), &lab.topo.switch, &lab.rec)

@@ -73,6 +73,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "`11s` is longer than a delay may be (at most 10s)",
     ),
     (
+        "snooping-querier-without-snooping.toml",
+        "11:11",
+        "a querier needs snooping on",
+    ),
+    (
+        "snooping-undefined-segment.toml",
+        "9:11",
+        "segment `wan` is not defined or has no node on it; segments: `lan`",
+    ),
+    (
         "notify-empty-hook.toml",
         "15:10",
         "the `master` hook is an empty command",

@@ -361,3 +361,49 @@ timeout = "5s"
         .unwrap()
         .contains("relay"));
 }
+
+#[test]
+fn snooping_with_a_querier_makes_the_bridge_query() {
+    if !can_run() {
+        return;
+    }
+    // h1 listens for IGMP while the bridge becomes the segment's querier.
+    let (dir, v) = run(
+        "snooping-hosts",
+        r#"
+[[timeline]]
+action = "exec"
+node = "h1"
+command = ["timeout", "4", "tcpdump", "-l", "-n", "-i", "eth0", "-c", "1", "igmp"]
+background = true
+
+[[timeline]]
+action = "hold"
+for = "300ms"
+
+[[timeline]]
+action = "snooping"
+segment = "lan"
+querier = true
+
+[[timeline]]
+action = "hold"
+for = "2500ms"
+"#,
+    );
+    assert_eq!(timeline_check(&v)["status"], "pass", "{v:#}");
+    let log = std::fs::read_to_string(dir.join("nodes/h1/exec-1.log")).unwrap();
+    assert!(
+        log.contains("igmp query"),
+        "no general query reached h1:\n{log}"
+    );
+    let ev = events(&dir);
+    let set = ev
+        .iter()
+        .find(|e| e["action"] == "fault" && e["fault"] == "snooping")
+        .expect("snooping event");
+    assert_eq!(
+        (set["enabled"].as_bool(), set["querier"].as_bool()),
+        (Some(true), Some(true))
+    );
+}

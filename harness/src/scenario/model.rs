@@ -200,6 +200,13 @@ pub enum Step {
     Delay(Delay),
     /// End every partition, loss and delay in effect.
     Heal,
+    /// Turn IGMP/MLD snooping on a segment's bridge on or off, with or without the bridge
+    /// itself as querier.
+    Snooping {
+        segment: String,
+        enabled: bool,
+        querier: bool,
+    },
     /// Run a command in a node, as an operator would.
     Exec {
         node: String,
@@ -395,6 +402,7 @@ impl Step {
             Step::Partition { .. } => "partition",
             Step::Loss { .. } => "loss",
             Step::Delay(_) => "delay",
+            Step::Snooping { .. } => "snooping",
             Step::Heal => "heal",
             Step::Exec { .. } => "exec",
             Step::Inject(_) => "inject",

@@ -130,6 +130,12 @@ pub(crate) struct RawStep {
     pub count: Option<Spanned<i64>>,
     /// `inject`: how far apart.
     pub every: Option<Spanned<String>>,
+    /// `snooping`: the segment whose bridge it sets.
+    pub segment: Option<Name>,
+    /// `snooping`: on or off.
+    pub enabled: Option<Spanned<bool>>,
+    /// `snooping`: the bridge itself queries.
+    pub querier: Option<Spanned<bool>>,
     /// `delay`: how long frames of the flows are held.
     pub delay: Option<Spanned<String>>,
     /// `delay`: each frame's delay varies by up to this, either way.

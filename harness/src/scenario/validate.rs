@@ -970,6 +970,12 @@ impl Validator<'_> {
                         steps.push(step);
                     }
                 }
+                "snooping" => {
+                    unexpected(self, &["segment", "enabled", "querier"]);
+                    if let Some(step) = self.snooping(r, step_span.clone(), nodes) {
+                        steps.push(step);
+                    }
+                }
                 "heal" => {
                     unexpected(self, &[]);
                     if !net.in_effect {
@@ -997,7 +1003,7 @@ impl Validator<'_> {
                 other => self.d.at(
                     span(&r.action),
                     format!(
-                        "unknown action `{other}`: use wait, hold, partition, loss, delay, heal, exec, inject, {}",
+                        "unknown action `{other}`: use wait, hold, partition, loss, delay, heal, snooping, exec, inject, {}",
                         list(FaultKind::ALL.iter().map(|(n, _)| *n))
                     ),
                 ),
@@ -1156,6 +1162,48 @@ impl Validator<'_> {
             }
         };
         Some(flows)
+    }
+
+    /// `snooping`: a segment some node is on; a querier only where snooping is on.
+    fn snooping(&mut self, r: &RawStep, step_span: Range<usize>, nodes: &[Node]) -> Option<Step> {
+        let Some(seg) = &r.segment else {
+            self.d.at(
+                step_span,
+                "`snooping` needs `segment = \"lan\"` (whose bridge it sets)",
+            );
+            return None;
+        };
+        let mut known: Vec<&str> = nodes
+            .iter()
+            .flat_map(|n| n.interfaces.iter().map(|i| i.segment.as_str()))
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        if !known.contains(&seg.get_ref().as_str()) {
+            self.d.at(
+                span(seg),
+                format!(
+                    "segment `{}` is not defined or has no node on it; segments: {}",
+                    seg.get_ref(),
+                    list(known.iter().copied())
+                ),
+            );
+            return None;
+        }
+        let enabled = r.enabled.as_ref().is_none_or(|e| *e.get_ref());
+        let querier = r.querier.as_ref().is_some_and(|q| *q.get_ref());
+        if querier && !enabled {
+            self.d.at(
+                span(r.querier.as_ref().expect("given")),
+                "a querier needs snooping on: a bridge that does not snoop does not query",
+            );
+            return None;
+        }
+        Some(Step::Snooping {
+            segment: seg.get_ref().clone(),
+            enabled,
+            querier,
+        })
     }
 
     fn delay(&mut self, r: &RawStep, step_span: Range<usize>, nodes: &[Node]) -> Option<Step> {

@@ -421,6 +421,55 @@ impl Topology {
     }
 
     /// Brings a link of a node up.
+    /// Sets IGMP/MLD snooping on a segment's bridge, and whether the bridge itself queries
+    /// (IGMP queries leave from 0.0.0.0). MLD queries need an IPv6 link-local address on the
+    /// bridge, so IPv6 is turned on for that bridge alone while it queries (no DAD: usable at
+    /// once); a bridge that does not query has no address, as before.
+    pub async fn set_snooping(
+        &self,
+        segment: &str,
+        enabled: bool,
+        querier: bool,
+    ) -> Result<(), TopologyError> {
+        let bridge = self
+            .bridges
+            .iter()
+            .find(|b| b.segment == segment)
+            .ok_or_else(|| TopologyError {
+                what: format!("segment {segment}"),
+                source: io::Error::other("no such segment"),
+            })?;
+        let sysctls: &[(&str, &str)] = if querier {
+            &[("accept_dad", "0"), ("disable_ipv6", "0")]
+        } else {
+            &[("disable_ipv6", "1")]
+        };
+        for (key, value) in sysctls {
+            let key = format!("net.ipv6.conf.{}.{key}", bridge.name);
+            self.switch
+                .sysctl(&key, value)
+                .ctx(|| format!("setting {key} in the switch"))?;
+        }
+        // The timers first, in a request of their own: turning snooping on starts the querier
+        // with the intervals in force at that moment.
+        let timers = vec![
+            // The first query 1 s after, answered within 1 s (the defaults: 31.25 s and
+            // 10 s), so that a scenario sees the querier's effect within its timeline.
+            InfoBridge::MulticastStartupQueryInterval(100),
+            InfoBridge::MulticastQueryResponseInterval(100),
+        ];
+        let state = vec![
+            InfoBridge::MulticastSnooping(enabled as u8),
+            InfoBridge::MulticastQuerier(querier as u8),
+        ];
+        for opts in [timers, state] {
+            change_bridge(self.handle(SWITCH), bridge.ifindex, opts)
+                .await
+                .ctx(|| format!("setting snooping on {}", bridge.name))?;
+        }
+        Ok(())
+    }
+
     pub async fn link_up(&self, node: &str, name: &str) -> Result<(), TopologyError> {
         let h = self.handle(node);
         let idx = ifindex(h, name)
@@ -559,6 +608,37 @@ async fn wire_node(
     Ok((h, ports, records))
 }
 
+/// Changes an existing bridge's options, as `ip link set BR type bridge …` does: RTM_NEWLINK
+/// without NLM_F_CREATE (the kernel applies link-info data only on NEWLINK; rtnetlink's
+/// `set` sends SETLINK, which ignores it, and its `add` asks for EXCL or REPLACE, which an
+/// existing link refuses).
+async fn change_bridge(h: &Handle, ifindex: u32, opts: Vec<InfoBridge>) -> io::Result<()> {
+    use netlink_packet_route::link::LinkMessage;
+    let mut msg = LinkMessage::default();
+    msg.header.index = ifindex;
+    msg.attributes.push(LinkAttribute::LinkInfo(vec![
+        LinkInfo::Kind(netlink_packet_route::link::InfoKind::Bridge),
+        LinkInfo::Data(InfoData::Bridge(opts)),
+    ]));
+    let mut nl = NetlinkMessage::from(RouteNetlinkMessage::NewLink(msg));
+    nl.header.flags = netlink_packet_core::NLM_F_REQUEST | netlink_packet_core::NLM_F_ACK;
+    acked(h, nl).await
+}
+
+/// Sends a request and waits for its acknowledgement.
+async fn acked(h: &Handle, nl: NetlinkMessage<RouteNetlinkMessage>) -> io::Result<()> {
+    use futures::StreamExt;
+    let mut resp = h.clone().request(nl).map_err(nl_err)?;
+    while let Some(m) = resp.next().await {
+        if let netlink_packet_core::NetlinkPayload::Error(e) = m.payload {
+            if e.code.is_some() {
+                return Err(io::Error::other(format!("netlink: {e:?}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn add_address(h: &Handle, idx: u32, a: &IpNet) -> io::Result<()> {
     h.address()
         .add(idx, a.addr, a.prefix)
@@ -596,15 +676,7 @@ async fn set_access_vlan(h: &Handle, port: u32, vid: u16) -> io::Result<()> {
         };
         let mut nl = NetlinkMessage::from(req);
         nl.header.flags = netlink_packet_core::NLM_F_REQUEST | netlink_packet_core::NLM_F_ACK;
-        let mut resp = h.clone().request(nl).map_err(nl_err)?;
-        use futures::StreamExt;
-        while let Some(m) = resp.next().await {
-            if let netlink_packet_core::NetlinkPayload::Error(e) = m.payload {
-                if e.code.is_some() {
-                    return Err(io::Error::other(format!("netlink: {e:?}")));
-                }
-            }
-        }
+        acked(h, nl).await?;
     }
     Ok(())
 }
