@@ -545,18 +545,21 @@ impl Instance {
         });
     }
 
+    /// With Accept_Mode the VIPs go first: removing an address takes the kernel microseconds,
+    /// taking the VMAC down an RCU grace period (~14 ms), and a change never overtakes the one
+    /// before it; in the other order a router that yielded kept answering traffic for the VIPs
+    /// (the switch sends it frames for the VMAC until the new master's next one) for those
+    /// 14 ms. Without it the blackhole that drops VIP traffic stays until the VMAC is down.
     fn stop_serving(&mut self, out: &mut Vec<Action>) {
         self.cancel(Timer::RouterAdvert, out);
         self.cancel(Timer::Defend, out);
-        out.push(Action::VmacDown);
+        let addresses = self.p.addresses.clone();
         if self.accepts_vip_traffic() {
-            out.push(Action::RemoveVips {
-                addresses: self.p.addresses.clone(),
-            });
+            out.push(Action::RemoveVips { addresses });
+            out.push(Action::VmacDown);
         } else {
-            out.push(Action::UnblockVips {
-                addresses: self.p.addresses.clone(),
-            });
+            out.push(Action::VmacDown);
+            out.push(Action::UnblockVips { addresses });
         }
     }
 

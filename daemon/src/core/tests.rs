@@ -316,8 +316,8 @@ fn rfc5798_6_4_3_master_shutdown_sends_priority_zero_and_goes_initialize() {
                 from: State::Master,
                 to: State::Initialize
             },
-            Action::VmacDown,
             Action::RemoveVips { addresses: vips() },
+            Action::VmacDown,
             Action::Left,
         ]
     );
@@ -344,8 +344,8 @@ fn graceful_leave_keeps_vips_until_the_successor_advertises() {
             Action::CancelTimer {
                 timer: Timer::Leave
             },
-            Action::VmacDown,
             Action::RemoveVips { addresses: vips() },
+            Action::VmacDown,
             Action::Left
         ]
     );
@@ -363,8 +363,8 @@ fn graceful_leave_is_bounded_by_master_down_interval() {
     assert_eq!(
         a,
         vec![
-            Action::VmacDown,
             Action::RemoveVips { addresses: vips() },
+            Action::VmacDown,
             Action::Left
         ]
     );
@@ -449,8 +449,8 @@ fn rfc5798_6_4_3_master_hears_higher_priority_becomes_backup() {
             Action::CancelTimer {
                 timer: Timer::Adver
             },
-            Action::VmacDown,
             Action::RemoveVips { addresses: vips() },
+            Action::VmacDown,
             Action::SetTimer {
                 timer: Timer::MasterDown,
                 at: now + mdi

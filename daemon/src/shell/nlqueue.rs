@@ -10,13 +10,16 @@
 //!
 //! The kernel carries out a netlink request in the context of the thread
 //! that sends it (rtnetlink_rcv runs inside sendmsg), RCU waits included:
-//! the requests are sent from a thread of their own, with its own netlink
-//! socket and runtime; the loop only queues them and hears back.
+//! the requests are sent from threads of their own, each with its own
+//! netlink socket and runtime; the loop only queues them and hears back.
 //!
-//! Two lanes: changes that put an instance in service (VMAC up, VIPs,
-//! blackhole routes) go first; taking a VMAC down waits. An instance's
-//! changes never overtake each other: once it has a change in the slow
-//! lane, its next ones queue behind it there.
+//! Two lanes, each with its own thread: changes that put an instance in or
+//! out of service (VMAC up, VIPs, blackhole routes) run in the fast lane;
+//! taking a VMAC down runs in the slow one, so that its RCU wait never holds
+//! up another instance's VIPs (a router that yields must stop answering for
+//! them at once). An instance's changes never overtake each other: once it
+//! has a change in the slow lane, its next ones queue behind it there, and a
+//! slow change waits until its instance's fast ones are done.
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -94,30 +97,76 @@ enum Request {
     Links(Vec<String>),
 }
 
+/// One lane's thread and whether it is carrying out a batch.
+struct Lane {
+    worker: Option<UnboundedSender<Request>>,
+    done: UnboundedReceiver<NlResult>,
+    running: bool,
+}
+
+impl Lane {
+    fn new(name: &str, links: UnboundedSender<LinkStates>) -> std::io::Result<Lane> {
+        let (done_tx, done) = unbounded_channel();
+        let (tx, rx) = unbounded_channel();
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || worker(rx, done_tx, links))?;
+        Ok(Lane {
+            worker: Some(tx),
+            done,
+            running: false,
+        })
+    }
+
+    fn send(&mut self, batch: Vec<NlJob>, retire_group: u32) {
+        match &self.worker {
+            Some(w) => {
+                if let Err(e) = w.send(Request::Batch(batch, retire_group)) {
+                    tracing::error!("a netlink thread is gone: {e}");
+                } else {
+                    self.running = true;
+                }
+            }
+            None => tracing::error!("no netlink thread"),
+        }
+    }
+
+    /// The running batch's results (never, if none is running).
+    async fn finished(&mut self) -> NlResult {
+        if !self.running {
+            return std::future::pending().await;
+        }
+        match self.done.recv().await {
+            Some(r) => {
+                self.running = false;
+                r
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
 pub struct NlQueue {
     fast: VecDeque<NlJob>,
     slow: VecDeque<NlJob>,
-    running: bool,
-    worker: Option<UnboundedSender<Request>>,
-    done: UnboundedReceiver<NlResult>,
+    fast_lane: Lane,
+    slow_lane: Lane,
+    /// Instances (slot, id) with fast changes queued or running, and how many:
+    /// a slow change of theirs waits for them.
+    fast_of: Vec<((usize, u64), usize)>,
     links: UnboundedReceiver<LinkStates>,
 }
 
 impl NlQueue {
-    /// A queue with its worker thread.
+    /// A queue with its two worker threads.
     pub fn new() -> std::io::Result<NlQueue> {
-        let (done_tx, done) = unbounded_channel();
         let (links_tx, links) = unbounded_channel();
-        let (tx, rx) = unbounded_channel();
-        std::thread::Builder::new()
-            .name("vrlabd-netlink".into())
-            .spawn(move || worker(rx, done_tx, links_tx))?;
         Ok(NlQueue {
             fast: VecDeque::new(),
             slow: VecDeque::new(),
-            running: false,
-            worker: Some(tx),
-            done,
+            fast_lane: Lane::new("vrlabd-netlink", links_tx.clone())?,
+            slow_lane: Lane::new("vrlabd-netlink-slow", links_tx)?,
+            fast_of: Vec::new(),
             links,
         })
     }
@@ -130,74 +179,83 @@ impl NlQueue {
         if slow {
             self.slow.push_back(job);
         } else {
+            let key = (job.slot, job.id);
+            match self.fast_of.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => self.fast_of.push((key, 1)),
+            }
             self.fast.push_back(job);
         }
         slow
     }
 
     pub fn is_idle(&self) -> bool {
-        !self.running && self.fast.is_empty() && self.slow.is_empty()
+        !self.fast_lane.running
+            && !self.slow_lane.running
+            && self.fast.is_empty()
+            && self.slow.is_empty()
     }
 
-    /// Changes waiting (not counting the running one).
+    /// Changes waiting (not counting the running ones).
     pub fn waiting(&self) -> usize {
         self.fast.len() + self.slow.len()
     }
 
-    /// Start the next change if none is running.
+    /// Start the next batch of each lane that is not busy.
     pub fn start(&mut self, retire_group: u32) {
-        if self.running {
-            return;
+        if !self.fast_lane.running && !self.fast.is_empty() {
+            let batch: Vec<NlJob> = self.fast.drain(..).collect();
+            self.fast_lane.send(batch, retire_group);
         }
-        let Some(batch) = self.next_batch() else {
-            return;
-        };
-        match &self.worker {
-            Some(w) => {
-                if let Err(e) = w.send(Request::Batch(batch, retire_group)) {
-                    tracing::error!("the netlink thread is gone: {e}");
-                } else {
-                    self.running = true;
-                }
+        if !self.slow_lane.running {
+            if let Some(batch) = self.next_slow_batch() {
+                self.slow_lane.send(batch, retire_group);
             }
-            None => tracing::error!("no netlink thread"),
         }
     }
 
     /// Ask for the state of these interfaces; the answer comes as
     /// [`NlEvent::Links`].
     pub fn poll_links(&mut self, names: Vec<String>) {
-        if let Some(w) = &self.worker {
+        if let Some(w) = &self.fast_lane.worker {
             let _ = w.send(Request::Links(names));
         }
     }
 
-    /// Completes with the next thing the netlink thread has to say.
+    /// Completes with the next thing the netlink threads have to say.
     pub async fn event(&mut self) -> NlEvent {
-        let running = self.running;
-        let (done, links) = (&mut self.done, &mut self.links);
         let ev = tokio::select! {
-            Some(r) = async {
-                if running { done.recv().await } else { std::future::pending().await }
-            } => NlEvent::Done(r),
-            Some(l) = links.recv() => NlEvent::Links(l),
-            else => std::future::pending().await,
+            r = self.fast_lane.finished() => NlEvent::Done(r),
+            r = self.slow_lane.finished() => NlEvent::Done(r),
+            Some(l) = self.links.recv() => NlEvent::Links(l),
         };
-        if matches!(ev, NlEvent::Done(_)) {
-            self.running = false;
+        if let NlEvent::Done(r) = &ev {
+            self.finished_fast(r);
         }
         ev
     }
 
-    /// What runs next: every fast change waiting (sent back to back, in
-    /// order: the kernel applies them in that order, and a new master's
-    /// VMAC comes up and gets its VIPs without a round trip between the
-    /// two), else the oldest slow one; a retirement takes with it every
-    /// other waiting retirement that nothing of its own instance precedes
-    /// (one group deletion, and one RCU wait, for hundreds).
-    fn next_batch(&mut self) -> Option<Vec<NlJob>> {
-        if !self.fast.is_empty() {
-            return Some(self.fast.drain(..).collect());
+    /// Counts an instance's fast changes as done.
+    fn finished_fast(&mut self, r: &NlResult) {
+        for (j, _) in r.iter().filter(|(j, _)| !j.slow) {
+            let key = (j.slot, j.id);
+            if let Some(i) = self.fast_of.iter().position(|(k, _)| *k == key) {
+                self.fast_of[i].1 -= 1;
+                if self.fast_of[i].1 == 0 {
+                    self.fast_of.swap_remove(i);
+                }
+            }
+        }
+    }
+
+    /// The oldest slow change, unless its instance still has fast ones
+    /// queued or running (the lane waits: it is the slow one). A retirement
+    /// takes with it every other waiting retirement that nothing of its own
+    /// instance precedes (one group deletion, and one RCU wait, for hundreds).
+    fn next_slow_batch(&mut self) -> Option<Vec<NlJob>> {
+        let head = self.slow.front()?;
+        if self.fast_of.iter().any(|(k, _)| *k == (head.slot, head.id)) {
+            return None;
         }
         let j = self.slow.pop_front()?;
         if !matches!(j.op, NlOp::Retire { .. }) {
@@ -208,7 +266,8 @@ impl NlQueue {
         let mut rest = VecDeque::with_capacity(self.slow.len());
         for j in self.slow.drain(..) {
             let key = (j.slot, j.id);
-            if matches!(j.op, NlOp::Retire { .. }) && !blocked.contains(&key) {
+            let pending_fast = self.fast_of.iter().any(|(k, _)| *k == key);
+            if matches!(j.op, NlOp::Retire { .. }) && !blocked.contains(&key) && !pending_fast {
                 batch.push(j);
             } else {
                 blocked.push(key);
@@ -219,18 +278,14 @@ impl NlQueue {
         Some(batch)
     }
 
-    /// Completes when the running change is done (never, if none is).
+    /// Completes when a running batch is done (never, if none is).
     pub async fn done(&mut self) -> NlResult {
-        if !self.running {
-            return std::future::pending().await;
-        }
-        match self.done.recv().await {
-            Some(r) => {
-                self.running = false;
-                r
-            }
-            None => std::future::pending().await,
-        }
+        let r = tokio::select! {
+            r = self.fast_lane.finished() => r,
+            r = self.slow_lane.finished() => r,
+        };
+        self.finished_fast(&r);
+        r
     }
 }
 
@@ -351,15 +406,23 @@ mod tests {
         }
     }
 
-    fn queue() -> NlQueue {
+    fn lane() -> Lane {
         let (_d, done) = unbounded_channel();
+        Lane {
+            worker: None,
+            done,
+            running: false,
+        }
+    }
+
+    fn queue() -> NlQueue {
         let (_l, links) = unbounded_channel();
         NlQueue {
             fast: VecDeque::new(),
             slow: VecDeque::new(),
-            running: false,
-            worker: None,
-            done,
+            fast_lane: lane(),
+            slow_lane: lane(),
+            fast_of: Vec::new(),
             links,
         }
     }
@@ -382,9 +445,32 @@ mod tests {
             vec![down, NlOp::SetUp { index: 7, up: true }]
         );
         assert_eq!(q.waiting(), 3);
-        let fast = q.next_batch().unwrap();
-        assert_eq!(fast.len(), 1, "every fast change at once, and only those");
-        assert_eq!(fast[0].slot, 2);
+        // Slot 1's VMAC down runs beside slot 2's change, not after it.
+        let slow = q.next_slow_batch().unwrap();
+        assert_eq!(slow.len(), 1);
+        assert_eq!(slow[0].slot, 1);
+    }
+
+    #[test]
+    fn a_slow_change_waits_for_its_own_instances_fast_ones() {
+        let mut q = queue();
+        let vip = NlOp::DelAddr {
+            index: 1,
+            addr: "192.0.2.100".parse().unwrap(),
+            prefix: 32,
+        };
+        let down = NlOp::SetUp {
+            index: 7,
+            up: false,
+        };
+        // A router that yields: its VIPs go (fast), then its VMAC (slow).
+        assert!(!q.push(job(1, vip.clone()), false));
+        assert!(q.push(job(1, down.clone()), false));
+        assert!(q.next_slow_batch().is_none(), "the VIPs first");
+        let fast: Vec<NlJob> = q.fast.drain(..).collect();
+        q.finished_fast(&fast.into_iter().map(|j| (j, Ok(()))).collect());
+        let slow = q.next_slow_batch().unwrap();
+        assert_eq!(slow[0].op, down);
     }
 
     #[test]
@@ -412,7 +498,7 @@ mod tests {
         );
         q.push(job(2, retire(2)), true);
         q.push(job(3, retire(3)), false);
-        let batch = q.next_batch().unwrap();
+        let batch = q.next_slow_batch().unwrap();
         let slots: Vec<usize> = batch.iter().map(|j| j.slot).collect();
         assert_eq!(slots, vec![1, 3], "slot 2 brings its VMAC down first");
         let rest: Vec<NlOp> = q.slow.iter().map(|j| j.op.clone()).collect();
