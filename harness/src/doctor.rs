@@ -164,6 +164,20 @@ async fn lab_findings() -> Vec<Finding> {
             "timeline actions `partition` and `loss`",
         ),
     });
+    out.push(relay_finding(&topo));
+    out.push(match topo.set_snooping("lan", true, true).await {
+        Ok(()) => Finding::ok(
+            "IGMP/MLD snooping, bridge as querier",
+            "turned snooping and the querier on for a segment",
+        ),
+        Err(e) => Finding::not_ok(
+            "IGMP/MLD snooping, bridge as querier",
+            Level::Limited,
+            e.to_string(),
+            "a kernel with CONFIG_BRIDGE_IGMP_SNOOPING",
+            "timeline action `snooping`, segments with `multicast_snooping = true`",
+        ),
+    });
     drop(topo);
     let vlan = PROBE_LAB.replace("[segments.lan]", "[segments.lan]\nvlan_aware = true");
     let vlan_scn = scenario::parse(std::path::Path::new("doctor-vlan.toml"), &vlan)
@@ -184,6 +198,51 @@ async fn lab_findings() -> Vec<Finding> {
         },
     );
     out
+}
+
+/// `delay` is served by the lab's relay on every kernel (seeded, so that a run impairs the same
+/// frames on a kernel with netem and on one without): start one on a port, stop it.
+fn relay_finding(topo: &Topology) -> Finding {
+    use crate::faults::relay::{Impairment, Relay, Tap};
+    const WHAT: &str = "delay, jitter, reorder, duplicate (the lab's relay)";
+    const NEEDED_BY: &str = "timeline action `delay`";
+    let tap = topo.ports.first().and_then(|p| {
+        let b = topo.bridges.iter().find(|b| b.segment == p.segment)?;
+        Some(Tap {
+            port_ifindex: p.port_ifindex,
+            bridge_ifindex: b.ifindex,
+        })
+    });
+    let imp = Impairment {
+        delay: std::time::Duration::from_millis(1),
+        jitter: std::time::Duration::ZERO,
+        reorder_permille: 0,
+        duplicate_permille: 0,
+        seed: 0,
+    };
+    match tap.map(|t| Relay::start(&topo.switch, &[t], 0, imp)) {
+        Some(Ok(relay)) => {
+            relay.stop();
+            Finding::ok(
+                WHAT,
+                "started and stopped a relay on a bridge port (packet sockets in the switch namespace)",
+            )
+        }
+        Some(Err(e)) => Finding::not_ok(
+            WHAT,
+            Level::Limited,
+            e.to_string(),
+            "a kernel with AF_PACKET sockets (CONFIG_PACKET)",
+            NEEDED_BY,
+        ),
+        None => Finding::not_ok(
+            WHAT,
+            Level::Limited,
+            "the doctor's lab has no bridge port".into(),
+            "report it: the doctor's own lab is built wrong",
+            NEEDED_BY,
+        ),
+    }
 }
 
 /// Runs every check; prints a table or JSON; exit 0 when labs can run (some daemons or fault

@@ -42,6 +42,8 @@ fn doctor_finds_what_the_lab_needs_by_trying_it() {
         "namespaces, veth, bridge",
         "macvlan",
         "nftables, bridge family",
+        "delay, jitter, reorder, duplicate",
+        "IGMP/MLD snooping",
         "daemon vrlabd",
     ] {
         assert_eq!(level(what), "ok", "{what}: {out}");
