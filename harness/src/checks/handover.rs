@@ -175,9 +175,9 @@ fn names(what: &What, src: Option<IpAddr>, address: IpAddr) -> bool {
     }
 }
 
-/// The change of `node`'s address nearest the takeover: for a drop, the last one before the
-/// next change of master (it may come before the takeover); for an add, the first after
-/// the old master's drop could have mattered (from one second before the takeover).
+/// When `node`'s kernel dropped (`del`) or got (`new`) the address around the takeover at
+/// `at`: the first such change from one second before it (a graceful leaver drops its
+/// addresses before its successor's first advert) to the next change of master.
 fn addr_change(
     events: &[Event],
     node: &str,

@@ -115,7 +115,16 @@ impl NetFaults {
                 relays.push((a.step, relay));
             }
         }
-        install(&topo.switch, &rules)?;
+        if let Err(e) = install(&topo.switch, &rules) {
+            // No drop rule: the relays would deliver every frame twice. Stop them.
+            let mut relays = self.relays.lock().expect("relays");
+            let (mine, others) = relays.drain(..).partition(|(step, _)| *step == a.step);
+            *relays = others;
+            for (_, r) in mine {
+                r.stop();
+            }
+            return Err(e);
+        }
         *active = next;
         let event = match a.impair {
             Some(imp) => json!({"action": "fault", "fault": a.kind, "step": a.step,
