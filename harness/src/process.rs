@@ -91,16 +91,7 @@ pub fn spawn(
         .stderr(err)
         .process_group(0)
         .kill_on_drop(false);
-    let (net, mnt) = (ns.net.as_raw_fd(), ns.mnt.as_raw_fd());
-    // Safety: between fork and exec only async-signal-safe calls (setns) are made, and
-    // nothing is allocated. The descriptors outlive the spawn call.
-    unsafe {
-        cmd.pre_exec(move || {
-            setns(BorrowedFd::borrow_raw(mnt), CloneFlags::CLONE_NEWNS)?;
-            setns(BorrowedFd::borrow_raw(net), CloneFlags::CLONE_NEWNET)?;
-            Ok(())
-        });
-    }
+    enter_node(&mut cmd, ns);
     let mut child = cmd.spawn().map_err(|e| {
         io::Error::new(
             e.kind(),
@@ -132,6 +123,20 @@ pub fn spawn(
     })
 }
 
+/// Makes the command start inside the node's mount and network namespaces.
+fn enter_node(cmd: &mut tokio::process::Command, ns: &Namespace) {
+    let (net, mnt) = (ns.net.as_raw_fd(), ns.mnt.as_raw_fd());
+    // Safety: between fork and exec only async-signal-safe calls (setns) are made, and
+    // nothing is allocated. The namespace's descriptors outlive the spawn.
+    unsafe {
+        cmd.pre_exec(move || {
+            setns(BorrowedFd::borrow_raw(mnt), CloneFlags::CLONE_NEWNS)?;
+            setns(BorrowedFd::borrow_raw(net), CloneFlags::CLONE_NEWNET)?;
+            Ok(())
+        });
+    }
+}
+
 /// Runs a command of the lab's own in a node's namespaces (not a daemon, not a fault: no
 /// process events) and returns its standard output; killed if it has not ended by `deadline`.
 pub async fn output_in(ns: &Namespace, argv: &[String], deadline: Duration) -> io::Result<Vec<u8>> {
@@ -144,15 +149,7 @@ pub async fn output_in(ns: &Namespace, argv: &[String], deadline: Duration) -> i
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let (net, mnt) = (ns.net.as_raw_fd(), ns.mnt.as_raw_fd());
-    // Safety: as in `spawn`: only setns between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            setns(BorrowedFd::borrow_raw(mnt), CloneFlags::CLONE_NEWNS)?;
-            setns(BorrowedFd::borrow_raw(net), CloneFlags::CLONE_NEWNET)?;
-            Ok(())
-        });
-    }
+    enter_node(&mut cmd, ns);
     let out = tokio::time::timeout(deadline, cmd.output())
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "did not end in time"))??;

@@ -252,7 +252,7 @@ pub fn open(ns: &Namespace) -> std::io::Result<OwnedFd> {
 }
 
 /// Sends `frame` out of interface `ifindex` on a packet socket.
-fn send_one(fd: &OwnedFd, ifindex: u32, frame: &[u8]) -> std::io::Result<()> {
+pub(super) fn send_one(fd: &OwnedFd, ifindex: u32, frame: &[u8]) -> std::io::Result<()> {
     // Safety: a zeroed sockaddr_ll is valid; the fields set are plain integers.
     let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     addr.sll_family = libc::AF_PACKET as u16;

@@ -318,29 +318,9 @@ fn receive(fd: &OwnedFd, buf: &mut [u8]) -> Option<Vec<u8>> {
 /// Sends a frame into the bridge device.
 fn send(fd: &OwnedFd, bridge: u32, frame: &[u8]) -> io::Result<()> {
     if frame.len() < 14 {
-        return Err(io::Error::other("runt"));
+        return Err(io::Error::other("a frame shorter than its Ethernet header"));
     }
-    // Safety: a zeroed sockaddr_ll is valid; the fields set are plain integers.
-    let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-    addr.sll_family = libc::AF_PACKET as u16;
-    addr.sll_ifindex = bridge as i32;
-    addr.sll_halen = 6;
-    addr.sll_addr[..6].copy_from_slice(&frame[..6]);
-    // Safety: `frame` and `addr` outlive the call; the lengths are theirs.
-    let n = unsafe {
-        libc::sendto(
-            fd.as_raw_fd(),
-            frame.as_ptr().cast(),
-            frame.len(),
-            0,
-            (&addr as *const libc::sockaddr_ll).cast(),
-            std::mem::size_of::<libc::sockaddr_ll>() as u32,
-        )
-    };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    super::inject::send_one(fd, bridge, frame)
 }
 
 #[cfg(test)]
