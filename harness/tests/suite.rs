@@ -78,6 +78,17 @@ fn known(daemon: &str, scenario: &str) -> Result<(BTreeSet<String>, BTreeSet<Str
     ))
 }
 
+/// The real command: `vrlab run SCENARIO --daemon SPEC --out OUT`.
+fn vrlab_run(scenario: &Path, spec: &str, out: &Path) -> Result<std::process::Output, Failed> {
+    Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .arg("run")
+        .arg(scenario)
+        .args(["--daemon", spec, "--out"])
+        .arg(out)
+        .output()
+        .map_err(|e| e.to_string().into())
+}
+
 /// Runs `vrlab run SCENARIO --daemon SPEC` and compares its failed checks with the known
 /// deviations of `label` (a daemon's name, or `a+b` for a mixed run).
 fn trial(
@@ -93,13 +104,7 @@ fn trial(
         .flatten()
         .map(|e| e.path())
         .collect();
-    let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
-        .arg("run")
-        .arg(&scenario)
-        .args(["--daemon", &spec, "--out"])
-        .arg(&out)
-        .output()
-        .map_err(|e| e.to_string())?;
+    let o = vrlab_run(&scenario, &spec, &out)?;
     let stdout = String::from_utf8_lossy(&o.stdout);
     let stderr = String::from_utf8_lossy(&o.stderr);
     match o.status.code() {
@@ -196,13 +201,7 @@ fn refused(
     reasons: Vec<String>,
 ) -> Result<Completion, Failed> {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("suite-refusals");
-    let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
-        .arg("run")
-        .arg(&scenario)
-        .args(["--daemon", &spec, "--out"])
-        .arg(&out)
-        .output()
-        .map_err(|e| e.to_string())?;
+    let o = vrlab_run(&scenario, &spec, &out)?;
     let stderr = String::from_utf8_lossy(&o.stderr);
     if o.status.code() != Some(3) {
         return Err(format!(
