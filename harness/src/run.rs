@@ -494,7 +494,7 @@ pub async fn run(
         p.stop();
     }
     // Partitions and loss still in effect end before the daemons stop, with their counts.
-    if let Err(e) = lab.net.heal(None, &lab.topo.switch, &lab.rec) {
+    if let Err(e) = lab.net.heal(None, &lab.topo, &lab.rec) {
         rec.now("harness", json!({"action": "teardown-error", "error": e}));
     }
     teardown(&lab).await;
@@ -970,7 +970,7 @@ async fn play_steps(
             }
             Step::Heal => {
                 progress.step(&format!("step {}: heal", i + 1));
-                lab.net.heal(Some(i), &lab.topo.switch, &lab.rec)
+                lab.net.heal(Some(i), &lab.topo, &lab.rec)
             }
             Step::Exec {
                 node,

@@ -9,6 +9,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -82,47 +83,33 @@ pub struct NetFaults {
     active: std::sync::Mutex<Vec<Active>>,
     /// Each delay step's relays.
     relays: std::sync::Mutex<Vec<(usize, Relay)>>,
+    /// Frames each step's rules dropped in tables since replaced, by step.
+    dropped: std::sync::Mutex<Vec<(usize, u64)>>,
+    /// Whether the lab's table exists.
+    installed: AtomicBool,
 }
 
 impl NetFaults {
     /// Adds a fault and installs the rules; the event is recorded once they are in force.
+    ///
+    /// A delay starts in two transactions so that its relay never sends a copy unguarded
+    /// and no frame of its flows is lost: first the output rule that keeps the relay's copies
+    /// to the flow's receivers (the flow still crosses the bridge), then the relay reads, then
+    /// the forward rule drops the flow, which from then on only the relay carries.
     pub fn start(&self, a: Active, topo: &Topology, rec: &Recorder) -> Result<(), String> {
         let mut active = self.active.lock().expect("net faults");
         let mut next = active.clone();
         next.push(a.clone());
-        let rules = ruleset(&next, &topo.ports)?;
-        // The relays read before the rules drop, so no frame of the flow is lost between.
         if let Some(imp) = a.impair {
-            let mut relays = self.relays.lock().expect("relays");
-            for (fi, f) in a.flows.iter().enumerate() {
-                let (taps, _) = relay_ports(f, &topo.ports);
-                let taps: Vec<Tap> = taps
-                    .iter()
-                    .filter_map(|p| {
-                        let b = topo.bridges.iter().find(|b| b.segment == p.segment)?;
-                        Some(Tap {
-                            port_ifindex: p.port_ifindex,
-                            bridge_ifindex: b.ifindex,
-                        })
-                    })
-                    .collect();
-                let imp = Impairment {
-                    seed: imp.seed ^ fi as u64,
-                    ..imp
-                };
-                let relay = Relay::start(&topo.switch, &taps, relay_mark(a.step, fi), imp)
-                    .map_err(|e| format!("starting the relay of step {}: {e}", a.step + 1))?;
-                relays.push((a.step, relay));
+            self.replace(&topo.switch, &ruleset(&next, &topo.ports, &[a.step])?)?;
+            if let Err(e) = self.start_relays(&a, imp, topo) {
+                self.replace(&topo.switch, &ruleset(&active, &topo.ports, &[])?)?;
+                return Err(e);
             }
         }
-        if let Err(e) = install(&topo.switch, &rules) {
-            // No drop rule: the relays would deliver every frame twice. Stop them.
-            let mut relays = self.relays.lock().expect("relays");
-            let (mine, others) = relays.drain(..).partition(|(step, _)| *step == a.step);
-            *relays = others;
-            for (_, r) in mine {
-                r.stop();
-            }
+        if let Err(e) = self.replace(&topo.switch, &ruleset(&next, &topo.ports, &[])?) {
+            // Without the drop rule the relays would deliver every frame twice. Stop them.
+            self.stop_relays(Some(a.step));
             return Err(e);
         }
         *active = next;
@@ -140,28 +127,95 @@ impl NetFaults {
         Ok(())
     }
 
+    /// One relay per flow of a delay step, reading the flow's senders' ports.
+    fn start_relays(&self, a: &Active, imp: Impairment, topo: &Topology) -> Result<(), String> {
+        let mut relays = self.relays.lock().expect("relays");
+        for (fi, f) in a.flows.iter().enumerate() {
+            let (taps, _) = relay_ports(f, &topo.ports);
+            let taps: Vec<Tap> = taps
+                .iter()
+                .filter_map(|p| {
+                    let b = topo.bridges.iter().find(|b| b.segment == p.segment)?;
+                    Some(Tap {
+                        port_ifindex: p.port_ifindex,
+                        bridge_ifindex: b.ifindex,
+                    })
+                })
+                .collect();
+            let imp = Impairment {
+                seed: imp.seed ^ fi as u64,
+                ..imp
+            };
+            match Relay::start(&topo.switch, &taps, relay_mark(a.step, fi), imp) {
+                Ok(relay) => relays.push((a.step, relay)),
+                Err(e) => {
+                    drop(relays);
+                    self.stop_relays(Some(a.step));
+                    return Err(format!("starting the relay of step {}: {e}", a.step + 1));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the relays of one step (or all), returning what each step's relays did.
+    fn stop_relays(&self, step: Option<usize>) -> Vec<(usize, RelayStats)> {
+        let mut relays = self.relays.lock().expect("relays");
+        let (mine, others): (Vec<_>, Vec<_>) = relays
+            .drain(..)
+            .partition(|(s, _)| step.is_none_or(|x| x == *s));
+        *relays = others;
+        let mut stats: Vec<(usize, RelayStats)> = Vec::new();
+        for (s, relay) in mine {
+            let r = relay.stop();
+            match stats.iter_mut().find(|(x, _)| *x == s) {
+                Some((_, t)) => t.add(&r),
+                None => stats.push((s, r)),
+            }
+        }
+        stats
+    }
+
+    /// Replaces the lab's table, first adding what the rules being replaced dropped to each
+    /// step's tally (a new table starts its counters at zero).
+    fn replace(&self, switch: &Namespace, rules: &str) -> Result<(), String> {
+        let counts = if self.installed.load(Ordering::Relaxed) {
+            dropped(switch)?
+        } else {
+            Vec::new()
+        };
+        let mut tally = self.dropped.lock().expect("tally");
+        for (step, n) in counts {
+            match tally.iter_mut().find(|(s, _)| *s == step) {
+                Some((_, t)) => *t += n,
+                None => tally.push((step, n)),
+            }
+        }
+        install(switch, rules)?;
+        self.installed.store(!rules.is_empty(), Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Ends every fault in effect, recording how many frames each dropped. `step` is the heal
     /// step's index, or `None` at the end of the run.
-    pub fn heal(
-        &self,
-        step: Option<usize>,
-        switch: &Namespace,
-        rec: &Recorder,
-    ) -> Result<(), String> {
+    pub fn heal(&self, step: Option<usize>, topo: &Topology, rec: &Recorder) -> Result<(), String> {
+        let switch = &topo.switch;
         let mut active = self.active.lock().expect("net faults");
         if active.is_empty() {
             return Ok(());
         }
-        let counts = dropped(switch)?;
-        clear(switch)?;
-        let mut relayed: Vec<(usize, RelayStats)> = Vec::new();
-        for (step, relay) in self.relays.lock().expect("relays").drain(..) {
-            let s = relay.stop();
-            match relayed.iter_mut().find(|(x, _)| *x == step) {
-                Some((_, t)) => t.add(&s),
-                None => relayed.push((step, s)),
-            }
-        }
+        // The relays stop behind their output rules, with their flows crossing again, so
+        // that no copy leaves unguarded and no frame is lost in between.
+        let delays: Vec<Active> = active
+            .iter()
+            .filter(|a| a.impair.is_some())
+            .cloned()
+            .collect();
+        let steps: Vec<usize> = delays.iter().map(|a| a.step).collect();
+        self.replace(switch, &ruleset(&delays, &topo.ports, &steps)?)?;
+        let relayed = self.stop_relays(None);
+        self.replace(switch, "")?;
+        let counts = std::mem::take(&mut *self.dropped.lock().expect("tally"));
         let ended: Vec<serde_json::Value> = active
             .iter()
             .map(|a| {
@@ -185,8 +239,10 @@ impl NetFaults {
 
 /// The rule text of the lab's table for the faults in effect: on the forward hook, what
 /// partitions and losses drop and the frames of delayed flows (their relays carry them); on
-/// the output hook, each relay's copies only out by its flow's receiving ports.
-pub fn ruleset(active: &[Active], ports: &[Port]) -> Result<String, String> {
+/// the output hook, each relay's copies only out by its flow's receiving ports. The delays of
+/// the steps in `passing` have only their output rules: their flows cross while their relays
+/// start or stop.
+pub fn ruleset(active: &[Active], ports: &[Port], passing: &[usize]) -> Result<String, String> {
     let mut rules = Vec::new();
     let mut out = Vec::new();
     for a in active {
@@ -197,10 +253,12 @@ pub fn ruleset(active: &[Active], ports: &[Port]) -> Result<String, String> {
         for (fi, f) in a.flows.iter().enumerate() {
             let iif = side(&f.from, ports, "iifname")?;
             let oif = side(&f.to, ports, "oifname")?;
-            rules.push(format!(
-                "    {iif}{oif}{drop}counter drop comment \"{}\"",
-                a.comment()
-            ));
+            if !passing.contains(&a.step) {
+                rules.push(format!(
+                    "    {iif}{oif}{drop}counter drop comment \"{}\"",
+                    a.comment()
+                ));
+            }
             if a.impair.is_some() {
                 let (_, exits) = relay_ports(f, ports);
                 let names: Vec<String> = exits.iter().map(|p| format!("\"{}\"", p.port)).collect();
@@ -390,7 +448,7 @@ mod tests {
             seed: 1,
             impair: None,
         };
-        let text = ruleset(&[a], &ports).unwrap();
+        let text = ruleset(&[a], &ports, &[]).unwrap();
         assert!(text.contains(
             "iifname { \"p1\", \"p3\" } oifname { \"p2\" } counter drop comment \"step 3 partition\""
         ));
@@ -425,7 +483,8 @@ mod tests {
             seed: 1,
             impair: Some(imp),
         };
-        let text = ruleset(&[a], &ports).unwrap();
+        let a2 = a.clone();
+        let text = ruleset(&[a], &ports, &[]).unwrap();
         // Forward: every frame of each flow (no share), counted for the step.
         assert!(text.contains(
             "iifname { \"p1\" } oifname { \"p2\" } counter drop comment \"step 2 delay\""
@@ -438,6 +497,10 @@ mod tests {
             "meta mark 0x76720010 oifname != { \"p2\" } counter drop comment \"relay of step 2\""
         ));
         assert!(text.contains("meta mark 0x76720011 oifname != { \"p3\" } counter drop"));
+        // While its relays start or stop, the flows cross but the copies stay guarded.
+        let passing = ruleset(std::slice::from_ref(&a2), &ports, &[1]).unwrap();
+        assert!(!passing.contains("step 2 delay"));
+        assert!(passing.contains("meta mark 0x76720010 oifname != { \"p2\" } counter drop"));
         // The relays read the senders that are not receivers.
         let (taps, exits) = relay_ports(
             &Flow {
@@ -492,6 +555,6 @@ mod tests {
             seed: 1,
             impair: None,
         };
-        assert!(ruleset(&[a], &[port("r1", "p1")]).is_err());
+        assert!(ruleset(&[a], &[port("r1", "p1")], &[]).is_err());
     }
 }
