@@ -2,7 +2,10 @@
 """Runs the scenario suite several times and tabulates whether every (scenario, daemon, check)
 got the same verdict each time.
 
-Usage: ci/determinism.py RUNS [OUT.md]
+Usage: ci/determinism.py RUNS [OUT.md] [--after-ci]
+
+With --after-ci, the run directories already in target/tmp/suite-runs (those of one
+`CI=true bash .ci/run` in a fresh clone) count as the first round, and RUNS more follow.
 
 Each round is `cargo test -p vrlab --test suite` with CI=true (every scenario against every
 daemon and mixed pair), as .ci/run runs it. A check's verdict in a trial is `fail` if any of its
@@ -11,12 +14,14 @@ differed between rounds, and the totals.
 """
 
 import collections
+import glob
 import json
 import os
 import re
 import subprocess
 import sys
 import time
+import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS_DIR = os.path.join(ROOT, "target", "tmp", "suite-runs")
@@ -43,12 +48,47 @@ def verdicts(dirs):
     return out
 
 
+def intermittent_entries():
+    """(scenario, label, check) of every known deviation marked `intermittent`."""
+    out = set()
+    for path in glob.glob(os.path.join(ROOT, "scenarios", "known-deviations", "*.toml")):
+        label = os.path.basename(path)[: -len(".toml")]
+        with open(path, "rb") as f:
+            for e in tomllib.load(f).get("deviation", []):
+                if e.get("intermittent"):
+                    out.add((e["scenario"], label, e["check"]))
+    return out
+
+
+def intermittent_table(results):
+    """How often each entry marked `intermittent` failed: the ones that failed in every round
+    or in none are candidates to be made plain deviations or to be removed."""
+    rounds = len(results)
+    tally = collections.Counter()
+    for s, d, c in sorted(intermittent_entries()):
+        seen = [r.get((s, d), {}).get(c) for r in results]
+        if all(v is None for v in seen):
+            tally["not run"] += 1
+            continue
+        k = sum(v == "fail" for v in seen)
+        tally["failed in every round" if k == rounds else "failed in no round" if k == 0 else "changed"] += 1
+    lines = [f"Entries marked `intermittent` ({sum(tally.values())}):", ""]
+    lines += [f"- {what}: {n}" for what, n in sorted(tally.items())]
+    return lines
+
+
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    report = sys.argv[2] if len(sys.argv) > 2 else None
+    args = [a for a in sys.argv[1:] if a != "--after-ci"]
+    after_ci = "--after-ci" in sys.argv[1:]
+    rounds = int(args[0]) if args else 5
+    report = args[1] if len(args) > 1 else None
     env = dict(os.environ, CI="true")
     results = []
     walls = []
+    if after_ci:
+        done = sorted(os.listdir(RUNS_DIR))
+        results.append(verdicts(os.path.join(RUNS_DIR, n) for n in done))
+        print(f"round 1: the {len(done)} run directories of .ci/run", flush=True)
     for r in range(rounds):
         before = set(os.listdir(RUNS_DIR)) if os.path.isdir(RUNS_DIR) else set()
         t0 = time.monotonic()
@@ -58,7 +98,7 @@ def main():
         )
         walls.append(time.monotonic() - t0)
         tail = [l for l in p.stdout.splitlines() if l.startswith("test result")]
-        print(f"round {r + 1}: exit {p.returncode}, {walls[-1]:.0f} s, {tail[-1] if tail else ''}", flush=True)
+        print(f"round {len(results) + 1}: exit {p.returncode}, {walls[-1]:.0f} s, {tail[-1] if tail else ''}", flush=True)
         new = sorted(set(os.listdir(RUNS_DIR)) - before)
         results.append(verdicts(os.path.join(RUNS_DIR, n) for n in new))
     keys = sorted(set().union(*[set(r) for r in results]))
@@ -72,9 +112,10 @@ def main():
             if len(set(seen)) > 1:
                 unstable.append((key[0], key[1], c, seen))
     lines = [
-        f"{rounds} rounds of the suite (`CI=true cargo test -p vrlab --test suite`), "
+        f"{len(results)} rounds of the suite (`CI=true cargo test -p vrlab --test suite`), "
         f"{len(keys)} trials, {triples} (scenario, daemon, check) triples; "
-        f"wall time per round: {', '.join(f'{w:.0f} s' for w in walls)}.",
+        f"wall time per round{' after the first (.ci/run)' if after_ci else ''}: "
+        f"{', '.join(f'{w:.0f} s' for w in walls)}.",
         "",
         f"Triples whose verdict differed between rounds: {len(unstable)}.",
         "",
@@ -82,6 +123,7 @@ def main():
     if unstable:
         lines += ["| scenario | daemon | check | verdicts by round |", "|---|---|---|---|"]
         lines += [f"| {s} | {d} | `{c}` | {' '.join(v)} |" for s, d, c, v in unstable]
+    lines += [""] + intermittent_table(results)
     text = "\n".join(lines) + "\n"
     print(text)
     if report:

@@ -434,6 +434,7 @@ pub async fn run(
 
     let result = async {
         prepare_routers(scn, daemons, &mut lab, &run_dir).await?;
+        ask_before_start(scn, &lab).await.map_err(RunError::Setup)?;
         opts.progress.step("starting daemons");
         for r in scn.routers() {
             start_node(&lab, &r.name).await.map_err(RunError::Setup)?;
@@ -913,7 +914,7 @@ async fn play_steps(
             Step::Partition { groups } => {
                 let names: Vec<String> = groups.iter().map(|g| g.join(" ")).collect();
                 progress.step(&format!("step {}: partition {}", i + 1, names.join(" | ")));
-                start_net_fault(lab, i, "partition", Flow::partition(groups), 1000)
+                start_net_fault(scn, lab, i, "partition", Flow::partition(groups), 1000)
             }
             Step::Loss { permille, flows } => {
                 progress.step(&format!(
@@ -922,7 +923,7 @@ async fn play_steps(
                     permille / 10,
                     permille % 10
                 ));
-                start_net_fault(lab, i, "loss", flows.clone(), *permille)
+                start_net_fault(scn, lab, i, "loss", flows.clone(), *permille)
             }
             Step::Delay(d) => {
                 progress.step(&format!(
@@ -944,6 +945,7 @@ async fn play_steps(
                         duplicate_permille: d.duplicate_permille,
                         seed,
                     }),
+                    adverts: Vec::new(),
                 };
                 lab.net.start(a, &lab.topo, &lab.rec)
             }
@@ -1145,6 +1147,17 @@ async fn provoke_vrouter(
     Ok(())
 }
 
+/// Before any daemon runs, the lab asks every router for every VIP once: no router is
+/// master of anything yet (RFC 5798 §6.4.1: Initialize), so an interface that a deployment
+/// configured with a VIP ahead of its daemon — FRR's macvlans, up until vrrpd puts them in
+/// protodown — answers every run, not when a host's first question happens to beat the
+/// daemon's start. The answers have [`ANSWER_TIME`] to arrive before the daemons start.
+async fn ask_before_start(scn: &Scenario, lab: &Lab) -> Result<(), String> {
+    provoke(scn, lab, 0).await?;
+    tokio::time::sleep(ANSWER_TIME).await;
+    Ok(())
+}
+
 /// How long after a change of master the lab asks: one Advertisement_Interval for the new
 /// master's first advert to reach every router — an old master that hears a higher priority
 /// leaves at once (RFC 5798 §6.4.3) — and one more interval of tolerance.
@@ -1183,6 +1196,7 @@ async fn provoke_on_change(scn: &Scenario, lab: &Lab) -> Outcome {
 }
 
 fn start_net_fault(
+    scn: &Scenario,
     lab: &Lab,
     step: usize,
     kind: &'static str,
@@ -1196,6 +1210,7 @@ fn start_net_fault(
         permille,
         seed: faults::netfilter::step_seed(lab.seed, step),
         impair: None,
+        adverts: scn.vrouters.iter().map(|v| (v.family, v.vrid)).collect(),
     };
     lab.net.start(a, &lab.topo, &lab.rec)
 }

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::relay::{Impairment, Relay, RelayStats, Tap};
 use crate::events::Recorder;
-use crate::scenario::Flow;
+use crate::scenario::{Family, Flow};
 use crate::topology::{Namespace, Port, Topology};
 
 /// What serves partitions and loss, as the run records it.
@@ -29,6 +29,8 @@ pub const RELAY_MECHANISM: &str =
 /// Marks of relayed copies: this base, plus 16 × step + flow.
 const MARK_BASE: u32 = 0x7672_0000;
 pub const TABLE: &str = "vrlab";
+/// VRRP's IP protocol number (RFC 5798 §5.1.1.4).
+const VRRP_PROTO: u8 = 112;
 /// Loss is chosen per 1000 frames of a flow.
 const SLOTS: usize = 1000;
 
@@ -46,6 +48,8 @@ pub struct Active {
     pub seed: u64,
     /// A `delay`: its flows are dropped on the forward hook and relayed, impaired.
     pub impair: Option<Impairment>,
+    /// The virtual routers whose adverts a loss counts apart (family, VRID).
+    pub adverts: Vec<(Family, u8)>,
 }
 
 impl Active {
@@ -254,10 +258,7 @@ pub fn ruleset(active: &[Active], ports: &[Port], passing: &[usize]) -> Result<S
             let iif = side(&f.from, ports, "iifname")?;
             let oif = side(&f.to, ports, "oifname")?;
             if !passing.contains(&a.step) {
-                rules.push(format!(
-                    "    {iif}{oif}{drop}counter drop comment \"{}\"",
-                    a.comment()
-                ));
+                rules.extend(forward_rules(a, fi, &format!("{iif}{oif}"), &drop));
             }
             if a.impair.is_some() {
                 let (_, exits) = relay_ports(f, ports);
@@ -287,6 +288,40 @@ pub fn ruleset(active: &[Active], ports: &[Port], passing: &[usize]) -> Result<S
         "table bridge {TABLE} {{\n  chain forward {{\n    type filter hook forward priority 0; policy accept;\n{}\n  }}\n{output}}}\n",
         rules.join("\n")
     ))
+}
+
+/// The forward rules of one flow of a fault. A partition or delay drops the whole flow. A
+/// loss counts the adverts of each virtual router apart from each other and from the rest of
+/// the flow, each on its own seeded slots: which of a virtual router's adverts are lost then
+/// depends only on their order, not on what else crossed (an MLD report, an NS), so the same
+/// seed takes the same adverts and a takeover under loss happens, or not, every run.
+fn forward_rules(a: &Active, flow: usize, ports: &str, drop: &str) -> Vec<String> {
+    let comment = a.comment();
+    if drop.is_empty() || a.adverts.is_empty() {
+        return vec![format!(
+            "    {ports}{drop}counter drop comment \"{comment}\""
+        )];
+    }
+    let mut rules: Vec<String> = a
+        .adverts
+        .iter()
+        .enumerate()
+        .map(|(k, (family, vrid))| {
+            let proto = match family {
+                Family::Ipv4 => "ip",
+                Family::Ipv6 => "ip6",
+            };
+            let seed = a.seed ^ ((flow as u64) << 32 | (k as u64 + 1)).wrapping_mul(0x2545_f491_4f6c_dd1d);
+            format!(
+                "    {ports}meta protocol {proto} meta l4proto {VRRP_PROTO} @th,8,8 {vrid} {}counter drop comment \"{comment}\"",
+                drop_expr(a.permille, seed)
+            )
+        })
+        .collect();
+    rules.push(format!(
+        "    {ports}meta l4proto != {VRRP_PROTO} {drop}counter drop comment \"{comment}\""
+    ));
+    rules
 }
 
 /// `iifname { "p1", "p2" } ` for the ports of `nodes`; empty for any port.
@@ -447,6 +482,7 @@ mod tests {
             permille: 1000,
             seed: 1,
             impair: None,
+            adverts: Vec::new(),
         };
         let text = ruleset(&[a], &ports, &[]).unwrap();
         assert!(text.contains(
@@ -482,6 +518,7 @@ mod tests {
             permille: 0,
             seed: 1,
             impair: Some(imp),
+            adverts: Vec::new(),
         };
         let a2 = a.clone();
         let text = ruleset(&[a], &ports, &[]).unwrap();
@@ -533,6 +570,40 @@ mod tests {
     }
 
     #[test]
+    fn a_loss_counts_each_virtual_routers_adverts_apart_from_the_rest() {
+        let ports = [port("r1", "p1"), port("r2", "p2")];
+        let a = Active {
+            step: 1,
+            kind: "loss",
+            flows: vec![Flow {
+                from: Some(vec!["r1".into()]),
+                to: Some(vec!["r2".into()]),
+            }],
+            permille: 300,
+            seed: 7,
+            impair: None,
+            adverts: vec![(Family::Ipv4, 51), (Family::Ipv6, 51)],
+        };
+        let text = ruleset(std::slice::from_ref(&a), &ports, &[]).unwrap();
+        let rules: Vec<&str> = text.lines().filter(|l| l.contains("step 2 loss")).collect();
+        assert_eq!(rules.len(), 3, "{text}");
+        assert!(rules[0].contains("meta protocol ip meta l4proto 112 @th,8,8 51 numgen inc"));
+        assert!(rules[1].contains("meta protocol ip6 meta l4proto 112 @th,8,8 51 numgen inc"));
+        assert!(rules[2].contains("meta l4proto != 112 numgen inc"));
+        let slots = |r: &str| r.split_once("mod 1000").unwrap().1.to_string();
+        assert_ne!(
+            slots(rules[0]),
+            slots(rules[1]),
+            "each counter its own slots"
+        );
+        assert_eq!(
+            text,
+            ruleset(&[a], &ports, &[]).unwrap(),
+            "and the same every time"
+        );
+    }
+
+    #[test]
     fn counters_are_summed_per_step() {
         let json = r#"{"nftables":[{"metainfo":{}},{"table":{}},
           {"rule":{"comment":"step 3 partition","expr":[{"counter":{"packets":5,"bytes":1}},{"drop":null}]}},
@@ -554,6 +625,7 @@ mod tests {
             permille: 500,
             seed: 1,
             impair: None,
+            adverts: Vec::new(),
         };
         assert!(ruleset(&[a], &[port("r1", "p1")], &[]).is_err());
     }
