@@ -324,6 +324,30 @@ fn c8_judges_an_injected_priority_zero() {
 
 /// The same for E6: an ARP reply for the VIP from the pre-empted master 0.3 ms after its
 /// successor's first advert crossed it; one 5 ms after is the old master still answering.
+/// A lower-priority router that advertises once while the master keeps advertising contests
+/// and loses: the master stays, so there is no handover (and no address left behind) to
+/// report, only the crash's.
+#[test]
+fn a_contest_is_no_handover() {
+    let plain = judge(Story::v3());
+    let contested = judge(Story::v3().with(|k| k.contest = true));
+    let gw4 = |v: &Verdict| -> Vec<(String, String)> {
+        v.metrics
+            .handovers
+            .iter()
+            .filter(|h| h.vrouter == "gw4")
+            .map(|h| (h.from.clone(), h.to.clone()))
+            .collect()
+    };
+    assert!(
+        contested.metrics.masters.iter().any(|m| m.how == "contest"),
+        "{:?}",
+        contested.metrics.masters
+    );
+    assert!(!gw4(&plain).is_empty());
+    assert_eq!(gw4(&contested), gw4(&plain));
+}
+
 #[test]
 fn e6_allows_answers_crossing_in_flight_only() {
     let id = "e6.no-vip-from-old-master";

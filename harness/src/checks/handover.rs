@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 use super::forwarding::router_macs;
+use super::model::Kind;
 use super::observe::{What, NO_NODE};
 use super::run_checks::outage;
 use super::Ctx;
@@ -114,6 +115,8 @@ pub fn handovers(ctx: &Ctx) -> Vec<Handover> {
         let changes: Vec<(u16, u16, u64)> = vm
             .transitions
             .iter()
+            // A contest is no handover: the old master outranks the newcomer and stays.
+            .filter(|tr| tr.kind != Kind::Contest)
             .filter_map(|tr| {
                 let old = &vm.tenures[tr.from?];
                 let new = &vm.tenures[tr.to];

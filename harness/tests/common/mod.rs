@@ -133,6 +133,9 @@ pub struct Knobs {
     pub c8_stray_p0: Option<bool>,
     /// On pre-emption, r2 sends one more advert 1 ms after r1's first (a brief overlap).
     pub brief_overlap: bool,
+    /// In the first hold, r2 sends one IPv4 advert at its own priority while r1 is master (a
+    /// contest r1 wins: r1 stays master).
+    pub contest: bool,
     /// On pre-emption, r2 keeps advertising for this many intervals.
     pub long_overlap: Option<u64>,
     /// On pre-emption, r1 (higher) stops after 2 adverts and r2 carries on.
@@ -752,6 +755,9 @@ pub fn build(story: Story) -> Lab {
         f[16] = 0;
         f[17] = 26;
         l.frame(q + 10 * MS, R2, f);
+    }
+    if k.contest {
+        l.advert(q + 13 * MS, R2, false, 100);
     }
     if let Some(answered) = k.c8_stray_p0 {
         let t = q + 11 * MS;
