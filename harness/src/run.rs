@@ -471,7 +471,17 @@ pub async fn run(
             let mut interrupt = opts.interrupt.clone();
             let outcome = play(scn, &lab, opts.progress, &mut interrupt).await;
             daemon_status(scn, daemons, &lab).await;
-            if opts.keep && outcome == Outcome::Completed {
+            // A kept lab stays up when a step failed too: that is when one most wants to look
+            // inside. Only an interruption tears it down at once.
+            let kept = match &outcome {
+                Outcome::Completed => Some("lab is up (probes stopped); Ctrl-C to tear it down".to_string()),
+                Outcome::StepFailed { step, reason } => Some(format!(
+                    "step {} failed ({reason}); the lab stays up as it is (probes stopped); Ctrl-C to tear it down",
+                    step + 1
+                )),
+                _ => None,
+            };
+            if let (true, Some(message)) = (opts.keep, kept) {
                 // Probes measure the service gap of the timeline's faults; a kept lab that
                 // probed on would write about 0.4 MB/s of echo traffic to its capture.
                 if let Some(p) = prober.take() {
@@ -483,8 +493,7 @@ pub async fn run(
                 }
                 // Everything so far on disk, for whoever inspects the kept lab.
                 let _ = rec.flush();
-                opts.progress
-                    .step("lab is up (probes stopped); Ctrl-C to tear it down");
+                opts.progress.step(&message);
                 let _ = interrupt.wait_for(|i| *i).await;
             }
             outcome
@@ -822,12 +831,14 @@ async fn play_steps(
     interrupt: &mut watch::Receiver<bool>,
 ) -> Outcome {
     let node_index = |n: &str| scn.nodes.iter().position(|x| x.name == n);
+    let mut previous_began: Option<u64> = None;
     for (i, step) in scn.timeline.iter().enumerate() {
         if *interrupt.borrow() {
             return Outcome::Interrupted { step: i };
         }
         lab.step.store(i, std::sync::atomic::Ordering::Relaxed);
         let began = now_ns();
+        let after_previous = previous_began.replace(began);
         lab.rec.at(
             began,
             "harness",
@@ -1004,7 +1015,13 @@ async fn play_steps(
                     inj.node,
                     inj.vrouter
                 ));
-                inject(scn, lab, i, inj).await
+                match (inj.offset, after_previous) {
+                    (Some(offset), Some(from)) => match at_offset(from, offset).await {
+                        Ok(()) => inject(scn, lab, i, inj).await,
+                        Err(e) => Err(e),
+                    },
+                    _ => inject(scn, lab, i, inj).await,
+                }
             }
         };
         // A wait that saw a new master is followed by the lab's questions to every router.
@@ -1037,6 +1054,25 @@ async fn play_steps(
     }
     Outcome::Completed
 }
+
+/// Waits until `offset` after `from` (the previous step's start, on the run's clock); an
+/// offset already past is a step failure that says by how much, never a late injection.
+async fn at_offset(from: u64, offset: Duration) -> Result<(), String> {
+    let due = from + offset.as_nanos() as u64;
+    let now = now_ns();
+    if now > due + OFFSET_SLACK.as_nanos() as u64 {
+        return Err(format!(
+            "the step before took {:.1}ms, longer than the offset {}: the frames would go late",
+            (now - from) as f64 / 1e6,
+            crate::scenario::duration::human(offset)
+        ));
+    }
+    tokio::time::sleep(Duration::from_nanos(due.saturating_sub(now))).await;
+    Ok(())
+}
+
+/// How late an injection at an offset may still go (the timer's own resolution).
+const OFFSET_SLACK: Duration = Duration::from_millis(1);
 
 /// Builds an `inject` step's frames with the harness's encoder and sends them.
 async fn inject(
@@ -1141,6 +1177,7 @@ async fn provoke_vrouter(
             to,
             count: 1,
             every: Duration::from_millis(1),
+            offset: None,
         };
         inject_as(scn, lab, step, &inj, true).await?;
     }

@@ -196,6 +196,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "18:1",
         "`inject` needs `frame = { kind = \"...\" }`",
     ),
+    (
+        "inject-offset-first.toml",
+        "23:10",
+        "`offset` counts from the start of the step before; this inject is the first step",
+    ),
+    (
+        "field-of-another-action.toml",
+        "21:9",
+        "`delay` has no meaning for action `hold`",
+    ),
     // Values that would overflow, wrap, or mean something else than written.
     (
         "wait-timeout-overflow.toml",

@@ -3,13 +3,16 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
-use std::process::Command;
 
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use vrlab::checks::{CaptureHints, Status};
 use vrlab::wire::emit::{self, AdvertFrame};
 use vrlab::wire::vlan::VlanTag;
 use vrlab::wire::MacAddr;
+
+#[path = "support/cmd.rs"]
+mod cmd;
+use cmd::vrlab;
 
 /// Writes a pcap of (µs, bytes) with `linktype`.
 fn pcap(path: &Path, linktype: u32, frames: &[(u64, Vec<u8>)]) {
@@ -144,18 +147,6 @@ fn flags_set_what_is_expected() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("no advert of VRID 7"), "{e}");
-}
-
-fn vrlab(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 #[test]
@@ -353,4 +344,102 @@ fn a_capture_of_adverts_only_says_its_arp_evidence_is_missing() {
         .checks
         .iter()
         .any(|c| c.id == "c7.advert-interval" && c.status == Status::Pass));
+}
+
+/// `--expect`: the failures a file lists are KNOWN and pass; a listed deviation that passed
+/// fails the run (unless `intermittent`); a bad file is bad input with its line and column.
+#[test]
+fn expected_findings_pass_known_failures_and_fail_stale_ones() {
+    let run =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures/runs/keepalived-crash-and-return");
+    let run = run.to_str().unwrap();
+    let (code, out, _) = vrlab(&["check", run, "--json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ids = |status: &str| -> Vec<String> {
+        let mut ids: Vec<String> = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == status)
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.dedup();
+        ids
+    };
+    let (failed, passed) = (ids("fail"), ids("pass"));
+    assert!(!failed.is_empty() && !passed.is_empty());
+    let entry = |check: &str, extra: &str| {
+        format!("[[deviation]]\nscenario = \"crash-and-return\"\ncheck = \"{check}\"\nevidence = \"seen in this recording\"\n{extra}\n")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("keepalived.toml");
+    let all: String = failed.iter().map(|c| entry(c, "")).collect();
+    std::fs::write(&file, &all).unwrap();
+
+    let (code, out, err) = vrlab(&["check", run, "--expect", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("KNOWN") && !out.contains("  FAIL"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "PASSED: {} passed, 0 failed",
+            v["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["status"] == "pass")
+                .count()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("known deviation (") && out.contains("keepalived.toml:1)"),
+        "{out}"
+    );
+    // A directory: the run's label picks its file.
+    let (code, _, _) = vrlab(&["check", run, "--expect", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let (code, out, _) = vrlab(&["check", run, "--junit", "--expect", file.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("<skipped message=\"known deviation (") && !out.contains("<failure"),
+        "{out}"
+    );
+
+    // One failure left out: it is unexpected.
+    let fewer: String = failed.iter().skip(1).map(|c| entry(c, "")).collect();
+    std::fs::write(&file, &fewer).unwrap();
+    let (code, out, _) = vrlab(&["check", run, "--expect", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("  FAIL"), "{out}");
+
+    // A passing check listed: stale, the run fails; marked intermittent, it may pass.
+    std::fs::write(&file, format!("{all}{}", entry(&passed[0], ""))).unwrap();
+    let (code, out, _) = vrlab(&["check", run, "--expect", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("STALE {}", passed[0])), "{out}");
+    std::fs::write(
+        &file,
+        format!("{all}{}", entry(&passed[0], "intermittent = true")),
+    )
+    .unwrap();
+    let (code, _, _) = vrlab(&["check", run, "--expect", file.to_str().unwrap()]);
+    assert_eq!(code, 0);
+
+    // Bad files: exit 2, the place named.
+    std::fs::write(
+        &file,
+        "[[deviation]]\ncheck = \"z9.none\"\nevidence = \"x\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = vrlab(&["check", run, "--expect", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("keepalived.toml:2:9: error: `z9.none` is not a check"),
+        "{err}"
+    );
+    std::fs::write(&file, "[[deviation]\n").unwrap();
+    let (code, _, err) = vrlab(&["check", run, "--expect", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("keepalived.toml:1:"), "{err}");
 }

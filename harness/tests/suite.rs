@@ -1,11 +1,11 @@
 //! The conformance suite under `cargo test`: every scenario in scenarios/ against every
 //! daemon adapter, one trial each.
 //!
-//! A trial runs `vrlab run SCENARIO --daemon NAME` (the real command, in its own sandbox) and
-//! compares the failed checks with the daemon's known deviations
-//! (scenarios/known-deviations/NAME.toml): the trial passes when every listed deviation
-//! still fails and nothing else does. A daemon that starts conforming forces its list to
-//! shrink; a new failure cannot hide.
+//! A trial runs `vrlab run SCENARIO --daemon NAME --expect scenarios/known-deviations` (the
+//! real command, in its own sandbox), which compares the failed checks with the daemon's known
+//! deviations (scenarios/known-deviations/NAME.toml) as any user's `--expect` does: the trial
+//! passes when every listed deviation still fails and nothing else does. A daemon that starts
+//! conforming forces its list to shrink; a new failure cannot hide.
 //!
 //! Without privilege or without the daemon, a trial is skipped with the reason and the fix —
 //! except under CI (`CI=true`), where that is a failure.
@@ -15,32 +15,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use serde::Deserialize;
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Deviations {
-    #[serde(default)]
-    deviation: Vec<Deviation>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Deviation {
-    scenario: String,
-    check: String,
-    /// What the record shows (frames, times) and why it is the daemon's, not ours.
-    #[allow(dead_code)]
-    evidence: String,
-    #[allow(dead_code)]
-    #[serde(default)]
-    link: String,
-    /// The deviation shows only when a host happens to ARP or solicit inside the window in
-    /// which the daemon misbehaves: it may fail or pass, and the evidence says why. Any other
-    /// listed pair must fail every time.
-    #[serde(default)]
-    intermittent: bool,
-}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -58,33 +32,15 @@ fn skip(reason: String) -> Result<Completion, Failed> {
     }
 }
 
-/// (checks that must fail, checks that may fail) for one daemon label and scenario.
-fn known(daemon: &str, scenario: &str) -> Result<(BTreeSet<String>, BTreeSet<String>), Failed> {
-    let path = root()
-        .join("scenarios/known-deviations")
-        .join(format!("{daemon}.toml"));
-    let d: Deviations = match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?,
-        Err(_) => Deviations::default(),
-    };
-    let (may, must): (Vec<Deviation>, Vec<Deviation>) = d
-        .deviation
-        .into_iter()
-        .filter(|x| x.scenario == scenario)
-        .partition(|x| x.intermittent);
-    Ok((
-        must.into_iter().map(|x| x.check).collect(),
-        may.into_iter().map(|x| x.check).collect(),
-    ))
-}
-
-/// The real command: `vrlab run SCENARIO --daemon SPEC --out OUT`.
+/// The real command: `vrlab run SCENARIO --daemon SPEC --out OUT --expect KNOWN`.
 fn vrlab_run(scenario: &Path, spec: &str, out: &Path) -> Result<std::process::Output, Failed> {
     Command::new(env!("CARGO_BIN_EXE_vrlab"))
         .arg("run")
         .arg(scenario)
         .args(["--daemon", spec, "--out"])
         .arg(out)
+        .arg("--expect")
+        .arg(root().join("scenarios/known-deviations"))
         .output()
         .map_err(|e| e.to_string().into())
 }
@@ -126,33 +82,41 @@ fn trial(
         &std::fs::read_to_string(run_dir.join("verdict.json")).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
-    let failed: BTreeSet<String> = verdict["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["status"] == "fail")
-        .filter_map(|c| c["id"].as_str().map(String::from))
-        .collect();
-    let daemon = label.as_str();
-    if daemon == "vrlabd" {
+    if label == "vrlabd" {
         discards_match(&verdict)?;
     }
-    let (expected, intermittent) = known(daemon, &name)?;
-    let unexpected: Vec<_> = failed
-        .difference(&expected)
-        .filter(|c| !intermittent.contains(*c))
-        .collect();
-    let fixed: Vec<_> = expected.difference(&failed).collect();
-    if unexpected.is_empty() && fixed.is_empty() {
+    let expectation = &verdict["expectation"];
+    if expectation.is_null() {
+        return Err(format!("verdict.json has no expectation outcome\n{stdout}").into());
+    }
+    let list = |k: &str| -> Vec<String> {
+        expectation[k]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().or_else(|| x["check"].as_str()).map(String::from))
+            .collect()
+    };
+    let (unexpected, stale) = (list("unexpected"), list("stale"));
+    let met = unexpected.is_empty() && stale.is_empty();
+    // The exit status says the same as the verdict: 0 exactly when the expectations are met.
+    if met != (o.status.code() == Some(0)) {
+        return Err(format!(
+            "vrlab exited with {:?} but its verdict says the expectations are {}met\n{stdout}",
+            o.status.code(),
+            if met { "" } else { "not " }
+        )
+        .into());
+    }
+    if met {
         return Ok(Completion::Completed);
     }
     let mut msg = String::new();
     if !unexpected.is_empty() {
-        msg +=
-            &format!("checks failed that are not known deviations of {daemon}: {unexpected:?}\n");
+        msg += &format!("checks failed that are not known deviations of {label}: {unexpected:?}\n");
     }
-    if !fixed.is_empty() {
-        msg += &format!("known deviations of {daemon} no longer fail (remove them from scenarios/known-deviations/{daemon}.toml): {fixed:?}\n");
+    if !stale.is_empty() {
+        msg += &format!("known deviations of {label} no longer fail (remove them from scenarios/known-deviations/{label}.toml): {stale:?}\n");
     }
     // The reason goes both before and after the report, so a log excerpt from either end
     // shows why the trial failed.

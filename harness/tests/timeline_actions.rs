@@ -407,3 +407,59 @@ for = "2500ms"
         (Some(true), Some(true))
     );
 }
+
+const ROUTER: &str = r#"
+[nodes.r1]
+role = "router"
+interfaces.eth0 = { segment = "lan", addresses = ["192.0.2.1/24"] }
+[vrouters.gw]
+vrid = 51
+segment = "lan"
+vips = ["192.0.2.100"]
+interval = "100ms"
+priorities = { r1 = 200 }
+"#;
+
+/// An `inject` with `offset` goes that long after the step before began, whatever that step
+/// is doing; when the step before took longer, the inject fails its step instead of going late.
+#[test]
+fn an_inject_at_an_offset_goes_then_or_fails_its_step() {
+    if !can_run() {
+        return;
+    }
+    let timeline = |hold: &str, offset: &str| {
+        format!(
+            "{ROUTER}\n[[timeline]]\naction = \"wait\"\nuntil = \"master\"\nnode = \"r1\"\n\
+             [[timeline]]\naction = \"hold\"\nfor = \"{hold}\"\n\
+             [[timeline]]\naction = \"inject\"\nnode = \"h1\"\nvrouter = \"gw\"\n\
+             frame = {{ kind = \"arp-request\" }}\nto = \"r1\"\noffset = \"{offset}\"\n"
+        )
+    };
+    let (dir, v) = run("inject-offset", &timeline("100ms", "250ms"));
+    assert_eq!(timeline_check(&v)["status"], "pass", "{v}");
+    let ev = events(&dir);
+    let hold_began = ev
+        .iter()
+        .find(|e| e["action"] == "step" && e["index"] == 1)
+        .and_then(|e| e["t"].as_u64())
+        .unwrap();
+    let sent = ev
+        .iter()
+        .find(|e| e["action"] == "fault" && e["fault"] == "inject")
+        .and_then(|e| e["t"].as_u64())
+        .unwrap();
+    // Never early; late only by the timer's wake-up (50 ms is far beyond it, even loaded).
+    let after_ms = (sent - hold_began) as f64 / 1e6;
+    assert!((250.0..300.0).contains(&after_ms), "{after_ms} ms");
+
+    let (_, v) = run("inject-offset-late", &timeline("300ms", "50ms"));
+    let t = timeline_check(&v);
+    assert_eq!(t["status"], "fail", "{v}");
+    assert!(
+        t["observed"]
+            .as_str()
+            .unwrap()
+            .contains("longer than the offset 50ms"),
+        "{t}"
+    );
+}

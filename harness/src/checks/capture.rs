@@ -154,5 +154,6 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
         checks,
         metrics,
         notes: wire.cut.iter().map(ToString::to_string).collect(),
+        expectation: None,
     })
 }

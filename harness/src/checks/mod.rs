@@ -171,15 +171,33 @@ pub struct Verdict {
     /// What a reader must know to trust the verdict: captures cut short, a run killed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the verdict made of the expected findings it was given (`--expect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expectation: Option<crate::expect::Outcome>,
 }
 
 impl Verdict {
+    /// No check failed — or, given expected findings, none failed that was not expected and
+    /// every deviation expected every run still failed.
     pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.status != Status::Fail)
+        match &self.expectation {
+            Some(o) => o.met(),
+            None => self.checks.iter().all(|c| c.status != Status::Fail),
+        }
     }
 
     pub fn count(&self, s: Status) -> usize {
         self.checks.iter().filter(|c| c.status == s).count()
+    }
+
+    /// Failed results that the expected findings explain.
+    pub fn known(&self) -> usize {
+        self.expectation.as_ref().map_or(0, |o| {
+            self.checks
+                .iter()
+                .filter(|c| c.status == Status::Fail && o.explaining(&c.id).is_some())
+                .count()
+        })
     }
 }
 
@@ -223,6 +241,7 @@ pub fn judge(rec: &Record) -> Verdict {
             .map(ToString::to_string)
             .chain(time_base(rec))
             .collect(),
+        expectation: None,
     }
 }
 

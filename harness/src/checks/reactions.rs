@@ -15,7 +15,7 @@
 
 use std::net::IpAddr;
 
-use super::model::VrModel;
+use super::model::{Tenure, VrModel};
 use super::observe::{What, NO_NODE};
 use super::{not_applicable, verdict_of, CheckResult, Ctx, Evidence, VrSpec};
 use crate::events::Event;
@@ -337,6 +337,125 @@ fn unchanged(
     ))
 }
 
+/// The master at an injection, when a fault of the timeline (crash, stop, freeze, link down)
+/// had already silenced it: the backups are counting down, and what a discarded advert must
+/// not change is when they take over. With the fault's name and moment.
+fn silenced_by_fault<'a>(
+    ctx: &Ctx,
+    master: &'a Tenure,
+    at: u64,
+) -> Option<(&'a Tenure, String, u64)> {
+    use crate::scenario::FaultKind as F;
+    let rec = ctx.rec?;
+    let iv = u64::from(master.interval_cs) * 10_000_000;
+    let name = ctx.node(master.node);
+    super::run_checks::faults(rec)
+        .into_iter()
+        .find(|(kind, node, hit, _)| {
+            matches!(
+                kind,
+                F::Crash | F::Stop | F::Freeze | F::Restart | F::LinkDown
+            ) && node == name
+                && *hit <= at
+                && master.last_t <= hit + iv
+                && master.last_t + iv >= *hit
+        })
+        .map(|(kind, node, hit, _)| (master, format!("{} of {node}", kind.name()), hit))
+}
+
+/// A discarded advert injected while the backups count down after the master fell silent: the
+/// next master must come on schedule — Master_Down_Interval after the master's last advert
+/// (Skew_Time after its priority 0) + tolerance. Later means the discarded adverts restarted
+/// its timer (keepalived #562).
+#[allow(clippy::too_many_arguments)]
+fn countdown(
+    ctx: &Ctx,
+    s: &VrSpec,
+    vm: &VrModel,
+    id: &str,
+    subject: String,
+    inj: &Injection,
+    (master, fault, hit): (&Tenure, String, u64),
+    ev: Evidence,
+) -> CheckResult {
+    let mn = ctx.node(master.node);
+    let successor = vm
+        .tenures
+        .iter()
+        .find(|t| t.node != master.node && t.first_t > master.last_t);
+    let bound = |node: &str| {
+        let prio = s
+            .priorities
+            .iter()
+            .find(|(n, _)| n == node)
+            .map_or(1, |(_, p)| *p);
+        let v = s.vrouter(0);
+        let d = if master.leave.is_some() {
+            v.skew_time(prio)
+        } else {
+            v.master_down_interval(prio)
+        };
+        d.as_nanos() as u64 + ctx.tol_ns()
+    };
+    let from = if master.leave.is_some() {
+        "its priority-0 advert"
+    } else {
+        "its last advert"
+    };
+    let expected = format!(
+        "discarded: the {fault} at {:.3}s silenced {mn}, and the next master takes over on schedule — within Master_Down_Interval (Skew_Time after priority 0) + tolerance of {mn}'s last advert — as if the injected adverts (the last at {:.3}s) had never come",
+        ctx.at(hit),
+        ctx.at(inj.last_t)
+    );
+    let Some(next) = successor else {
+        if ctx.end < master.last_t + bound(mn) {
+            return not_applicable(
+                id,
+                subject,
+                "the record ends before anyone was due to take over",
+            );
+        }
+        return super::result(
+            id,
+            subject,
+            super::Status::Fail,
+            expected,
+            format!("nobody took over after {mn} fell silent: the discarded adverts kept the backups waiting"),
+            vec![ev],
+        );
+    };
+    let nn = ctx.node(next.node);
+    let after = next.first_t - master.last_t;
+    let limit = bound(nn);
+    let took = format!(
+        "{nn} took over {:.1}ms after {from} (bound {:.1}ms)",
+        after as f64 / 1e6,
+        limit as f64 / 1e6
+    );
+    let reaction = ctx.advert_ev(next.adverts[0], format!("{nn} advertises"));
+    if after <= limit {
+        super::result(
+            id,
+            subject,
+            super::Status::Pass,
+            expected,
+            format!("{took}: the discarded adverts did not restart its timer"),
+            vec![ev, reaction],
+        )
+    } else {
+        super::result(
+            id,
+            subject,
+            super::Status::Fail,
+            expected,
+            format!(
+                "the spoofed advert was acted on: {took} — its Master_Down_Timer was restarted"
+            ),
+            vec![ev, reaction],
+        )
+    }
+}
+
 /// A spoofed advert a receiver must discard changes no state.
 fn discards(ctx: &Ctx) -> Vec<CheckResult> {
     let mut out = Vec::new();
@@ -370,6 +489,13 @@ fn discards(ctx: &Ctx) -> Vec<CheckResult> {
             inj,
             format!("injected by {} ({} frames)", inj.node, inj.frames.len()),
         );
+        if let Some(silenced) = vm
+            .master_at(inj.first_t)
+            .and_then(|m| silenced_by_fault(ctx, &vm.tenures[m], inj.first_t))
+        {
+            out.push(countdown(ctx, s, vm, id, subject, inj, silenced, ev));
+            continue;
+        }
         match unchanged(ctx, vm, inj.first_t, until) {
             Ok(seen) => out.push(super::result(
                 id,

@@ -285,7 +285,7 @@ fn kept_apart(
 
 /// Each fault of the timeline: its kind, its node, the moment it hit and the end of the window
 /// in which its consequences are judged.
-fn faults(rec: &Record) -> Vec<(FaultKind, String, u64, u64)> {
+pub(crate) fn faults(rec: &Record) -> Vec<(FaultKind, String, u64, u64)> {
     let runs = steps(rec);
     runs.iter()
         .enumerate()

@@ -12,6 +12,7 @@ mod net;
 mod raw;
 mod validate;
 
+pub(crate) use diag::{locate, Diagnostics};
 pub use diag::{Diagnostic, ScenarioError};
 pub use model::*;
 pub use net::{Family, IpNet, IpNetError};

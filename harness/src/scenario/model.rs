@@ -246,6 +246,10 @@ pub struct Inject {
     pub to: Option<String>,
     pub count: u32,
     pub every: Duration,
+    /// Sent this long after the previous step began (a fault's start), instead of once it
+    /// ended; the step fails if the previous one took longer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -130,6 +130,8 @@ pub(crate) struct RawStep {
     pub count: Option<Spanned<i64>>,
     /// `inject`: how far apart.
     pub every: Option<Spanned<String>>,
+    /// `inject`: sent this long after the previous step (the fault) began, not once it ended.
+    pub offset: Option<Spanned<String>>,
     /// `snooping`: the segment whose bridge it sets.
     pub segment: Option<Name>,
     /// `snooping`: on or off.
@@ -202,6 +204,14 @@ impl RawStep {
         add("frame", self.frame.as_ref().map(Spanned::span));
         add("count", self.count.as_ref().map(Spanned::span));
         add("every", self.every.as_ref().map(Spanned::span));
+        add("offset", self.offset.as_ref().map(Spanned::span));
+        add("segment", self.segment.as_ref().map(Spanned::span));
+        add("enabled", self.enabled.as_ref().map(Spanned::span));
+        add("querier", self.querier.as_ref().map(Spanned::span));
+        add("delay", self.delay.as_ref().map(Spanned::span));
+        add("jitter", self.jitter.as_ref().map(Spanned::span));
+        add("reorder", self.reorder.as_ref().map(Spanned::span));
+        add("duplicate", self.duplicate.as_ref().map(Spanned::span));
         out
     }
 }

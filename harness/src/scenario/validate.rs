@@ -837,7 +837,7 @@ impl Validator<'_> {
     ) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut net = NetState::default();
-        for s in raw {
+        for (index, s) in raw.iter().enumerate() {
             let step_span = span(s);
             let r = s.get_ref();
             let action = r.action.get_ref().as_str();
@@ -995,7 +995,16 @@ impl Validator<'_> {
                     }
                 }
                 "inject" => {
-                    unexpected(self, &["node", "vrouter", "frame", "to", "count", "every"]);
+                    unexpected(
+                        self,
+                        &["node", "vrouter", "frame", "to", "count", "every", "offset"],
+                    );
+                    if let (Some(o), 0) = (&r.offset, index) {
+                        self.d.at(
+                            span(o),
+                            "`offset` counts from the start of the step before; this inject is the first step",
+                        );
+                    }
                     if let Some(step) = self.inject(r, step_span.clone(), nodes, vrouters) {
                         steps.push(step);
                     }
@@ -1346,6 +1355,16 @@ impl Validator<'_> {
                 None => DEFAULT_INJECT_EVERY,
             },
         };
+        let offset = match &r.offset {
+            None => None,
+            Some(o) => match self.duration(o) {
+                Some(d) if d > Duration::from_secs(60) => {
+                    self.d.at(span(o), "`offset` must be at most 60s");
+                    None
+                }
+                d => d,
+            },
+        };
         let Some(raw) = &r.frame else {
             self.d.at(
                 step_span,
@@ -1365,6 +1384,7 @@ impl Validator<'_> {
             to,
             count,
             every,
+            offset,
         }))
     }
 
