@@ -35,14 +35,21 @@ fn every_argument_of_up_and_run_has_a_description() {
     for cmd in ["up", "run"] {
         let (code, out, _) = vrlab(&[cmd, "--help"]);
         assert_eq!(code, 0);
-        // clap prints an argument without a description as its name alone on the line.
+        // clap prints an argument as its spec, two spaces, then its description; one without
+        // a description has nothing after the spec but its `[default: …]`.
         for line in out
             .lines()
             .filter(|l| l.trim_start().starts_with('-') || l.starts_with("  <"))
         {
-            let words = line.split_whitespace().count();
+            let described = line
+                .trim()
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .nth(1)
+                .is_some_and(|d| !d.starts_with("[default"));
             assert!(
-                words > 2,
+                described,
                 "`vrlab {cmd} --help`: no description in {line:?}\n{out}"
             );
         }
