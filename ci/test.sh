@@ -17,6 +17,9 @@ trap 'rm -f "$log"' EXIT
 set +e
 cargo test --workspace "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# Ignored by a plain `cargo test` because it needs tshark, which this command installed.
+cargo test -p vrlab --lib agrees_with_tshark -- --ignored 2>&1 | tee -a "$log"
+status=$(( status | PIPESTATUS[0] ))
 set -e
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"

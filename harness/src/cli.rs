@@ -543,18 +543,19 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: R
                             e.apply(&mut verdict);
                         }
                         let _ = std::fs::write(
-                            dir.join("verdict.json"),
+                            crate::rundir::Layout::new(&dir).verdict(),
                             serde_json::to_string_pretty(&verdict).unwrap_or_default(),
                         );
                         print!("{}", report::text(&verdict));
                         println!("run directory: {}", dir.display());
-                        let code = if matches!(meta.outcome, run::Outcome::Interrupted { .. }) {
-                            EXIT_INTERRUPTED
-                        } else if verdict.passed() {
-                            EXIT_OK
-                        } else {
-                            EXIT_CHECK_FAILED
-                        };
+                        let code =
+                            if matches!(meta.outcome, crate::rundir::Outcome::Interrupted { .. }) {
+                                EXIT_INTERRUPTED
+                            } else if verdict.passed() {
+                                EXIT_OK
+                            } else {
+                                EXIT_CHECK_FAILED
+                            };
                         verdicts.push(verdict);
                         code
                     }

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::checks::{Status, Verdict};
+use crate::checks::{Check, Status, Verdict};
 use crate::scenario::{locate, Diagnostics, ScenarioError};
 
 /// The largest expectations file vrlab reads.
@@ -79,7 +79,7 @@ pub struct Entry {
     /// The scenario it concerns; `None` for every scenario.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
-    pub check: String,
+    pub check: Check,
     pub evidence: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub link: String,
@@ -134,7 +134,8 @@ impl Expectations {
             let line = locate(text, item.span(), String::new()).line;
             let e = item.into_inner();
             let id = e.check.get_ref();
-            if !crate::checks::catalogue().iter().any(|c| c.id == id) {
+            let check = Check::from_id(id);
+            if check.is_none() {
                 d.at(
                     e.check.span(),
                     format!("`{id}` is not a check of the catalogue (see `vrlab checks`)"),
@@ -146,9 +147,10 @@ impl Expectations {
                     "`evidence` is empty: say what the record shows and why it is the daemon's",
                 );
             }
+            let Some(check) = check else { continue };
             entries.push(Entry {
                 scenario: e.scenario,
-                check: e.check.into_inner(),
+                check,
                 evidence: e.evidence.into_inner(),
                 link: e.link,
                 intermittent: e.intermittent,
@@ -176,7 +178,7 @@ impl Expectations {
 
     /// Compares a verdict with what is expected of it, and records the outcome in it.
     pub fn apply(&self, v: &mut Verdict) {
-        let failed = |id: &str| {
+        let failed = |id: Check| {
             v.checks
                 .iter()
                 .any(|c| c.id == id && c.status == Status::Fail)
@@ -184,19 +186,19 @@ impl Expectations {
         let mine: Vec<&Entry> = self.of(&v.scenario).collect();
         let known: Vec<Entry> = mine
             .iter()
-            .filter(|e| failed(&e.check))
+            .filter(|e| failed(e.check))
             .map(|e| (*e).clone())
             .collect();
         let stale: Vec<Entry> = mine
             .iter()
-            .filter(|e| !e.intermittent && !failed(&e.check))
+            .filter(|e| !e.intermittent && !failed(e.check))
             .map(|e| (*e).clone())
             .collect();
-        let mut unexpected: Vec<String> = v
+        let mut unexpected: Vec<Check> = v
             .checks
             .iter()
             .filter(|c| c.status == Status::Fail && !mine.iter().any(|e| e.check == c.id))
-            .map(|c| c.id.clone())
+            .map(|c| c.id)
             .collect();
         unexpected.dedup();
         v.expectation = Some(Outcome {
@@ -217,8 +219,8 @@ pub struct Outcome {
     pub known: Vec<Entry>,
     /// Entries the file lists as failing every run whose check did not fail.
     pub stale: Vec<Entry>,
-    /// Ids of failed checks that the file does not list.
-    pub unexpected: Vec<String>,
+    /// Failed checks that the file does not list.
+    pub unexpected: Vec<Check>,
 }
 
 impl Outcome {
@@ -228,7 +230,7 @@ impl Outcome {
     }
 
     /// The entry that explains a failed check, if any.
-    pub fn explaining(&self, id: &str) -> Option<&Entry> {
+    pub fn explaining(&self, id: Check) -> Option<&Entry> {
         self.known.iter().find(|e| e.check == id)
     }
 }
@@ -238,7 +240,7 @@ mod tests {
     use super::*;
     use crate::checks::{CheckResult, Metrics};
 
-    fn verdict(results: &[(&str, Status)]) -> Verdict {
+    fn verdict(results: &[(Check, Status)]) -> Verdict {
         Verdict {
             scenario: "crash-and-return".into(),
             daemon: "keepalived".into(),
@@ -247,7 +249,7 @@ mod tests {
             checks: results
                 .iter()
                 .map(|(id, status)| CheckResult {
-                    id: (*id).into(),
+                    id: *id,
                     title: String::new(),
                     clause: String::new(),
                     subject: "gw4".into(),
@@ -292,15 +294,15 @@ evidence = "another scenario's"
     #[test]
     fn failures_the_file_lists_are_known_and_the_verdict_is_met() {
         let mut v = verdict(&[
-            ("d3.arp-reply-vmac", Status::Fail),
-            ("c7.advert-interval", Status::Fail),
-            ("d4.na-reply-vmac", Status::Pass),
+            (Check::D3ArpReplyVmac, Status::Fail),
+            (Check::C7AdvertInterval, Status::Fail),
+            (Check::D4NaReplyVmac, Status::Pass),
         ]);
         expectations().apply(&mut v);
         let o = v.expectation.as_ref().unwrap();
         assert!(o.met(), "{o:?}");
         assert_eq!(o.known.len(), 2);
-        assert_eq!(o.explaining("d3.arp-reply-vmac").unwrap().at, "k.toml:2");
+        assert_eq!(o.explaining(Check::D3ArpReplyVmac).unwrap().at, "k.toml:2");
         assert!(v.passed(), "known deviations alone pass");
         assert_eq!(v.count(Status::Fail), 2, "the raw count stays");
     }
@@ -308,27 +310,27 @@ evidence = "another scenario's"
     #[test]
     fn a_failure_the_file_does_not_list_is_unexpected() {
         let mut v = verdict(&[
-            ("d3.arp-reply-vmac", Status::Fail),
-            ("c7.advert-interval", Status::Fail),
-            ("d4.na-reply-vmac", Status::Fail),
+            (Check::D3ArpReplyVmac, Status::Fail),
+            (Check::C7AdvertInterval, Status::Fail),
+            (Check::D4NaReplyVmac, Status::Fail),
         ]);
         expectations().apply(&mut v);
         let o = v.expectation.as_ref().unwrap();
-        assert_eq!(o.unexpected, vec!["d4.na-reply-vmac".to_string()]);
+        assert_eq!(o.unexpected, vec![Check::D4NaReplyVmac]);
         assert!(!v.passed());
     }
 
     #[test]
     fn a_listed_deviation_that_passed_is_stale_unless_intermittent() {
         let mut v = verdict(&[
-            ("d3.arp-reply-vmac", Status::Pass),
-            ("e1.vmac-on-master-port", Status::Pass),
-            ("c7.advert-interval", Status::Fail),
+            (Check::D3ArpReplyVmac, Status::Pass),
+            (Check::E1VmacOnMasterPort, Status::Pass),
+            (Check::C7AdvertInterval, Status::Fail),
         ]);
         expectations().apply(&mut v);
         let o = v.expectation.as_ref().unwrap();
-        let stale: Vec<&str> = o.stale.iter().map(|e| e.check.as_str()).collect();
-        assert_eq!(stale, vec!["d3.arp-reply-vmac"]);
+        let stale: Vec<Check> = o.stale.iter().map(|e| e.check).collect();
+        assert_eq!(stale, vec![Check::D3ArpReplyVmac]);
         assert!(!v.passed());
     }
 

@@ -16,6 +16,7 @@ pub mod probe;
 pub mod process;
 pub mod report;
 pub mod run;
+pub mod rundir;
 pub mod sandbox;
 pub mod scenario;
 pub mod topology;

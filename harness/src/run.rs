@@ -1,17 +1,6 @@
 //! One run: build the lab, start the daemons, record, play the timeline, tear down, judge.
 //!
-//! The run directory it leaves:
-//!
-//! ```text
-//! RUN_DIR/
-//!   scenario.toml         the scenario as run
-//!   run.json              daemon and version, segments → pcapng files and their interfaces,
-//!                         ports, sysctls set, outcome of the timeline
-//!   events.jsonl          harness actions, processes, FDB/neighbour/address/link changes, probes
-//!   segments/SEG.pcapng   one per segment, one pcapng interface per bridge port
-//!   nodes/NODE/           rendered configs and daemon logs
-//!   verdict.json          the checks' results (also re-made by `vrlab check RUN_DIR`)
-//! ```
+//! What it leaves is the run directory whose contract [`crate::rundir`] owns.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -19,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -33,6 +21,9 @@ use crate::events::{now_ns, Recorder};
 use crate::faults;
 use crate::probe::Prober;
 use crate::process::{self, Processes};
+use crate::rundir::{
+    CaptureMeta, InterfaceMeta, Layout, NodeMeta, Outcome, RunMeta, SegmentFileMeta, SysctlMeta,
+};
 use crate::sandbox;
 use crate::scenario::{FaultKind, Flow, Role, Scenario, Step, Until};
 use crate::topology::{node_mac, SysctlRecord, Topology};
@@ -53,87 +44,6 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// How the timeline ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Outcome {
-    /// What `run.json` says from the moment the lab is built until the run ends: a run.json
-    /// that still says so belongs to a run that was cut short (killed).
-    Unfinished,
-    Completed,
-    /// A wait's condition did not hold by its deadline, or a fault could not be applied.
-    StepFailed {
-        step: usize,
-        reason: String,
-    },
-    Interrupted {
-        step: usize,
-    },
-}
-
-/// `run.json`: what the checks need to know about the run besides the scenario.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunMeta {
-    pub vrlab_version: String,
-    pub scenario: String,
-    /// The daemon's name, or the daemons in router order joined by `+` in a mixed run.
-    pub daemon: String,
-    /// Which daemon each router ran.
-    #[serde(default)]
-    pub daemons: BTreeMap<String, String>,
-    pub daemon_version: String,
-    pub started_ns: u64,
-    pub ended_ns: u64,
-    pub kernel: String,
-    pub segments: Vec<SegmentFileMeta>,
-    pub nodes: BTreeMap<String, NodeMeta>,
-    pub sysctls: Vec<SysctlMeta>,
-    pub outcome: Outcome,
-    pub capture: CaptureMeta,
-    pub topology_build_ms: f64,
-    /// Seeds every random choice of the run (which frames a loss drops).
-    #[serde(default)]
-    pub seed: u64,
-    /// What served each kind of network fault the timeline used (`loss` → nftables ...).
-    #[serde(default)]
-    pub mechanisms: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SegmentFileMeta {
-    pub segment: String,
-    pub file: String,
-    pub interfaces: Vec<InterfaceMeta>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InterfaceMeta {
-    pub id: u32,
-    pub node: String,
-    pub interface: String,
-    pub port: String,
-    pub mac: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NodeMeta {
-    pub role: String,
-    pub macs: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SysctlMeta {
-    pub node: String,
-    pub key: String,
-    pub value: String,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct CaptureMeta {
-    pub frames: u64,
-    pub kernel_drops: u64,
 }
 
 impl From<&SegmentFile> for SegmentFileMeta {
@@ -363,9 +273,10 @@ pub async fn run(
         .join(format!("{}-{}-{}", scn.name, label, timestamp()));
     std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
     let run_dir = create_unique_dir(&run_dir).map_err(io_err(&run_dir))?;
-    std::fs::create_dir(run_dir.join("nodes")).map_err(io_err(&run_dir))?;
-    std::fs::write(run_dir.join("scenario.toml"), &scn.source).map_err(io_err(&run_dir))?;
-    let rec = Recorder::create(&run_dir.join("events.jsonl")).map_err(io_err(&run_dir))?;
+    let layout = Layout::new(&run_dir);
+    std::fs::create_dir(layout.nodes()).map_err(io_err(&run_dir))?;
+    std::fs::write(layout.scenario(), &scn.source).map_err(io_err(&run_dir))?;
+    let rec = Recorder::create(&layout.events()).map_err(io_err(&run_dir))?;
     let started_ns = now_ns();
     rec.now("harness", json!({"action": "run", "scenario": scn.name, "daemon": label, "daemons": daemons.per_router(scn), "daemon_version": version}));
 
@@ -406,7 +317,7 @@ pub async fn run(
     }
     let _monitors = tables::start(&lab.topo, &rec)
         .map_err(|e| RunError::Setup(format!("starting netlink monitors: {e}")))?;
-    let capture = PacketCapture::start(&lab.topo, &run_dir.join("segments"), lab.live.clone())
+    let capture = PacketCapture::start(&lab.topo, &layout.segments(), lab.live.clone())
         .map_err(|e| RunError::Setup(format!("starting capture: {e}")))?;
     let segment_files: Vec<SegmentFileMeta> = capture.files.iter().map(Into::into).collect();
     let mut meta = RunMeta {
@@ -430,15 +341,16 @@ pub async fn run(
         mechanisms: mechanisms(scn),
     };
     // Written now, so that a run killed from here on can still be judged; completed below.
-    meta.write(&run_dir)?;
+    meta.write(&run_dir).map_err(io_err(&run_dir))?;
 
     let result = async {
         prepare_routers(scn, daemons, &mut lab, &run_dir).await?;
         ask_before_start(scn, &lab).await.map_err(RunError::Setup)?;
         opts.progress.step("starting daemons");
-        for r in scn.routers() {
-            start_node(&lab, &r.name).await.map_err(RunError::Setup)?;
-        }
+        let routers: Vec<&str> = scn.routers().map(|r| r.name.as_str()).collect();
+        start_routers(&lab, &routers)
+            .await
+            .map_err(RunError::Setup)?;
         Ok::<(), RunError>(())
     }
     .await;
@@ -522,19 +434,8 @@ pub async fn run(
         frames: stats.frames,
         kernel_drops: stats.kernel_drops,
     };
-    meta.write(&run_dir)?;
+    meta.write(&run_dir).map_err(io_err(&run_dir))?;
     Ok((run_dir, meta))
-}
-
-impl RunMeta {
-    /// Writes `run.json` in `dir` whole or not at all (a temporary file renamed over it).
-    fn write(&self, dir: &Path) -> Result<(), RunError> {
-        let path = dir.join("run.json");
-        let tmp = dir.join(".run.json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(self).unwrap_or_default())
-            .map_err(io_err(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io_err(&path))
-    }
 }
 
 /// Each node's role and MACs, for run.json.
@@ -609,7 +510,7 @@ async fn prepare_routers(
     for r in scn.routers() {
         let adapter = daemons.for_node(&r.name).expect("checked before the run");
         let spec = router_spec(scn, &r.name);
-        let dir = run_dir.join("nodes").join(&r.name);
+        let dir = Layout::new(run_dir).node(&r.name);
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let paths = NodePaths {
             dir: dir.clone(),
@@ -677,9 +578,38 @@ async fn prepare_routers(
     Ok(())
 }
 
+/// Starts the routers' daemons at the beginning of a run, as routers that boot together
+/// would: first every node's helper processes (FRR's zebra), then every VRRP process at once.
+/// Started one router after another, the first router's virtual routers would begin some
+/// 50 ms before the next one's — about the 39 ms by which a priority-200 router's
+/// Master_Down_Interval undercuts a priority-100 one's at a 100 ms interval (RFC 5798 §6.1) —
+/// so which router became master first, and what the loser did meanwhile, changed from run
+/// to run. Started together, the RFC's timers decide.
+async fn start_routers(lab: &Lab, routers: &[&str]) -> Result<(), String> {
+    let helpers = routers
+        .iter()
+        .map(|node| start_processes(lab, node, |spec| !spec.vrrp));
+    futures::future::try_join_all(helpers).await?;
+    let speakers = routers
+        .iter()
+        .map(|node| start_processes(lab, node, |spec| spec.vrrp));
+    futures::future::try_join_all(speakers).await?;
+    Ok(())
+}
+
 /// Starts every process of the node's plan that is not running, in order, each waiting for
 /// its readiness condition.
 async fn start_node(lab: &Lab, node: &str) -> Result<(), String> {
+    start_processes(lab, node, |_| true).await
+}
+
+/// Starts the processes of the node's plan that `which` selects and that are not running, in
+/// order, each waiting for its readiness condition.
+async fn start_processes(
+    lab: &Lab,
+    node: &str,
+    which: impl Fn(&crate::daemons::ProcessSpec) -> bool,
+) -> Result<(), String> {
     let plan = &lab.plans[node];
     let running: Vec<String> = lab
         .procs
@@ -687,7 +617,7 @@ async fn start_node(lab: &Lab, node: &str) -> Result<(), String> {
         .iter()
         .map(|p| p.spec.name.clone())
         .collect();
-    for spec in &plan.processes {
+    for spec in plan.processes.iter().filter(|s| which(s)) {
         if running.contains(&spec.name) {
             continue;
         }
@@ -1003,7 +933,7 @@ async fn play_steps(
                     background: *background,
                     deadline: *deadline,
                 };
-                let dir = lab.run_dir.join("nodes").join(node);
+                let dir = Layout::new(&lab.run_dir).node(node);
                 faults::exec::run(&e, &lab.topo.nodes[node], &dir, &lab.procs, &lab.rec).await
             }
             Step::Inject(inj) => {

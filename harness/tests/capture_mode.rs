@@ -88,7 +88,7 @@ fn each_vlan_of_a_trunk_is_its_own_segment() {
     assert!(v
         .checks
         .iter()
-        .filter(|c| c.id == "e4.dual-master")
+        .filter(|c| c.id.id() == "e4.dual-master")
         .all(|c| c.status == Status::Pass));
     // The same frames untagged: one virtual router with two masters, and the judge says so.
     let p = dir.path().join("flat.pcap");
@@ -100,11 +100,11 @@ fn each_vlan_of_a_trunk_is_its_own_segment() {
     assert!(v
         .checks
         .iter()
-        .any(|c| c.id == "e4.dual-master" && c.status == Status::Fail));
+        .any(|c| c.id.id() == "e4.dual-master" && c.status == Status::Fail));
     assert!(v
         .checks
         .iter()
-        .any(|c| c.id == "c9.master-yields" && c.status == Status::Fail));
+        .any(|c| c.id.id() == "c9.master-yields" && c.status == Status::Fail));
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn flags_set_what_is_expected() {
     let fail = |id: &str| {
         v.checks
             .iter()
-            .any(|c| c.id == id && c.status == Status::Fail)
+            .any(|c| c.id.id() == id && c.status == Status::Fail)
     };
     assert!(fail("b1.version"));
     // A VRID the capture does not hold leaves nothing to judge: an error, not a green verdict.
@@ -292,7 +292,7 @@ fn a_capture_that_begins_mid_tenure_judges_only_what_it_saw() {
     pcap(&slice, 1, &frames);
     let v = vrlab::checks::judge_capture(&slice, &CaptureHints::default()).unwrap();
     for id in ["c4.announce-after-advert", "d1.gratuitous-arp"] {
-        let r: Vec<_> = v.checks.iter().filter(|c| c.id == id).collect();
+        let r: Vec<_> = v.checks.iter().filter(|c| c.id.id() == id).collect();
         assert!(
             r.iter().all(|c| c.status == Status::Pass),
             "{id}: {:?}",
@@ -328,7 +328,7 @@ fn a_capture_of_adverts_only_says_its_arp_evidence_is_missing() {
     pcap(&filtered, 1, &adverts);
     let v = vrlab::checks::judge_capture(&filtered, &CaptureHints::default()).unwrap();
     for id in ["c4.announce-after-advert", "d1.gratuitous-arp"] {
-        let r: Vec<_> = v.checks.iter().filter(|c| c.id == id).collect();
+        let r: Vec<_> = v.checks.iter().filter(|c| c.id.id() == id).collect();
         assert!(
             !r.is_empty()
                 && r.iter().all(|c| c.status == Status::NotApplicable
@@ -343,7 +343,7 @@ fn a_capture_of_adverts_only_says_its_arp_evidence_is_missing() {
     assert!(v
         .checks
         .iter()
-        .any(|c| c.id == "c7.advert-interval" && c.status == Status::Pass));
+        .any(|c| c.id.id() == "c7.advert-interval" && c.status == Status::Pass));
 }
 
 /// `--expect`: the failures a file lists are KNOWN and pass; a listed deviation that passed

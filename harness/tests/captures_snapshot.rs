@@ -185,14 +185,14 @@ fn failed(v: &Verdict) -> Vec<(String, String)> {
     v.checks
         .iter()
         .filter(|c| c.status == Status::Fail)
-        .map(|c| (c.id.clone(), c.subject.clone()))
+        .map(|c| (c.id.to_string(), c.subject.clone()))
         .collect()
 }
 
 fn has(v: &Verdict, id: &str, subject: &str, observed: &str) -> bool {
     v.checks.iter().any(|c| {
         c.status == Status::Fail
-            && c.id == id
+            && c.id.id() == id
             && c.subject.contains(subject)
             && c.observed.contains(observed)
             && !c.evidence.is_empty()
@@ -269,10 +269,13 @@ fn real_findings_are_reported() {
         "gw4",
         "r1 sent an ARP reply from 00:00:5e:00:01:33 while r2 is master"
     ));
-    assert!(v.checks.iter().any(|c| c.id == "e1.vmac-on-master-port"
-        && c.evidence
-            .iter()
-            .any(|e| e.frame.is_none() && e.note.contains("fdb"))));
+    assert!(v
+        .checks
+        .iter()
+        .any(|c| c.id.id() == "e1.vmac-on-master-port"
+            && c.evidence
+                .iter()
+                .any(|e| e.frame.is_none() && e.note.contains("fdb"))));
     assert!(has(
         &v,
         "e6.no-vip-from-old-master",
@@ -319,7 +322,7 @@ fn real_findings_are_reported() {
             "e2.host-neigh-vmac",
             "e4.dual-master",
         ] {
-            let r: Vec<_> = v.checks.iter().filter(|c| c.id == id).collect();
+            let r: Vec<_> = v.checks.iter().filter(|c| c.id.id() == id).collect();
             assert!(
                 r.iter().any(|c| c.status == Status::Pass)
                     && r.iter().all(|c| c.status != Status::Fail),

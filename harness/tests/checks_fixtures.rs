@@ -212,7 +212,7 @@ fn cases() -> Vec<(&'static str, Story, Story)> {
 }
 
 fn of<'a>(v: &'a Verdict, id: &str) -> Vec<&'a vrlab::checks::CheckResult> {
-    v.checks.iter().filter(|c| c.id == id).collect()
+    v.checks.iter().filter(|c| c.id.id() == id).collect()
 }
 
 fn show(v: &Verdict, id: &str) -> String {
@@ -448,7 +448,7 @@ fn injection_checks_say_so_and_never_judge() {
 fn no_check_is_silently_left_out() {
     // Every catalogue id appears in every verdict, run directory or capture.
     let v = judge(Story::v3());
-    let ids: BTreeSet<&str> = v.checks.iter().map(|c| c.id.as_str()).collect();
+    let ids: BTreeSet<&str> = v.checks.iter().map(|c| c.id.id()).collect();
     for d in vrlab::checks::catalogue() {
         assert!(ids.contains(d.id), "{} missing", d.id);
     }

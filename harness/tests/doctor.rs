@@ -1,23 +1,23 @@
 //! `vrlab doctor` on this machine: as root (as CI runs), labs can run, and every part the lab
-//! needs is found by trying it. Without root it is skipped locally; under CI=true that is a
-//! failure.
+//! needs is found by trying it. Without root it is ignored locally; under CI=true that is a
+//! failure (support/need.rs).
 
 use std::process::Command;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+#[path = "support/need.rs"]
+mod need;
+
+use need::{in_ci, trial, ROOT};
+
+fn main() -> std::process::ExitCode {
+    need::run(vec![trial(
+        "doctor_finds_what_the_lab_needs_by_trying_it",
+        &[ROOT],
+        doctor_finds_what_the_lab_needs_by_trying_it,
+    )])
 }
 
-#[test]
 fn doctor_finds_what_the_lab_needs_by_trying_it() {
-    if !nix::unistd::geteuid().is_root() {
-        assert!(
-            !in_ci(),
-            "CI=true, so this is a failure, not a skip: needs root"
-        );
-        eprintln!("skipped: needs root: run the tests with sudo");
-        return;
-    }
     let o = Command::new(env!("CARGO_BIN_EXE_vrlab"))
         .args(["doctor", "--json"])
         .output()

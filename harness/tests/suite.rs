@@ -7,8 +7,8 @@
 //! passes when every listed deviation still fails and nothing else does. A daemon that starts
 //! conforming forces its list to shrink; a new failure cannot hide.
 //!
-//! Without privilege or without the daemon, a trial is skipped with the reason and the fix —
-//! except under CI (`CI=true`), where that is a failure.
+//! Without privilege or without the daemon, a trial is ignored with the reason and the fix —
+//! except under CI (`CI=true`), where that is a failure (support/need.rs).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -20,17 +20,10 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
+#[path = "support/need.rs"]
+mod need;
 
-fn skip(reason: String) -> Result<Completion, Failed> {
-    if in_ci() {
-        Err(format!("CI=true, so this is a failure, not a skip: {reason}").into())
-    } else {
-        Ok(Completion::ignored_with(reason))
-    }
-}
+use need::skip;
 
 /// The real command: `vrlab run SCENARIO --daemon SPEC --out OUT --expect KNOWN`.
 fn vrlab_run(scenario: &Path, spec: &str, out: &Path) -> Result<std::process::Output, Failed> {

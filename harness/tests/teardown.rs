@@ -2,39 +2,40 @@
 //! of vrlab. Checked from the outside: no process started for the run is left (daemons carry
 //! the run directory in their command line), and the caller's interfaces are unchanged.
 //!
-//! Needs root (or unprivileged user namespaces) and keepalived; skips locally without them,
-//! fails under CI=true.
+//! Needs root and keepalived; ignored locally without them, a failure under CI=true
+//! (support/need.rs).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
+#[path = "support/need.rs"]
+mod need;
 
-/// `None` when the test can run; otherwise why not.
-fn cannot_run() -> Option<String> {
-    if Command::new("keepalived")
-        .arg("--version")
-        .output()
-        .is_err()
-        && !Path::new("/usr/sbin/keepalived").exists()
-    {
-        return Some("keepalived is not installed (apt-get install keepalived)".into());
-    }
-    if !nix::unistd::geteuid().is_root() {
-        return Some("needs root: run the tests with sudo".into());
-    }
-    None
-}
+use need::trial;
 
-fn skip_or_fail(reason: String) {
-    assert!(
-        !in_ci(),
-        "CI=true, so this is a failure, not a skip: {reason}"
-    );
-    eprintln!("skipped: {reason}");
+/// The runs use keepalived (the default daemon) or vrlabd (built with the tests).
+const NEEDS: &[need::Need] = &[need::ROOT, need::KEEPALIVED];
+
+fn main() -> std::process::ExitCode {
+    need::run(vec![
+        trial(
+            "nothing_survives_kill_9_and_the_record_is_judged",
+            NEEDS,
+            nothing_survives_kill_9_and_the_record_is_judged,
+        ),
+        trial("nothing_survives_ctrl_c", NEEDS, nothing_survives_ctrl_c),
+        trial(
+            "nothing_survives_a_completed_run",
+            NEEDS,
+            nothing_survives_a_completed_run,
+        ),
+        trial(
+            "a_kept_lab_stops_probing_when_its_timeline_is_over",
+            NEEDS,
+            a_kept_lab_stops_probing_when_its_timeline_is_over,
+        ),
+    ])
 }
 
 fn host_links() -> Vec<String> {
@@ -120,15 +121,11 @@ fn assert_nothing_left(out: &Path, before: &[String]) {
 }
 
 /// Interrupts a run by `sig` once its daemons are up; returns the run's out directory (and
-/// the temporary directory that holds it), or `None` where the lab cannot run.
+/// the temporary directory that holds it).
 fn interrupted_by(
     sig: nix::sys::signal::Signal,
     whole_group: bool,
-) -> Option<(tempfile::TempDir, PathBuf)> {
-    if let Some(r) = cannot_run() {
-        skip_or_fail(r);
-        return None;
-    }
+) -> (tempfile::TempDir, PathBuf) {
     let before = host_links();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("runs");
@@ -146,16 +143,13 @@ fn interrupted_by(
         "an interrupted run does not report success"
     );
     assert_nothing_left(&out, &before);
-    Some((dir, out))
+    (dir, out)
 }
 
 /// Nothing is left behind, and what was recorded until the kill can still be judged: the
 /// verdict says the run was cut short.
-#[test]
 fn nothing_survives_kill_9_and_the_record_is_judged() {
-    let Some((_dir, out)) = interrupted_by(nix::sys::signal::Signal::SIGKILL, false) else {
-        return;
-    };
+    let (_dir, out) = interrupted_by(nix::sys::signal::Signal::SIGKILL, false);
     let run_dir = std::fs::read_dir(&out)
         .unwrap()
         .flatten()
@@ -180,16 +174,11 @@ fn nothing_survives_kill_9_and_the_record_is_judged() {
     );
 }
 
-#[test]
 fn nothing_survives_ctrl_c() {
     interrupted_by(nix::sys::signal::Signal::SIGINT, true);
 }
 
-#[test]
 fn nothing_survives_a_completed_run() {
-    if let Some(r) = cannot_run() {
-        return skip_or_fail(r);
-    }
     let before = host_links();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("runs");
@@ -201,12 +190,8 @@ fn nothing_survives_a_completed_run() {
 /// A kept lab (`vrlab up`) stops probing when its timeline is over: idle, it writes the
 /// daemons' adverts, not ~0.4 MB/s of echo traffic (about 1.5 GB an hour before). The record
 /// says when, and no probe follows.
-#[test]
 fn a_kept_lab_stops_probing_when_its_timeline_is_over() {
     use std::os::unix::process::CommandExt;
-    if let Some(r) = cannot_run() {
-        return skip_or_fail(r);
-    }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("runs");
     let mut child = Command::new(env!("CARGO_BIN_EXE_vrlab"))

@@ -2,28 +2,67 @@
 //! non-zero exit or an overrun failing its step with the reason, never a hang) and
 //! `partition`/`heal` (frames between the groups dropped while it lasts, and counted).
 //!
-//! Hosts only, so no daemon is needed; root is (skipped locally without it, a failure under
-//! CI=true).
+//! Hosts only, so no daemon is needed; root is (ignored locally without it, a failure under
+//! CI=true: support/need.rs).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
+#[path = "support/need.rs"]
+mod need;
 
-/// True when the test can run here; false (after saying why) when it is skipped.
-fn can_run() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    let reason = "needs root: run the tests with sudo";
-    assert!(
-        !in_ci(),
-        "CI=true, so this is a failure, not a skip: {reason}"
-    );
-    eprintln!("skipped: {reason}");
-    false
+use need::trial;
+
+const NEEDS: &[need::Need] = &[need::ROOT];
+
+fn main() -> std::process::ExitCode {
+    need::run(vec![
+        trial(
+            "exec_runs_in_the_node_and_its_output_is_kept",
+            NEEDS,
+            exec_runs_in_the_node_and_its_output_is_kept,
+        ),
+        trial(
+            "a_nodes_var_tmp_is_its_own",
+            NEEDS,
+            a_nodes_var_tmp_is_its_own,
+        ),
+        trial(
+            "a_failing_command_fails_its_step_with_the_exit_status",
+            NEEDS,
+            a_failing_command_fails_its_step_with_the_exit_status,
+        ),
+        trial(
+            "a_command_that_overruns_its_deadline_is_killed_and_fails_its_step",
+            NEEDS,
+            a_command_that_overruns_its_deadline_is_killed_and_fails_its_step,
+        ),
+        trial(
+            "a_partition_drops_frames_between_groups_until_healed",
+            NEEDS,
+            a_partition_drops_frames_between_groups_until_healed,
+        ),
+        trial(
+            "after_a_heal_frames_pass_again",
+            NEEDS,
+            after_a_heal_frames_pass_again,
+        ),
+        trial(
+            "a_delay_holds_frames_back_and_duplicates_them_until_healed",
+            NEEDS,
+            a_delay_holds_frames_back_and_duplicates_them_until_healed,
+        ),
+        trial(
+            "snooping_with_a_querier_makes_the_bridge_query",
+            NEEDS,
+            snooping_with_a_querier_makes_the_bridge_query,
+        ),
+        trial(
+            "an_inject_at_an_offset_goes_then_or_fails_its_step",
+            NEEDS,
+            an_inject_at_an_offset_goes_then_or_fails_its_step,
+        ),
+    ])
 }
 
 const HOSTS: &str = r#"
@@ -86,11 +125,7 @@ fn events(dir: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[test]
 fn exec_runs_in_the_node_and_its_output_is_kept() {
-    if !can_run() {
-        return;
-    }
     let (dir, v) = run(
         "exec-ok",
         r#"
@@ -108,11 +143,7 @@ command = ["sh", "-c", "cat /sys/class/net/eth0/address"]
 
 /// A node's /var/tmp is its own (FRR keeps /var/tmp/frr/DAEMON.PID there, and leaves it after
 /// a SIGKILL): what a node writes there never reaches the host, and two nodes do not share it.
-#[test]
 fn a_nodes_var_tmp_is_its_own() {
-    if !can_run() {
-        return;
-    }
     let name = format!("vrlab-private-{}", std::process::id());
     let (dir, v) = run(
         "private-var-tmp",
@@ -141,11 +172,7 @@ command = ["sh", "-c", "test ! -e /var/tmp/{name} && echo clean"]
     assert!(!p.exists(), "{} reached the host", p.display());
 }
 
-#[test]
 fn a_failing_command_fails_its_step_with_the_exit_status() {
-    if !can_run() {
-        return;
-    }
     let (_, v) = run(
         "exec-fails",
         r#"
@@ -168,11 +195,7 @@ for = "100ms"
     );
 }
 
-#[test]
 fn a_command_that_overruns_its_deadline_is_killed_and_fails_its_step() {
-    if !can_run() {
-        return;
-    }
     let started = std::time::Instant::now();
     let (_, v) = run(
         "exec-overruns",
@@ -193,11 +216,7 @@ timeout = "200ms"
     assert!(started.elapsed().as_secs() < 20);
 }
 
-#[test]
 fn a_partition_drops_frames_between_groups_until_healed() {
-    if !can_run() {
-        return;
-    }
     // h1 pings h2 across the partition (fails), then after the heal (succeeds).
     let (dir, v) = run(
         "partition-hosts",
@@ -250,11 +269,7 @@ timeout = "5s"
     );
 }
 
-#[test]
 fn after_a_heal_frames_pass_again() {
-    if !can_run() {
-        return;
-    }
     let (_, v) = run(
         "heal-hosts",
         r#"
@@ -283,11 +298,7 @@ fn rtts(log: &str) -> Vec<f64> {
         .collect()
 }
 
-#[test]
 fn a_delay_holds_frames_back_and_duplicates_them_until_healed() {
-    if !can_run() {
-        return;
-    }
     // h1 → h2 held back 200 ms and every frame delivered twice; h2 → h1 untouched.
     let (dir, v) = run(
         "delay-hosts",
@@ -362,11 +373,7 @@ timeout = "5s"
         .contains("relay"));
 }
 
-#[test]
 fn snooping_with_a_querier_makes_the_bridge_query() {
-    if !can_run() {
-        return;
-    }
     // h1 listens for IGMP while the bridge becomes the segment's querier.
     let (dir, v) = run(
         "snooping-hosts",
@@ -422,11 +429,7 @@ priorities = { r1 = 200 }
 
 /// An `inject` with `offset` goes that long after the step before began, whatever that step
 /// is doing; when the step before took longer, the inject fails its step instead of going late.
-#[test]
 fn an_inject_at_an_offset_goes_then_or_fails_its_step() {
-    if !can_run() {
-        return;
-    }
     let timeline = |hold: &str, offset: &str| {
         format!(
             "{ROUTER}\n[[timeline]]\naction = \"wait\"\nuntil = \"master\"\nnode = \"r1\"\n\

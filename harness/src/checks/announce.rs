@@ -5,24 +5,26 @@ use std::net::{IpAddr, Ipv6Addr};
 use super::model::{announces, carp_vips, Kind, Transition, VrModel};
 use super::observe::{is_virtual, What, NO_NODE};
 use super::wire_checks::{carp_na, no_routers};
-use super::{not_applicable, result, verdict_of, CheckResult, Ctx, Evidence, Status, VrSpec};
+use super::{
+    not_applicable, result, verdict_of, Check, CheckResult, Ctx, Evidence, Status, VrSpec,
+};
 use crate::scenario::Family;
 use crate::wire::MacAddr;
 
 pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    type Check = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
-    let checks: &[(&str, Check)] = &[
-        ("c4.announce-after-advert", c4),
-        ("d1.gratuitous-arp", d1),
-        ("d2.unsolicited-na", d2),
-        ("d3.arp-reply-vmac", d3),
-        ("d4.na-reply-vmac", d4),
-        ("d5.router-adverts", d5),
-        ("d7.no-physical-mac-for-vip", d7),
-        ("d9.vmac-not-iid", d9),
+    type Judge = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
+    let checks: &[(Check, Judge)] = &[
+        (Check::C4AnnounceAfterAdvert, c4),
+        (Check::D1GratuitousArp, d1),
+        (Check::D2UnsolicitedNa, d2),
+        (Check::D3ArpReplyVmac, d3),
+        (Check::D4NaReplyVmac, d4),
+        (Check::D5RouterAdverts, d5),
+        (Check::D7NoPhysicalMacForVip, d7),
+        (Check::D9VmacNotIid, d9),
     ];
     let mut out = Vec::new();
-    for (id, f) in checks {
+    for &(id, f) in checks {
         if ctx.vrs.is_empty() {
             out.push(no_routers(ctx, id));
             continue;
@@ -67,7 +69,7 @@ fn expected_mac(s: &VrSpec) -> Option<MacAddr> {
 }
 
 fn c4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "c4.announce-after-advert";
+    let id = Check::C4AnnounceAfterAdvert;
     if s.carp {
         return carp_na(id, s);
     }
@@ -129,7 +131,7 @@ fn c4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "d1.gratuitous-arp";
+    let id = Check::D1GratuitousArp;
     if s.family != Family::Ipv4 {
         return not_applicable(id, &s.name, "an IPv6 virtual router (see d2)");
     }
@@ -218,7 +220,7 @@ fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn d2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "d2.unsolicited-na";
+    let id = Check::D2UnsolicitedNa;
     if s.carp {
         return carp_na(id, s);
     }
@@ -322,7 +324,7 @@ fn sender(ctx: &Ctx, node: u16, mac: MacAddr) -> String {
 }
 
 fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "d3.arp-reply-vmac";
+    let id = Check::D3ArpReplyVmac;
     if s.carp {
         return carp_na(id, s);
     }
@@ -382,7 +384,7 @@ fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "d4.na-reply-vmac";
+    let id = Check::D4NaReplyVmac;
     if s.carp {
         return carp_na(id, s);
     }
@@ -452,7 +454,7 @@ fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn d5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "d5.router-adverts";
+    let id = Check::D5RouterAdverts;
     if s.carp {
         return carp_na(id, s);
     }
@@ -522,7 +524,7 @@ fn d5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn d7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "d7.no-physical-mac-for-vip";
+    let id = Check::D7NoPhysicalMacForVip;
     if s.carp {
         return carp_na(id, s);
     }
@@ -592,7 +594,7 @@ fn d7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn d9(ctx: &Ctx, s: &VrSpec, _vm: &VrModel) -> CheckResult {
-    let id = "d9.vmac-not-iid";
+    let id = Check::D9VmacNotIid;
     if s.carp {
         return carp_na(id, s);
     }
@@ -659,7 +661,7 @@ fn d9(ctx: &Ctx, s: &VrSpec, _vm: &VrModel) -> CheckResult {
 
 /// d10: each host's acceptance sysctls, as run.json records them.
 fn d10(ctx: &Ctx) -> Vec<CheckResult> {
-    let id = "d10.host-na-acceptance";
+    let id = Check::D10HostNaAcceptance;
     let Some(rec) = ctx.rec else {
         return vec![not_applicable(
             id,

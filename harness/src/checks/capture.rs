@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::observe::{self, LoadError, Naming, Source};
 use super::spec::{self, CaptureHints};
-use super::{catalogue, not_applicable, sort_results, Ctx, Metrics, Verdict};
+use super::{not_applicable, sort_results, Check, Ctx, Metrics, Verdict};
 
 pub type CaptureVerdictError = LoadError;
 
@@ -35,18 +35,6 @@ fn nothing_to_judge(wire: &observe::Observed, hints: &CaptureHints) -> String {
     }
 }
 
-/// Checks judged from ARP (IPv4) or neighbour discovery (IPv6) frames besides the adverts.
-const NEIGHBOUR_EVIDENCE: [&str; 8] = [
-    "c4.announce-after-advert",
-    "d1.gratuitous-arp",
-    "d2.unsolicited-na",
-    "d3.arp-reply-vmac",
-    "d4.na-reply-vmac",
-    "d7.no-physical-mac-for-vip",
-    "e3.ipv6-default-router",
-    "e6.no-vip-from-old-master",
-];
-
 /// A capture filtered to the adverts (`tcpdump vrrp`) holds no ARP or ND at all: the checks
 /// that judge those frames have no evidence, and say so instead of failing (or passing) on
 /// an absence the filter made.
@@ -64,7 +52,7 @@ fn without_neighbour_evidence(
         .any(|o| matches!(o.what, What::Na { .. } | What::Ns { .. }));
     for c in checks
         .iter_mut()
-        .filter(|c| NEIGHBOUR_EVIDENCE.contains(&c.id.as_str()))
+        .filter(|c| c.id.def().neighbour_frames)
         .filter(|c| c.status != super::Status::NotApplicable)
     {
         let Some(vr) = vrs.iter().find(|v| v.name == c.subject) else {
@@ -76,7 +64,7 @@ fn without_neighbour_evidence(
         };
         if !present {
             *c = not_applicable(
-                &c.id,
+                c.id,
                 c.subject.clone(),
                 format!("the capture holds no {what} frame at all (filtered to the adverts, e.g. `tcpdump vrrp`?): this check's evidence is not in the file"),
             );
@@ -111,18 +99,14 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
     let ctx = Ctx::new(None, &wire, vrs, tolerance, t0, end, &[]);
     let mut checks = ctx.run_all();
     without_neighbour_evidence(&mut checks, &wire, &ctx.vrs);
-    // The run checks, for completeness: they need a scenario.
-    for id in [
-        "harness.timeline",
-        "e4.single-master",
-        "c2.takeover-time",
-        "e4.service-gap",
-    ] {
-        let d = catalogue::def(id);
+    // Every check has its line: those the wire checks did not judge need a run directory.
+    let judged: std::collections::BTreeSet<Check> = checks.iter().map(|c| c.id).collect();
+    for id in Check::all().filter(|c| !judged.contains(c)) {
+        let d = id.def();
         checks.push(not_applicable(
             id,
             "capture",
-            format!("needs a run directory ({})", d.applies),
+            format!("needs a {} ({})", d.requires.describe(), d.applies),
         ));
     }
     sort_results(&mut checks);

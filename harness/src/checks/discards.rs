@@ -52,7 +52,9 @@ pub fn tallies(ctx: &Ctx) -> Vec<DiscardTally> {
     };
     let mut out = Vec::new();
     for r in rec.scenario.routers() {
-        let path = rec.dir.join("nodes").join(&r.name).join(DAEMON_STATUS_FILE);
+        let path = crate::rundir::Layout::new(&rec.dir)
+            .node(&r.name)
+            .join(DAEMON_STATUS_FILE);
         let Some(status) = std::fs::read_to_string(&path)
             .ok()
             .and_then(|t| serde_json::from_str::<Value>(&t).ok())

@@ -8,24 +8,24 @@ use super::announce::vips_of;
 use super::model::{Kind, VrModel};
 use super::observe::{What, NO_NODE};
 use super::wire_checks::no_routers;
-use super::{not_applicable, verdict_of, CheckResult, Ctx, Evidence, VrSpec};
+use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpec};
 use crate::events::Event;
 use crate::scenario::duration::human;
 use crate::scenario::Family;
 
 pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    type Check = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
-    let checks: &[(&str, Check)] = &[
-        ("d8.vmac-learning", d8),
-        ("e1.vmac-on-master-port", e1),
-        ("e2.host-neigh-vmac", e2),
-        ("e3.ipv6-default-router", e3),
-        ("e4.dual-master", e4_dual),
-        ("e5.split-brain-reannounce", e5),
-        ("e6.no-vip-from-old-master", e6),
+    type Judge = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
+    let checks: &[(Check, Judge)] = &[
+        (Check::D8VmacLearning, d8),
+        (Check::E1VmacOnMasterPort, e1),
+        (Check::E2HostNeighVmac, e2),
+        (Check::E3Ipv6DefaultRouter, e3),
+        (Check::E4DualMaster, e4_dual),
+        (Check::E5SplitBrainReannounce, e5),
+        (Check::E6NoVipFromOldMaster, e6),
     ];
     let mut out = Vec::new();
-    for (id, f) in checks {
+    for &(id, f) in checks {
         if ctx.vrs.is_empty() {
             out.push(no_routers(ctx, id));
             continue;
@@ -85,7 +85,7 @@ fn kind_of(w: &What) -> String {
 }
 
 fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "d8.vmac-learning";
+    let id = Check::D8VmacLearning;
     if !ctx.is_run() {
         return not_applicable(
             id,
@@ -159,7 +159,7 @@ const IN_FLIGHT_NS: u64 = 2_000_000;
 const FDB_LAG_NS: u64 = 5_000_000;
 
 fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "e1.vmac-on-master-port";
+    let id = Check::E1VmacOnMasterPort;
     let vmac = s.vmac_addr();
     let slack = ctx.tol_ns();
     let owner =
@@ -269,7 +269,7 @@ pub(super) fn router_macs(ctx: &Ctx) -> Vec<(String, String)> {
 }
 
 fn e2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "e2.host-neigh-vmac";
+    let id = Check::E2HostNeighVmac;
     let Some(rec) = ctx.rec else {
         return not_applicable(
             id,
@@ -468,7 +468,7 @@ pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
 }
 
 fn e3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "e3.ipv6-default-router";
+    let id = Check::E3Ipv6DefaultRouter;
     if s.family != Family::Ipv6 || s.carp {
         return not_applicable(
             id,
@@ -555,7 +555,7 @@ fn e3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn e4_dual(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "e4.dual-master";
+    let id = Check::E4DualMaster;
     if vm.tenures.is_empty() {
         return not_applicable(id, &s.name, "no master was seen");
     }
@@ -632,7 +632,7 @@ fn e4_dual(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn e5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "e5.split-brain-reannounce";
+    let id = Check::E5SplitBrainReannounce;
     let tol = ctx.tol_ns();
     let vips = vips_of(ctx, s, vm);
     let mut bad = Vec::new();
@@ -707,7 +707,7 @@ fn e5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "e6.no-vip-from-old-master";
+    let id = Check::E6NoVipFromOldMaster;
     let vips = vips_of(ctx, s, vm);
     let mut bad = Vec::new();
     let mut changes = 0;

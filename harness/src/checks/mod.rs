@@ -26,7 +26,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use capture::{judge_capture, CaptureVerdictError};
-pub use catalogue::{markdown, CheckDef, Requires};
+pub use catalogue::{markdown, Check, CheckDef, Requires};
 pub use discards::{DiscardTally, DAEMON_STATUS_FILE};
 pub use handover::{Handover, HostView};
 pub use record::{Advert, Record, RecordError};
@@ -70,7 +70,7 @@ pub struct Evidence {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckResult {
-    pub id: String,
+    pub id: Check,
     pub title: String,
     pub clause: String,
     /// What this result is about: a virtual router, a fault, a VIP.
@@ -195,7 +195,7 @@ impl Verdict {
         self.expectation.as_ref().map_or(0, |o| {
             self.checks
                 .iter()
-                .filter(|c| c.status == Status::Fail && o.explaining(&c.id).is_some())
+                .filter(|c| c.status == Status::Fail && o.explaining(c.id).is_some())
                 .count()
         })
     }
@@ -271,7 +271,7 @@ fn time_base(rec: &Record) -> Option<String> {
 
 /// Catalogue order; within a check, the order the results were made in.
 fn sort_results(checks: &mut [CheckResult]) {
-    checks.sort_by_key(|c| catalogue::order(&c.id));
+    checks.sort_by_key(|c| c.id);
 }
 
 /// Everything a check looks at: the record (run directories only), the frames, the virtual
@@ -438,16 +438,16 @@ impl<'a> Ctx<'a> {
 
 /// A result of check `id`.
 pub fn result(
-    id: &str,
+    id: Check,
     subject: impl Into<String>,
     status: Status,
     expected: impl Into<String>,
     observed: impl Into<String>,
     evidence: Vec<Evidence>,
 ) -> CheckResult {
-    let d = catalogue::def(id);
+    let d = id.def();
     CheckResult {
-        id: d.id.into(),
+        id,
         title: d.title.into(),
         clause: d.clause.into(),
         subject: subject.into(),
@@ -459,7 +459,11 @@ pub fn result(
 }
 
 /// A check that cannot judge this recording, with the reason.
-pub fn not_applicable(id: &str, subject: impl Into<String>, why: impl Into<String>) -> CheckResult {
+pub fn not_applicable(
+    id: Check,
+    subject: impl Into<String>,
+    why: impl Into<String>,
+) -> CheckResult {
     result(id, subject, Status::NotApplicable, "-", why, vec![])
 }
 
@@ -468,7 +472,7 @@ pub const MAX_EVIDENCE: usize = 6;
 
 /// Pass when `bad` is empty, else Fail with the first `MAX_EVIDENCE` items as evidence.
 pub fn verdict_of(
-    id: &str,
+    id: Check,
     subject: impl Into<String>,
     expected: impl Into<String>,
     ok_observed: impl Into<String>,

@@ -17,7 +17,7 @@ use std::net::IpAddr;
 
 use super::model::{Tenure, VrModel};
 use super::observe::{What, NO_NODE};
-use super::{not_applicable, verdict_of, CheckResult, Ctx, Evidence, VrSpec};
+use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpec};
 use crate::events::Event;
 use crate::scenario::duration::human;
 
@@ -41,7 +41,7 @@ pub struct Injection {
     pub kind: String,
     pub to: Option<String>,
     /// The check that judges the discard, and why the frame must be discarded.
-    pub discard: Option<(String, String)>,
+    pub discard: Option<(Check, String)>,
     /// The priority an injected advert claims (`None`: not an advert, or the default).
     pub priority: Option<u8>,
     /// Indices into `Observed::injected`.
@@ -84,12 +84,10 @@ pub fn of_run(events: &[Event], wire: &super::observe::Observed) -> Vec<Injectio
                     .and_then(|f| f.get("priority"))
                     .and_then(|p| p.as_u64())
                     .and_then(|p| u8::try_from(p).ok()),
-                discard: e.str("discard_check").map(|c| {
-                    (
-                        c.to_string(),
-                        e.str("discard_why").unwrap_or_default().to_string(),
-                    )
-                }),
+                discard: e
+                    .str("discard_check")
+                    .and_then(Check::from_id)
+                    .map(|c| (c, e.str("discard_why").unwrap_or_default().to_string())),
                 first_t: times.iter().copied().min().unwrap_or(e.t),
                 last_t: times.iter().copied().max().unwrap_or(e.t),
                 frames,
@@ -132,15 +130,15 @@ impl Ctx<'_> {
 /// with the reason, when the run injected nothing of the kind).
 pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
     let mut out = discards(ctx);
-    let exercised = |id: &str| out.iter().any(|r: &CheckResult| r.id == id);
+    let exercised = |id: Check| out.iter().any(|r: &CheckResult| r.id == id);
     let mut missing = Vec::new();
     for (id, what) in [
         (
-            "a5.ttl-discard",
+            Check::A5TtlDiscard,
             "a spoofed higher-priority advert with TTL/hop limit 254 must change nothing",
         ),
         (
-            "b13.interval-mismatch",
+            Check::B13IntervalMismatch,
             "an advert with another interval must be discarded (v2) or adopted (v3)",
         ),
     ] {
@@ -188,7 +186,7 @@ fn addresses_by_segment(rec: &super::Record) -> std::collections::HashMap<String
 /// RFC 3768 §5.2.2). An advert seen on a segment whose source is an address of an interface
 /// on another segment only (a host's spoofed advert, a router's own) crossed a router.
 fn a10(ctx: &Ctx) -> CheckResult {
-    let id = "a10.no-leak";
+    let id = Check::A10NoLeak;
     let Some(rec) = ctx.rec else {
         return not_applicable(
             id,
@@ -372,7 +370,7 @@ fn countdown(
     ctx: &Ctx,
     s: &VrSpec,
     vm: &VrModel,
-    id: &str,
+    id: Check,
     subject: String,
     inj: &Injection,
     (master, fault, hit): (&Tenure, String, u64),
@@ -460,7 +458,7 @@ fn countdown(
 fn discards(ctx: &Ctx) -> Vec<CheckResult> {
     let mut out = Vec::new();
     for inj in &ctx.injections {
-        let Some((id, why)) = &inj.discard else {
+        let Some((id, why)) = inj.discard.clone() else {
             continue;
         };
         let subject = format!("injected advert, step {}: {why}", inj.step + 1);
@@ -654,7 +652,7 @@ fn probes<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
 
 fn silence_verdict(
     ctx: &Ctx,
-    id: &str,
+    id: Check,
     probes: &[Probe],
     echo: bool,
     expected: &str,
@@ -716,7 +714,7 @@ fn silence_verdict(
 /// once, so that the backups do not take over after Skew_Time. Judged on injected priority-0
 /// adverts (a router's own are `timing`'s).
 fn c8(ctx: &Ctx) -> Vec<CheckResult> {
-    let id = "c8.priority-zero-answer";
+    let id = Check::C8PriorityZeroAnswer;
     let tol = ctx.tol_ns();
     let mut out = Vec::new();
     for inj in ctx
@@ -820,7 +818,7 @@ fn d6(ctx: &Ctx) -> CheckResult {
     let at_backups = at_backups(ctx, &["arp-request", "ns"]);
     silence_verdict(
         ctx,
-        "d6.backup-silent",
+        Check::D6BackupSilent,
         &at_backups,
         false,
         "no ARP reply or NA for a VIP from a backup asked directly, within 100ms + tolerance",
@@ -833,7 +831,7 @@ fn c13(ctx: &Ctx) -> CheckResult {
     let at_backups = at_backups(ctx, &["echo"]);
     silence_verdict(
         ctx,
-        "c13.backup-no-accept",
+        Check::C13BackupNoAccept,
         &at_backups,
         true,
         "no reply from a VIP by a backup sent an echo request for it, within 100ms + tolerance",
@@ -857,7 +855,7 @@ fn c12(ctx: &Ctx) -> CheckResult {
         .collect();
     silence_verdict(
         ctx,
-        "c12.accept-mode",
+        Check::C12AcceptMode,
         &at_masters,
         true,
         "no reply from a VIP by a non-owner master with Accept_Mode false, within 100ms + tolerance",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::observe::{self, LoadError, Observed, Source};
 
 use crate::events::{self, Event};
-use crate::run::RunMeta;
+use crate::rundir::{Layout, Outcome, RunMeta};
 use crate::scenario::{self, Family, Scenario};
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +82,8 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 
 impl Record {
     pub fn load(dir: &Path) -> Result<Record, RecordError> {
-        let meta_path = dir.join("run.json");
+        let layout = Layout::new(dir);
+        let meta_path = layout.run_json();
         if !meta_path.exists() {
             return Err(RecordError::NotARun(dir.to_path_buf()));
         }
@@ -91,10 +92,9 @@ impl Record {
                 .map_err(|e| bad(&meta_path, e))?,
         )
         .map_err(|e| bad(&meta_path, e))?;
-        let scenario = scenario::load(&dir.join("scenario.toml"))
-            .map_err(|e| bad(&dir.join("scenario.toml"), e))?;
-        let mut events = events::read(&dir.join("events.jsonl"))
-            .map_err(|e| bad(&dir.join("events.jsonl"), e))?;
+        let scenario =
+            scenario::load(&layout.scenario()).map_err(|e| bad(&layout.scenario(), e))?;
+        let mut events = events::read(&layout.events()).map_err(|e| bad(&layout.events(), e))?;
         events.sort_by_key(|e| e.t);
         let sources: Vec<Source> = meta
             .segments
@@ -149,7 +149,7 @@ impl Record {
             .collect();
         adverts.sort_by_key(|a| a.t);
         let mut meta = meta;
-        if meta.outcome == crate::run::Outcome::Unfinished {
+        if meta.outcome == Outcome::Unfinished {
             // Killed: the run ended with the last thing it recorded.
             let last_frame = wire.segments.iter().filter_map(|s| s.last_t).max();
             let last_event = events.last().map(|e| e.t);

@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use super::{Advert, CheckResult, Evidence, Metrics, Record, ServiceGap, Status, Takeover};
+use super::{Advert, Check, CheckResult, Evidence, Metrics, Record, ServiceGap, Status, Takeover};
 use crate::events::Event;
-use crate::run::Outcome;
+use crate::rundir::Outcome;
 use crate::scenario::{duration::human, FaultKind, Step, Vrouter};
 
 fn result(
-    id: &str,
+    id: Check,
     subject: String,
     status: Status,
     expected: String,
@@ -22,7 +22,7 @@ fn result(
 
 /// `harness.capture-complete`: the kernel dropped no captured frame.
 pub(super) fn capture_complete(ctx: &super::Ctx) -> Vec<CheckResult> {
-    let id = "harness.capture-complete";
+    let id = Check::HarnessCaptureComplete;
     let Some(rec) = ctx.rec else {
         return vec![super::not_applicable(
             id,
@@ -146,7 +146,7 @@ fn timeline(rec: &Record) -> CheckResult {
         })
         .collect();
     result(
-        "harness.timeline",
+        Check::HarnessTimeline,
         rec.scenario.name.clone(),
         status,
         format!("{n} steps complete"),
@@ -166,7 +166,7 @@ fn single_master(rec: &Record) -> Vec<CheckResult> {
     for v in &rec.scenario.vrouters {
         if holds.is_empty() {
             out.push(result(
-                "e4.single-master",
+                Check::E4SingleMaster,
                 v.name.clone(),
                 Status::NotApplicable,
                 "one master in each `hold` window".into(),
@@ -226,7 +226,7 @@ fn single_master(rec: &Record) -> Vec<CheckResult> {
         );
         if bad.is_empty() {
             out.push(result(
-                "e4.single-master",
+                Check::E4SingleMaster,
                 v.name.clone(),
                 Status::Pass,
                 expected,
@@ -241,7 +241,7 @@ fn single_master(rec: &Record) -> Vec<CheckResult> {
                 .join("; ");
             let evidence = bad.into_iter().flat_map(|(_, _, ev)| ev).collect();
             out.push(result(
-                "e4.single-master",
+                Check::E4SingleMaster,
                 v.name.clone(),
                 Status::Fail,
                 expected,
@@ -358,7 +358,7 @@ fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
             let ads: Vec<&Advert> = adverts_of(rec, v).collect();
             let Some(last_before) = ads.iter().rev().find(|a| a.t < tf && a.priority > 0) else {
                 out.push(result(
-                    "c2.takeover-time",
+                    Check::C2TakeoverTime,
                     subject,
                     Status::NotApplicable,
                     "a master before the fault".into(),
@@ -369,7 +369,7 @@ fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
             };
             if last_before.node != node {
                 out.push(result(
-                    "c2.takeover-time",
+                    Check::C2TakeoverTime,
                     subject,
                     Status::NotApplicable,
                     format!("{node} to be master when the fault hit"),
@@ -384,7 +384,7 @@ fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
                 .copied();
             let Some(new) = new else {
                 out.push(result(
-                    "c2.takeover-time",
+                    Check::C2TakeoverTime,
                     subject,
                     Status::Fail,
                     "another router takes over".into(),
@@ -451,7 +451,7 @@ fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
                 format!("first advert of {} (priority {})", new.node, new.priority),
             ));
             out.push(result(
-                "c2.takeover-time",
+                Check::C2TakeoverTime,
                 subject,
                 status,
                 expected,
@@ -481,7 +481,7 @@ fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
         for v in &rec.scenario.vrouters {
             if !v.answers_probes() {
                 out.push(result(
-                    "e4.service-gap",
+                    Check::E4ServiceGap,
                     format!("{} of {node} at {:.3}s, {}", kind.name(), at(rec, tf), v.name),
                     Status::NotApplicable,
                     "probes answered by the master".into(),
@@ -530,7 +530,7 @@ fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
                         .any(|e| e.t >= tf && e.fields.contains_key("rtt_us"))
                     {
                         out.push(result(
-                            "e4.service-gap",
+                            Check::E4ServiceGap,
                             subject,
                             Status::Fail,
                             format!("replies resume within {}", human(bound)),
@@ -554,7 +554,7 @@ fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
                         bound_ms: ms(bound.as_nanos() as u64),
                     });
                     out.push(result(
-                        "e4.service-gap",
+                        Check::E4ServiceGap,
                         subject,
                         status,
                         format!(

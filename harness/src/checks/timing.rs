@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::model::{outranks, Kind, VrModel};
 use super::wire_checks::{carp_na, no_routers};
-use super::{not_applicable, verdict_of, CheckResult, Ctx, VrSpec};
+use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, VrSpec};
 use crate::events::Event;
 use crate::scenario::duration::human;
 
@@ -20,26 +20,26 @@ fn ms(ns: u64) -> String {
 }
 
 pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    type Check = fn(&Ctx, &VrSpec, &VrModel) -> Vec<CheckResult>;
-    let checks: &[(&str, Check)] = &[
-        ("c1.skew-time", c1_c5),
-        ("c2.master-down-interval", c2),
-        ("c3.startup", c3),
-        ("c6.preempt", c6),
-        ("c7.advert-interval", c7),
-        ("c8.priority-zero-answer", c8),
-        ("c9.master-yields", c9_c10),
-        ("c11.leave-priority-zero", c11),
+    type Judge = fn(&Ctx, &VrSpec, &VrModel) -> Vec<CheckResult>;
+    let checks: &[(Check, Judge)] = &[
+        (Check::C1SkewTime, c1_c5),
+        (Check::C2MasterDownInterval, c2),
+        (Check::C3Startup, c3),
+        (Check::C6Preempt, c6),
+        (Check::C7AdvertInterval, c7),
+        (Check::C8PriorityZeroAnswer, c8),
+        (Check::C9MasterYields, c9_c10),
+        (Check::C11LeavePriorityZero, c11),
     ];
     let mut out = Vec::new();
-    for (id, f) in checks {
+    for &(id, f) in checks {
         if ctx.vrs.is_empty() {
             out.push(no_routers(ctx, id));
-            if *id == "c1.skew-time" {
-                out.push(no_routers(ctx, "c5.priority-zero-takeover"));
+            if id == Check::C1SkewTime {
+                out.push(no_routers(ctx, Check::C5PriorityZeroTakeover));
             }
-            if *id == "c9.master-yields" {
-                out.push(no_routers(ctx, "c10.master-holds"));
+            if id == Check::C9MasterYields {
+                out.push(no_routers(ctx, Check::C10MasterHolds));
             }
             continue;
         }
@@ -59,7 +59,7 @@ fn own_priority(ctx: &Ctx, s: &VrSpec, node: u16, rank: u16) -> u8 {
 
 /// c1 (lower bound) and c5 (upper bound) over every takeover after priority 0.
 fn c1_c5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    let (c1, c5) = ("c1.skew-time", "c5.priority-zero-takeover");
+    let (c1, c5) = (Check::C1SkewTime, Check::C5PriorityZeroTakeover);
     if s.carp {
         return vec![carp_na(c1, s), carp_na(c5, s)];
     }
@@ -134,7 +134,7 @@ fn c1_c5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 }
 
 fn c2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    let id = "c2.master-down-interval";
+    let id = Check::C2MasterDownInterval;
     if s.carp {
         return vec![carp_na(id, s)];
     }
@@ -207,7 +207,7 @@ fn process_events<'a>(ctx: &'a Ctx, node: &str, event: &str) -> Vec<&'a Event> {
 
 /// c3: after each daemon start, the first advert of the node.
 fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    let id = "c3.startup";
+    let id = Check::C3Startup;
     if s.carp {
         return vec![carp_na(id, s)];
     }
@@ -300,7 +300,7 @@ fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 
 /// c6: a router starting while a lower-priority master runs.
 fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    let id = "c6.preempt";
+    let id = Check::C6Preempt;
     if s.carp {
         return vec![carp_na(id, s)];
     }
@@ -418,7 +418,7 @@ fn signalled(ctx: &Ctx, node: &str, from: u64, to: u64) -> bool {
 }
 
 fn c7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    let id = "c7.advert-interval";
+    let id = Check::C7AdvertInterval;
     if vm.tenures.is_empty() {
         return vec![not_applicable(id, &s.name, "no master was seen")];
     }
@@ -495,7 +495,7 @@ fn yielded_under_fault(
 }
 
 fn c8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    let id = "c8.priority-zero-answer";
+    let id = Check::C8PriorityZeroAnswer;
     if s.carp {
         return vec![carp_na(id, s)];
     }
@@ -566,7 +566,7 @@ fn c8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 /// c9 (the lower-ranked router yields) and c10 (the higher-ranked one holds) over every
 /// overlap of two masters.
 fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    let (c9, c10) = ("c9.master-yields", "c10.master-holds");
+    let (c9, c10) = (Check::C9MasterYields, Check::C10MasterHolds);
     if vm.overlaps.is_empty() {
         let why = "no two routers advertised as master at the same time";
         return vec![
@@ -671,7 +671,7 @@ fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 }
 
 fn c11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    let id = "c11.leave-priority-zero";
+    let id = Check::C11LeavePriorityZero;
     if s.carp {
         return vec![carp_na(id, s)];
     }

@@ -6,36 +6,38 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::model::VrModel;
 use super::observe::{AdvertObs, What};
-use super::{not_applicable, result, verdict_of, CheckResult, Ctx, Evidence, Status, VrSpec};
+use super::{
+    not_applicable, result, verdict_of, Check, CheckResult, Ctx, Evidence, Status, VrSpec,
+};
 use crate::scenario::Family;
 use crate::wire::{ChecksumStatus, LengthStatus, MacAddr};
 
 pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
     let mut out = Vec::new();
-    type Check = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
-    let checks: &[(&str, Check)] = &[
-        ("a1.ipv4-advert-destination", a1),
-        ("a2.ipv6-advert-destination", a2),
-        ("a3.ipv4-ttl", a3),
-        ("a4.ipv6-hop-limit", a4),
-        ("a6.protocol-112", a6),
-        ("a7.ipv4-advert-source", a7),
-        ("a8.ipv6-advert-source", a8),
-        ("a9.advert-source-mac", a9),
-        ("b1.version", b1),
-        ("b2.type", b2),
-        ("b3.vrid", b3),
-        ("b4.priority", b4),
-        ("b5.count", b5),
-        ("b6.v2-authentication", b6),
-        ("b7.v3-reserved", b7),
-        ("b8.interval", b8),
-        ("b9.checksum", b9),
-        ("b10.addresses", b10),
-        ("b11.ipv6-first-link-local", b11),
-        ("b12.length", b12),
+    type Judge = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
+    let checks: &[(Check, Judge)] = &[
+        (Check::A1Ipv4AdvertDestination, a1),
+        (Check::A2Ipv6AdvertDestination, a2),
+        (Check::A3Ipv4Ttl, a3),
+        (Check::A4Ipv6HopLimit, a4),
+        (Check::A6Protocol112, a6),
+        (Check::A7Ipv4AdvertSource, a7),
+        (Check::A8Ipv6AdvertSource, a8),
+        (Check::A9AdvertSourceMac, a9),
+        (Check::B1Version, b1),
+        (Check::B2Type, b2),
+        (Check::B3Vrid, b3),
+        (Check::B4Priority, b4),
+        (Check::B5Count, b5),
+        (Check::B6V2Authentication, b6),
+        (Check::B7V3Reserved, b7),
+        (Check::B8Interval, b8),
+        (Check::B9Checksum, b9),
+        (Check::B10Addresses, b10),
+        (Check::B11Ipv6FirstLinkLocal, b11),
+        (Check::B12Length, b12),
     ];
-    for (id, f) in checks {
+    for &(id, f) in checks {
         if ctx.vrs.is_empty() {
             out.push(no_routers(ctx, id));
             continue;
@@ -49,7 +51,7 @@ pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
     out
 }
 
-pub(super) fn no_routers(ctx: &Ctx, id: &str) -> CheckResult {
+pub(super) fn no_routers(ctx: &Ctx, id: Check) -> CheckResult {
     let what = if ctx.is_run() {
         "the scenario has no virtual router"
     } else {
@@ -58,7 +60,7 @@ pub(super) fn no_routers(ctx: &Ctx, id: &str) -> CheckResult {
     not_applicable(id, "-", what)
 }
 
-pub(super) fn carp_na(id: &str, s: &VrSpec) -> CheckResult {
+pub(super) fn carp_na(id: Check, s: &VrSpec) -> CheckResult {
     not_applicable(
         id,
         &s.name,
@@ -69,7 +71,7 @@ pub(super) fn carp_na(id: &str, s: &VrSpec) -> CheckResult {
 /// Judge every advert of `s` with `f` (None: conforms; Some(what is wrong)).
 fn per_advert(
     ctx: &Ctx,
-    id: &str,
+    id: Check,
     s: &VrSpec,
     vm: &VrModel,
     expected: String,
@@ -115,7 +117,7 @@ fn per_advert(
     result(id, &s.name, Status::Fail, expected, observed, evidence)
 }
 
-fn only(id: &str, s: &VrSpec, family: Option<Family>, version: Option<u8>) -> Option<CheckResult> {
+fn only(id: Check, s: &VrSpec, family: Option<Family>, version: Option<u8>) -> Option<CheckResult> {
     if s.carp {
         return Some(carp_na(id, s));
     }
@@ -140,7 +142,7 @@ const GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 const GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 
 fn a1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "a1.ipv4-advert-destination";
+    let id = Check::A1Ipv4AdvertDestination;
     if let Some(r) = only(id, s, Some(Family::Ipv4), None) {
         return r;
     }
@@ -175,7 +177,7 @@ fn a1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn a2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "a2.ipv6-advert-destination";
+    let id = Check::A2Ipv6AdvertDestination;
     if let Some(r) = only(id, s, Some(Family::Ipv6), None) {
         return r;
     }
@@ -210,7 +212,7 @@ fn a2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn a3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "a3.ipv4-ttl";
+    let id = Check::A3Ipv4Ttl;
     if let Some(r) = only(id, s, Some(Family::Ipv4), None) {
         return r;
     }
@@ -220,7 +222,7 @@ fn a3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn a4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "a4.ipv6-hop-limit";
+    let id = Check::A4Ipv6HopLimit;
     if let Some(r) = only(id, s, Some(Family::Ipv6), None) {
         return r;
     }
@@ -230,7 +232,7 @@ fn a4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn a6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "a6.protocol-112";
+    let id = Check::A6Protocol112;
     if s.carp {
         return carp_na(id, s);
     }
@@ -295,7 +297,7 @@ fn node_addresses(ctx: &Ctx, node: &str, s: &VrSpec) -> Option<Vec<IpAddr>> {
 }
 
 fn a7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "a7.ipv4-advert-source";
+    let id = Check::A7Ipv4AdvertSource;
     if let Some(r) = only(id, s, Some(Family::Ipv4), None) {
         return r;
     }
@@ -336,7 +338,7 @@ fn is_link_local(a: &Ipv6Addr) -> bool {
 }
 
 fn a8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "a8.ipv6-advert-source";
+    let id = Check::A8Ipv6AdvertSource;
     if let Some(r) = only(id, s, Some(Family::Ipv6), None) {
         return r;
     }
@@ -355,7 +357,7 @@ fn a8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn a9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "a9.advert-source-mac";
+    let id = Check::A9AdvertSourceMac;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -384,7 +386,7 @@ fn a9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b1.version";
+    let id = Check::B1Version;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -415,7 +417,7 @@ fn b1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b2.type";
+    let id = Check::B2Type;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -425,7 +427,7 @@ fn b2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b3.vrid";
+    let id = Check::B3Vrid;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -469,7 +471,7 @@ fn b3_unmatched(ctx: &Ctx) -> Vec<CheckResult> {
                 })
                 .collect();
             verdict_of(
-                "b3.vrid",
+                Check::B3Vrid,
                 format!("segment {}", ctx.wire.segments[seg as usize].name),
                 "only configured VRIDs on the segment",
                 "-",
@@ -480,7 +482,7 @@ fn b3_unmatched(ctx: &Ctx) -> Vec<CheckResult> {
 }
 
 fn b4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b4.priority";
+    let id = Check::B4Priority;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -535,7 +537,7 @@ fn b4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b5.count";
+    let id = Check::B5Count;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -562,7 +564,7 @@ fn b5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b6.v2-authentication";
+    let id = Check::B6V2Authentication;
     if let Some(r) = only(id, s, None, Some(2)) {
         return r;
     }
@@ -588,7 +590,7 @@ fn b6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b7.v3-reserved";
+    let id = Check::B7V3Reserved;
     if let Some(r) = only(id, s, None, Some(3)) {
         return r;
     }
@@ -600,7 +602,7 @@ fn b7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b8.interval";
+    let id = Check::B8Interval;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -639,7 +641,7 @@ fn b8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b9.checksum";
+    let id = Check::B9Checksum;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -686,7 +688,7 @@ fn without_link_local(addrs: &[IpAddr]) -> BTreeSet<IpAddr> {
 }
 
 fn b10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b10.addresses";
+    let id = Check::B10Addresses;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -741,7 +743,7 @@ fn b10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b11.ipv6-first-link-local";
+    let id = Check::B11Ipv6FirstLinkLocal;
     if let Some(r) = only(id, s, Some(Family::Ipv6), Some(3)) {
         return r;
     }
@@ -760,7 +762,7 @@ fn b11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 fn b12(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
-    let id = "b12.length";
+    let id = Check::B12Length;
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
@@ -807,7 +809,7 @@ fn b12_malformed(ctx: &Ctx) -> Vec<CheckResult> {
         .into_iter()
         .map(|(seg, bad)| {
             verdict_of(
-                "b12.length",
+                Check::B12Length,
                 format!("segment {}", ctx.wire.segments[seg as usize].name),
                 "every IP protocol 112 message decodes",
                 "-",

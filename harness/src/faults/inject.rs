@@ -285,7 +285,7 @@ pub struct Origin {
     /// The lab's own provocation after a change of master, not an `inject` step.
     pub provoked: bool,
     /// The check that judges a receiver's discard, and why.
-    pub discard: Option<(&'static str, String)>,
+    pub discard: Option<(crate::checks::Check, String)>,
 }
 
 /// Sends the burst `count` times, `every` apart, recording each frame as it leaves.
@@ -307,7 +307,7 @@ pub async fn send(
                "provoked": origin.provoked, "node": inj.node,
                "vrouter": inj.vrouter, "frame": inj.frame, "to": inj.to, "count": inj.count,
                "every_ns": inj.every.as_nanos() as u64, "frames_per_burst": frames.len(),
-               "discard_check": discard.as_ref().map(|d| d.0),
+               "discard_check": discard.as_ref().map(|d| d.0.id()),
                "discard_why": discard.as_ref().map(|d| d.1.clone())}),
     );
     for i in 0..inj.count {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{Family, IpNet};
+use crate::checks::Check;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Scenario {
@@ -292,49 +293,49 @@ impl AdvertSpoof {
     /// The check that judges a receiver's discard of it, and why it must be discarded; `None`
     /// for an advert a receiver must act on. `v` is the virtual router it is sent to.
     /// `carried`: how many addresses a conforming advert of it carries.
-    pub fn discard_rule(&self, v: &Vrouter, carried: usize) -> Option<(&'static str, String)> {
+    pub fn discard_rule(&self, v: &Vrouter, carried: usize) -> Option<(Check, String)> {
         if let Some(t) = self.ttl.filter(|t| *t != 255) {
-            return Some(("a5.ttl-discard", format!("TTL/hop limit {t}, not 255")));
+            return Some((Check::A5TtlDiscard, format!("TTL/hop limit {t}, not 255")));
         }
         if let Some(x) = self.version.filter(|x| *x != v.version) {
             return Some((
-                "b1.version",
+                Check::B1Version,
                 format!("version {x}, the router runs {}", v.version),
             ));
         }
         if let Some(x) = self.vrrp_type.filter(|x| *x != 1) {
-            return Some(("b2.type", format!("type {x}, not 1 (advertisement)")));
+            return Some((Check::B2Type, format!("type {x}, not 1 (advertisement)")));
         }
         if let Some(x) = self.vrid.filter(|x| *x != v.vrid) {
             return Some((
-                "b3.vrid",
+                Check::B3Vrid,
                 format!("VRID {x}, which no router on the segment runs"),
             ));
         }
         if let Some(x) = self.addresses.filter(|x| usize::from(*x) != carried) {
             return Some((
-                "b5.count",
+                Check::B5Count,
                 format!("count {x} for {carried} addresses carried"),
             ));
         }
         if let Some(x) = self.auth_type.filter(|x| *x != 0 && v.version == 2) {
             return Some((
-                "b6.v2-authentication",
+                Check::B6V2Authentication,
                 format!("authentication type {x}, the routers use 0"),
             ));
         }
         if self.bad_checksum {
-            return Some(("b9.checksum", "a checksum no reading accepts".into()));
+            return Some((Check::B9Checksum, "a checksum no reading accepts".into()));
         }
         if let Some(x) = self.truncate.filter(|x| *x > 0) {
-            return Some(("b12.length", format!("truncated by {x} bytes")));
+            return Some((Check::B12Length, format!("truncated by {x} bytes")));
         }
         if let Some(x) = self
             .interval_cs
             .filter(|x| *x != v.interval_cs && v.version == 2)
         {
             return Some((
-                "b13.interval-mismatch",
+                Check::B13IntervalMismatch,
                 format!(
                     "interval {} s, the routers use {} s",
                     x / 100,

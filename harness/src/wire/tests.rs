@@ -987,23 +987,19 @@ fn recorded_ucarp_is_all_carp() {
         .all(|s| s.src_mac == Some(MacAddr::ucarp(7))));
 }
 
-/// Field-by-field agreement with Wireshark on every recorded frame. Needs `tshark`
-/// (ci/install-deps.sh installs it); without it the test says so and passes, except under
-/// CI=true, where a missing tshark is a failure.
+/// Field-by-field agreement with Wireshark on every recorded frame. Needs `tshark`, so it is
+/// ignored by a plain `cargo test`; the test command (ci/test.sh, which installs tshark) runs
+/// it by name, and there a missing tshark is a failure.
 #[test]
+#[ignore = "needs tshark: ci/test.sh runs it (cargo test -p vrlab --lib agrees_with_tshark -- --ignored)"]
 fn agrees_with_tshark() {
-    if std::process::Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true but tshark is missing: run ci/install-deps.sh"
-        );
-        eprintln!("agrees_with_tshark: skipped, tshark is not installed (apt-get install tshark)");
-        return;
-    }
+    assert!(
+        std::process::Command::new("tshark")
+            .arg("--version")
+            .output()
+            .is_ok(),
+        "tshark is not installed (apt-get install tshark, or bash ci/install-deps.sh)"
+    );
     const FIELDS: &[&str] = &[
         "frame.number",
         "frame.time_epoch",
