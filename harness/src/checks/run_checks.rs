@@ -558,7 +558,7 @@ fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
                         subject,
                         status,
                         format!(
-                            "longest outage (unanswered probes between two answered ones) ≤ {}",
+                            "longest outage (no reply received while probes went unanswered or answered late) ≤ {}",
                             bound_text(v, slowest, tol)
                         ),
                         format!(
@@ -571,13 +571,13 @@ fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
                                 segment: None,
                                 frame: None,
                                 at_s: at(rec, gap.1),
-                                note: "last reply before the gap (probe sent)".into(),
+                                note: "last reply before the gap (received)".into(),
                             },
                             Evidence {
                                 segment: None,
                                 frame: None,
                                 at_s: at(rec, gap.2),
-                                note: "first reply after the gap (probe sent)".into(),
+                                note: "first reply after the gap (received)".into(),
                             },
                         ],
                     ));
@@ -588,35 +588,40 @@ fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
     out
 }
 
-/// The longest outage a host saw in `[from, until)`: from the last answered probe before a run
-/// of unanswered ones to the first answered probe after it, as (length, last answered, first
-/// answered) in ns. A pause of the prober itself (a busy machine) is not an outage — no probe
-/// went unanswered — so it only widens the resolution, the second value: the longest interval
+/// The longest outage a host saw in `[from, until)`, by when its replies *arrived* (a probe's
+/// send time plus its round trip): the time between two consecutive replies during which the
+/// host sent a probe that went unanswered, or several that were answered only later (queued
+/// behind address resolution, say). Returned as (length, last reply before, first reply after) in ns. A
+/// pause of the prober itself (a busy machine) is not an outage — every probe it sent was
+/// answered in turn — so it only widens the resolution, the second value: the longest interval
 /// between consecutive probes sent in the window.
 pub(super) fn outage(probes: &[&&Event], from: u64, until: u64) -> ((u64, u64, u64), u64) {
-    let answered = |e: &Event| e.fields.contains_key("rtt_us");
+    let arrival = |e: &Event| e.u64("rtt_us").map(|us| e.t + us * 1000);
+    let sent: Vec<&Event> = probes.iter().map(|e| **e).filter(|e| e.t < until).collect();
+    let resolution = sent
+        .windows(2)
+        .filter(|w| w[1].t >= from)
+        .map(|w| w[1].t - w[0].t)
+        .max()
+        .unwrap_or(0);
+    let mut replies: Vec<u64> = sent.iter().filter_map(|e| arrival(e)).collect();
+    replies.sort_unstable();
     let mut worst = (0u64, from, from);
-    let mut resolution = 0u64;
-    let mut last_answered: Option<u64> = None;
-    let mut lost_since = false;
-    let mut prev_sent: Option<u64> = None;
-    for e in probes.iter().filter(|e| e.t < until) {
-        if e.t >= from {
-            if let Some(p) = prev_sent {
-                resolution = resolution.max(e.t - p);
-            }
+    for w in replies.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if b < from || b - a <= worst.0 {
+            continue;
         }
-        prev_sent = Some(e.t);
-        if answered(e) {
-            if let (true, Some(l)) = (lost_since, last_answered) {
-                if e.t >= from && e.t - l > worst.0 {
-                    worst = (e.t - l, l, e.t);
-                }
-            }
-            last_answered = Some(e.t);
-            lost_since = false;
-        } else {
-            lost_since = true;
+        // The probes sent between the two replies (sent is in send order).
+        let first = sent.partition_point(|e| e.t <= a);
+        let last = sent.partition_point(|e| e.t < b);
+        // No reply came in between, so every probe sent in between waited at least until
+        // b: two of them, or one never answered, is the host going without service. One
+        // answered later (a reply overtaken) or none (the prober paused) is not.
+        let between = &sent[first..last];
+        let starved = between.len() >= 2 || between.iter().any(|e| arrival(e).is_none());
+        if starved {
+            worst = (b - a, a, b);
         }
     }
     (worst, resolution)
@@ -653,13 +658,33 @@ mod tests {
         let ((gap, last, first), resolution) = outage(&rr, 5_000_000, 200_000_000);
         assert_eq!(
             gap, 11_000_000,
-            "from the last answer (10 ms) to the next (21 ms)"
+            "from the last reply (10.05 ms) to the next (21.05 ms)"
         );
-        assert_eq!((last, first), (10_000_000, 21_000_000));
+        assert_eq!((last, first), (10_050_000, 21_050_000));
         assert_eq!(
             resolution, 100_000_000,
             "the prober's pause shows as resolution, not outage"
         );
+    }
+
+    /// Probes queued behind address resolution are answered, but late: the host has no reply
+    /// from the last one before the queue until the queue's first reply arrives.
+    #[test]
+    fn outage_counts_replies_that_arrive_late() {
+        let mut ev: Vec<Event> = (0..=10).map(|i| probe(i * 1_000_000, true)).collect();
+        // Sent at 11..=20 ms, all answered when resolution completes at 350 ms.
+        ev.extend((11..=20).map(|i| {
+            let mut e = probe(i * 1_000_000, true);
+            e.fields
+                .insert("rtt_us".into(), (350_000 - i * 1_000).into());
+            e
+        }));
+        ev.extend((351..=360).map(|i| probe(i * 1_000_000, true)));
+        let refs: Vec<&Event> = ev.iter().collect();
+        let rr: Vec<&&Event> = refs.iter().collect();
+        let ((gap, last, first), _) = outage(&rr, 5_000_000, u64::MAX);
+        assert_eq!((last, first), (10_050_000, 350_000_000));
+        assert_eq!(gap, 339_950_000, "not the 1 ms between sends");
     }
 
     #[test]
