@@ -10,70 +10,6 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-/// Every check, by name: code names a check only by this type, so a misspelt check is a
-/// compile error and each id string is written once, in [`CATALOGUE`]. In report order; the
-/// catalogue's rows are in the same order (a test holds them to it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Check {
-    HarnessTimeline,
-    HarnessCaptureComplete,
-    A1Ipv4AdvertDestination,
-    A2Ipv6AdvertDestination,
-    A3Ipv4Ttl,
-    A4Ipv6HopLimit,
-    A5TtlDiscard,
-    A6Protocol112,
-    A7Ipv4AdvertSource,
-    A8Ipv6AdvertSource,
-    A9AdvertSourceMac,
-    A10NoLeak,
-    B1Version,
-    B2Type,
-    B3Vrid,
-    B4Priority,
-    B5Count,
-    B6V2Authentication,
-    B7V3Reserved,
-    B8Interval,
-    B9Checksum,
-    B10Addresses,
-    B11Ipv6FirstLinkLocal,
-    B12Length,
-    B13IntervalMismatch,
-    C1SkewTime,
-    C2MasterDownInterval,
-    C2TakeoverTime,
-    C3Startup,
-    C4AnnounceAfterAdvert,
-    C5PriorityZeroTakeover,
-    C6Preempt,
-    C7AdvertInterval,
-    C8PriorityZeroAnswer,
-    C9MasterYields,
-    C10MasterHolds,
-    C11LeavePriorityZero,
-    C12AcceptMode,
-    C13BackupNoAccept,
-    D1GratuitousArp,
-    D2UnsolicitedNa,
-    D3ArpReplyVmac,
-    D4NaReplyVmac,
-    D5RouterAdverts,
-    D6BackupSilent,
-    D7NoPhysicalMacForVip,
-    D8VmacLearning,
-    D9VmacNotIid,
-    D10HostNaAcceptance,
-    E1VmacOnMasterPort,
-    E2HostNeighVmac,
-    E3Ipv6DefaultRouter,
-    E4SingleMaster,
-    E4DualMaster,
-    E4ServiceGap,
-    E5SplitBrainReannounce,
-    E6NoVipFromOldMaster,
-}
-
 impl Check {
     /// Its row of the catalogue: id, clause, checklist items, what it applies to and needs.
     pub fn def(self) -> &'static CheckDef {
@@ -160,24 +96,56 @@ pub struct CheckDef {
     pub neighbour_frames: bool,
 }
 
-const fn c(
-    check: Check,
+/// A check's facts before its row is given its name (see [`checks!`]).
+struct Row {
     id: &'static str,
     checklist: &'static str,
     clause: &'static str,
     applies: &'static str,
     requires: Requires,
     title: &'static str,
-) -> CheckDef {
-    CheckDef {
-        check,
+    neighbour_frames: bool,
+}
+
+const fn c(
+    id: &'static str,
+    checklist: &'static str,
+    clause: &'static str,
+    applies: &'static str,
+    requires: Requires,
+    title: &'static str,
+) -> Row {
+    Row {
         id,
-        title,
-        clause,
         checklist,
+        clause,
         applies,
         requires,
+        title,
         neighbour_frames: false,
+    }
+}
+
+impl Row {
+    /// Declares that the check judges ARP or neighbour discovery frames.
+    const fn on_neighbour_frames(self) -> Row {
+        Row {
+            neighbour_frames: true,
+            ..self
+        }
+    }
+
+    const fn of(self, check: Check) -> CheckDef {
+        CheckDef {
+            check,
+            id: self.id,
+            title: self.title,
+            clause: self.clause,
+            checklist: self.checklist,
+            applies: self.applies,
+            requires: self.requires,
+            neighbour_frames: self.neighbour_frames,
+        }
     }
 }
 
@@ -190,199 +158,208 @@ impl CheckDef {
             self.requires.describe().to_string()
         }
     }
-
-    /// Declares that the check judges ARP or neighbour discovery frames.
-    const fn on_neighbour_frames(self) -> CheckDef {
-        CheckDef {
-            neighbour_frames: true,
-            ..self
-        }
-    }
 }
 
 use Requires::{Events, Injection, Run, Wire};
 
-/// Every check, in report order.
-pub const CATALOGUE: &[CheckDef] = &[
-    c(Check::HarnessTimeline, "harness.timeline", "-", "vrlab (scenario expectations)", "all runs", Run,
+/// Declares the checks, each once — `Variant: c(id, checklist, clause, applies to, requires,
+/// title)`, in report order — and makes of the same rows the [`Check`] enum (code names a check
+/// only by it, so a misspelt check is a compile error and each id string is written once, in
+/// its row) and the [`CATALOGUE`] (its rows, in the enum's order).
+macro_rules! checks {
+    ($($variant:ident: $row:expr),* $(,)?) => {
+        /// Every check, by name, in report order; its facts are its row of [`CATALOGUE`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Check {
+            $($variant,)*
+        }
+
+        /// Every check, in report order.
+        pub const CATALOGUE: &[CheckDef] = &[$($row.of(Check::$variant),)*];
+    };
+}
+
+#[rustfmt::skip]
+checks! {
+    HarnessTimeline: c("harness.timeline", "-", "vrlab (scenario expectations)", "all runs", Run,
       "The scenario's timeline ran to its end: every wait's condition held by its deadline"),
-    c(Check::HarnessCaptureComplete, "harness.capture-complete", "-", "vrlab (evidence is complete)", "all runs", Run,
+    HarnessCaptureComplete: c("harness.capture-complete", "-", "vrlab (evidence is complete)", "all runs", Run,
       "The capture lost no frame (kernel drops), so absence of a frame is evidence"),
     // A. Framing
-    c(Check::A1Ipv4AdvertDestination, "a1.ipv4-advert-destination", "A1", "RFC 3768 §5.2.2; RFC 5798 §5.1.1.2; RFC 9568 §5.1.1.2",
+    A1Ipv4AdvertDestination: c("a1.ipv4-advert-destination", "A1", "RFC 3768 §5.2.2; RFC 5798 §5.1.1.2; RFC 9568 §5.1.1.2",
       "VRRP over IPv4, multicast (not unicast peers)", Wire,
       "IPv4 adverts go to 224.0.0.18, Ethernet destination 01:00:5e:00:00:12"),
-    c(Check::A2Ipv6AdvertDestination, "a2.ipv6-advert-destination", "A2", "RFC 5798 §5.1.2.2; RFC 9568 §5.1.2.2",
+    A2Ipv6AdvertDestination: c("a2.ipv6-advert-destination", "A2", "RFC 5798 §5.1.2.2; RFC 9568 §5.1.2.2",
       "VRRPv3 over IPv6, multicast", Wire,
       "IPv6 adverts go to ff02::12, Ethernet destination 33:33:00:00:00:12"),
-    c(Check::A3Ipv4Ttl, "a3.ipv4-ttl", "A3", "RFC 3768 §5.2.3; RFC 5798 §5.1.1.3; RFC 9568 §5.1.1.3",
+    A3Ipv4Ttl: c("a3.ipv4-ttl", "A3", "RFC 3768 §5.2.3; RFC 5798 §5.1.1.3; RFC 9568 §5.1.1.3",
       "VRRP over IPv4", Wire, "IPv4 adverts are sent with TTL 255"),
-    c(Check::A4Ipv6HopLimit, "a4.ipv6-hop-limit", "A4", "RFC 5798 §5.1.2.3; RFC 9568 §5.1.2.3",
+    A4Ipv6HopLimit: c("a4.ipv6-hop-limit", "A4", "RFC 5798 §5.1.2.3; RFC 9568 §5.1.2.3",
       "VRRPv3 over IPv6", Wire, "IPv6 adverts are sent with hop limit 255"),
-    c(Check::A5TtlDiscard, "a5.ttl-discard", "A5", "RFC 3768 §5.2.3, §7.1; RFC 5798 §5.1.1.3, §5.1.2.3, §7.1; RFC 9568 §5.1.1.3, §5.1.2.3, §7.1",
+    A5TtlDiscard: c("a5.ttl-discard", "A5", "RFC 3768 §5.2.3, §7.1; RFC 5798 §5.1.1.3, §5.1.2.3, §7.1; RFC 9568 §5.1.1.3, §5.1.2.3, §7.1",
       "VRRP; needs a spoofed advert with TTL/hop limit 254", Injection,
       "A receiver discards adverts whose TTL / hop limit is not 255"),
-    c(Check::A6Protocol112, "a6.protocol-112", "A6", "RFC 3768 §5.2.4; RFC 5798 §5.1.1.4, §5.1.2.4; RFC 9568 §5.1.1.4, §5.1.2.4, §7.2",
+    A6Protocol112: c("a6.protocol-112", "A6", "RFC 3768 §5.2.4; RFC 5798 §5.1.1.4, §5.1.2.4; RFC 9568 §5.1.1.4, §5.1.2.4, §7.2",
       "VRRP", Wire,
       "Adverts are IP protocol 112, every configured virtual router is heard on it, and nothing else but membership reports goes to the VRRP group"),
-    c(Check::A7Ipv4AdvertSource, "a7.ipv4-advert-source", "A7", "RFC 3768 §5.2.1, §7.2; RFC 5798 §5.1.1.1, §7.2; RFC 9568 §5.1.1.1, §7.2",
+    A7Ipv4AdvertSource: c("a7.ipv4-advert-source", "A7", "RFC 3768 §5.2.1, §7.2; RFC 5798 §5.1.1.1, §7.2; RFC 9568 §5.1.1.1, §7.2",
       "VRRP over IPv4", Wire,
       "The IPv4 source of an advert is the primary address of the sending interface, never a virtual address (unless owner)"),
-    c(Check::A8Ipv6AdvertSource, "a8.ipv6-advert-source", "A8", "RFC 5798 §5.1.2.1, §7.2; RFC 9568 §5.1.2.1, §7.2",
+    A8Ipv6AdvertSource: c("a8.ipv6-advert-source", "A8", "RFC 5798 §5.1.2.1, §7.2; RFC 9568 §5.1.2.1, §7.2",
       "VRRPv3 over IPv6", Wire,
       "The IPv6 source of an advert is a link-local address of the sending interface, never a virtual address"),
-    c(Check::A9AdvertSourceMac, "a9.advert-source-mac", "A9", "RFC 3768 §7.2, §7.3; RFC 5798 §7.2, §7.3; RFC 9568 §7.2, §7.3",
+    A9AdvertSourceMac: c("a9.advert-source-mac", "A9", "RFC 3768 §7.2, §7.3; RFC 5798 §7.2, §7.3; RFC 9568 §7.2, §7.3",
       "VRRP (a run whose scenario sets vmac = false: not applicable)", Wire,
       "Adverts are sent from the virtual router MAC 00-00-5E-00-01-{VRID} (IPv4) / 00-00-5E-00-02-{VRID} (IPv6)"),
-    c(Check::A10NoLeak, "a10.no-leak", "A10", "RFC 3768 §5.2.2; RFC 5798 §5.1.1.2, §5.1.2.2; RFC 9568 §5.1.1.2, §5.1.2.2",
+    A10NoLeak: c("a10.no-leak", "A10", "RFC 3768 §5.2.2; RFC 5798 §5.1.1.2, §5.1.2.2; RFC 9568 §5.1.1.2, §5.1.2.2",
       "VRRP; needs a router between two segments and an advert sent at it", Injection,
       "No advert is forwarded to another segment"),
     // B. Header
-    c(Check::B1Version, "b1.version", "B1", "RFC 3768 §5.3.1; RFC 5798 §5.2.1, §8.4; RFC 9568 §5.2.1, §8.4",
+    B1Version: c("b1.version", "B1", "RFC 3768 §5.3.1; RFC 5798 §5.2.1, §8.4; RFC 9568 §5.2.1, §8.4",
       "VRRP (discarding other versions: injection)", Wire,
       "Adverts carry the configured version (a router sending both v2 and v3 is migrating, §8.4)"),
-    c(Check::B2Type, "b2.type", "B2", "RFC 3768 §5.3.2; RFC 5798 §5.2.2; RFC 9568 §5.2.2",
+    B2Type: c("b2.type", "B2", "RFC 3768 §5.3.2; RFC 5798 §5.2.2; RFC 9568 §5.2.2",
       "VRRP (discarding unknown types: injection)", Wire, "Adverts are type 1 (ADVERTISEMENT)"),
-    c(Check::B3Vrid, "b3.vrid", "B3", "RFC 3768 §5.3.3, §7.1; RFC 5798 §5.2.3, §7.1; RFC 9568 §5.2.3, §7.1",
+    B3Vrid: c("b3.vrid", "B3", "RFC 3768 §5.3.3, §7.1; RFC 5798 §5.2.3, §7.1; RFC 9568 §5.2.3, §7.1",
       "VRRP (discarding unknown VRIDs: injection)", Wire,
       "The VRID is 1-255 and one configured on the segment"),
-    c(Check::B4Priority, "b4.priority", "B4", "RFC 3768 §5.3.4; RFC 5798 §5.2.4; RFC 9568 §5.2.4",
+    B4Priority: c("b4.priority", "B4", "RFC 3768 §5.3.4; RFC 5798 §5.2.4; RFC 9568 §5.2.4",
       "VRRP", Wire,
       "Priority 255 only from the address owner, 1-254 from others, 0 only to leave; as configured"),
-    c(Check::B5Count, "b5.count", "B5", "RFC 3768 §5.3.5; RFC 5798 §5.2.5; RFC 9568 §5.2.5 (erratum 8299)",
+    B5Count: c("b5.count", "B5", "RFC 3768 §5.3.5; RFC 5798 §5.2.5; RFC 9568 §5.2.5 (erratum 8299)",
       "VRRP (discarding count 0: injection)", Wire,
       "The count equals the number of addresses carried, and is at least 1"),
-    c(Check::B6V2Authentication, "b6.v2-authentication", "B6", "RFC 3768 §5.3.6, §5.3.10",
+    B6V2Authentication: c("b6.v2-authentication", "B6", "RFC 3768 §5.3.6, §5.3.10",
       "VRRPv2 (discarding mismatches: injection)", Wire,
       "VRRPv2 Auth Type is 0 (1 and 2 are RFC 2338 leftovers) and the authentication data is zero"),
-    c(Check::B7V3Reserved, "b7.v3-reserved", "B7", "RFC 5798 §5.2.6; RFC 9568 §5.2.6",
+    B7V3Reserved: c("b7.v3-reserved", "B7", "RFC 5798 §5.2.6; RFC 9568 §5.2.6",
       "VRRPv3 (ignoring them on receive: injection)", Wire, "VRRPv3 reserved bits are zero on send"),
-    c(Check::B8Interval, "b8.interval", "B8", "RFC 3768 §5.3.7; RFC 5798 §5.2.7; RFC 9568 §5.2.7, §7.1 (erratum 8301)",
+    B8Interval: c("b8.interval", "B8", "RFC 3768 §5.3.7; RFC 5798 §5.2.7; RFC 9568 §5.2.7, §7.1 (erratum 8301)",
       "VRRP", Wire,
       "The advertised interval is non-zero and the configured one (v2 seconds, v3 centiseconds)"),
-    c(Check::B9Checksum, "b9.checksum", "B9", "RFC 3768 §5.3.8; RFC 5798 §5.2.8; RFC 9568 §5.2.8",
+    B9Checksum: c("b9.checksum", "B9", "RFC 3768 §5.3.8; RFC 5798 §5.2.8; RFC 9568 §5.2.8",
       "VRRP; v3 over IPv4: pseudo-header or message-only both pass", Wire,
       "The checksum verifies (v2 over the message; v3/IPv6 with the pseudo-header; v3/IPv4 either reading)"),
-    c(Check::B10Addresses, "b10.addresses", "B10", "RFC 3768 §5.3.9; RFC 5798 §5.2.9; RFC 9568 §5.2.9",
+    B10Addresses: c("b10.addresses", "B10", "RFC 3768 §5.3.9; RFC 5798 §5.2.9; RFC 9568 §5.2.9",
       "VRRP", Wire,
       "The addresses are of the IP header's family and are the virtual router's (the same set from every router)"),
-    c(Check::B11Ipv6FirstLinkLocal, "b11.ipv6-first-link-local", "B11", "RFC 5798 §5.2.9; RFC 9568 §5.2.9 (erratum 8300), §6.1",
+    B11Ipv6FirstLinkLocal: c("b11.ipv6-first-link-local", "B11", "RFC 5798 §5.2.9; RFC 9568 §5.2.9 (erratum 8300), §6.1",
       "VRRPv3 over IPv6", Wire,
       "In an IPv6 advert the first address is the virtual router's link-local address"),
-    c(Check::B12Length, "b12.length", "B12", "RFC 3768 §7.1; RFC 5798 §7.1; RFC 9568 §7.1",
+    B12Length: c("b12.length", "B12", "RFC 3768 §7.1; RFC 5798 §7.1; RFC 9568 §7.1",
       "VRRP (discarding short packets: injection)", Wire,
       "The message is exactly as long as its version and count say, and decodes"),
-    c(Check::B13IntervalMismatch, "b13.interval-mismatch", "B13", "RFC 3768 §7.1; RFC 5798 §6.4.2, §7.1; RFC 9568 §6.4.2, §7.1",
+    B13IntervalMismatch: c("b13.interval-mismatch", "B13", "RFC 3768 §7.1; RFC 5798 §6.4.2, §7.1; RFC 9568 §6.4.2, §7.1",
       "VRRP; needs an advert with another interval", Injection,
       "An interval mismatch: v2 discards the advert; v3 adopts the master's interval"),
     // C. Timers and states
-    c(Check::C1SkewTime, "c1.skew-time", "C1, C5", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
+    C1SkewTime: c("c1.skew-time", "C1, C5", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
       "VRRP; every takeover after a priority-0 advert", Wire,
       "After priority 0 a backup waits its Skew_Time ((256 - Priority) × interval / 256) before taking over, not less"),
-    c(Check::C2MasterDownInterval, "c2.master-down-interval", "C2, C4, E4", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
+    C2MasterDownInterval: c("c2.master-down-interval", "C2, C4, E4", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
       "VRRP; every takeover after the master went silent", Wire,
       "After the master falls silent a backup takes over Master_Down_Interval (3 × interval + Skew_Time, v3: the learnt interval) after its last advert, neither sooner nor later"),
-    c(Check::C2TakeoverTime, "c2.takeover-time", "C2, C4, C5, E4", "RFC 5798 §6.1, §6.4.2 / RFC 9568 §6.1, §6.4.2; RFC 3768 §6.1, §6.4.2",
+    C2TakeoverTime: c("c2.takeover-time", "C2, C4, C5, E4", "RFC 5798 §6.1, §6.4.2 / RFC 9568 §6.1, §6.4.2; RFC 3768 §6.1, §6.4.2",
       "v2, v3; after a crash, freeze or stop of the master", Run,
       "A backup takes over within Master_Down_Interval of the master's last advert (within Skew_Time of a priority-0 advert)"),
-    c(Check::C3Startup, "c3.startup", "C3", "RFC 3768 §6.4.1; RFC 5798 §6.4.1; RFC 9568 §6.4.1",
+    C3Startup: c("c3.startup", "C3", "RFC 3768 §6.4.1; RFC 5798 §6.4.1; RFC 9568 §6.4.1",
       "VRRP; every daemon start", Run,
       "At start-up the owner (255) advertises at once; any other router starts as backup and advertises no sooner than Master_Down_Interval"),
-    c(Check::C4AnnounceAfterAdvert, "c4.announce-after-advert", "C4", "RFC 3768 §6.4.1, §6.4.2; RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2 (erratum 7949)",
+    C4AnnounceAfterAdvert: c("c4.announce-after-advert", "C4", "RFC 3768 §6.4.1, §6.4.2; RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2 (erratum 7949)",
       "VRRP; every transition to master", Wire,
       "A new master sends an advert first, then announces every virtual address, within one interval")
         .on_neighbour_frames(),
-    c(Check::C5PriorityZeroTakeover, "c5.priority-zero-takeover", "C5", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2",
+    C5PriorityZeroTakeover: c("c5.priority-zero-takeover", "C5", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2",
       "VRRP; every priority-0 advert of a master", Wire,
       "A backup hearing priority 0 takes over within Skew_Time (not Master_Down_Interval)"),
-    c(Check::C6Preempt, "c6.preempt", "C6", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
+    C6Preempt: c("c6.preempt", "C6", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
       "VRRP; a router starting while a lower-priority master runs", Run,
       "With Preempt_Mode a higher-priority router takes over after Master_Down_Interval (+ preempt delay); without, it does not"),
-    c(Check::C7AdvertInterval, "c7.advert-interval", "C7", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+    C7AdvertInterval: c("c7.advert-interval", "C7", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
       "VRRP, CARP; every master", Wire,
       "A master advertises every Advertisement_Interval: no gap longer than the interval + tolerance"),
-    c(Check::C8PriorityZeroAnswer, "c8.priority-zero-answer", "C8", "RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+    C8PriorityZeroAnswer: c("c8.priority-zero-answer", "C8", "RFC 5798 §6.4.3; RFC 9568 §6.4.3",
       "VRRPv3; a priority-0 advert heard by a master", Wire,
       "A master hearing priority 0 from another router advertises at once"),
-    c(Check::C9MasterYields, "c9.master-yields", "C9", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+    C9MasterYields: c("c9.master-yields", "C9", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
       "VRRP, CARP; every overlap of two masters", Wire,
       "A master hearing a higher priority (or an equal one from a higher address) stops advertising at once"),
-    c(Check::C10MasterHolds, "c10.master-holds", "C10", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+    C10MasterHolds: c("c10.master-holds", "C10", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
       "VRRP, CARP; every overlap of two masters", Wire,
       "A master hearing a lower priority stays master (RFC 9568 also re-advertises at once; reported, not required)"),
-    c(Check::C11LeavePriorityZero, "c11.leave-priority-zero", "C11", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
+    C11LeavePriorityZero: c("c11.leave-priority-zero", "C11", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
       "VRRP; every SIGTERM to a master's daemon", Run,
       "A master shutting down sends an advert with priority 0"),
-    c(Check::C12AcceptMode, "c12.accept-mode", "C12", "RFC 3768 §6.4.3; RFC 5798 §6.1, §6.4.3; RFC 9568 §6.1, §6.4.3",
+    C12AcceptMode: c("c12.accept-mode", "C12", "RFC 3768 §6.4.3; RFC 5798 §6.1, §6.4.3; RFC 9568 §6.1, §6.4.3",
       "VRRP; needs traffic to a VIP of a non-owner master", Injection,
       "With Accept_Mode false a non-owner master does not accept packets addressed to the VIPs"),
-    c(Check::C13BackupNoAccept, "c13.backup-no-accept", "C13", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2",
+    C13BackupNoAccept: c("c13.backup-no-accept", "C13", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2",
       "VRRP; needs traffic to a VIP at a backup", Injection,
       "A backup accepts no packets addressed to the VIPs"),
     // D. ARP, ND, RA
-    c(Check::D1GratuitousArp, "d1.gratuitous-arp", "D1", "RFC 3768 §6.4.1, §6.4.2; RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2, §8.1.2",
+    D1GratuitousArp: c("d1.gratuitous-arp", "D1", "RFC 3768 §6.4.1, §6.4.2; RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2, §8.1.2",
       "VRRP over IPv4 (CARP: the same rule, by analogy); every transition to master", Wire,
       "A new master sends a gratuitous ARP for every IPv4 VIP, from the VMAC, sender hardware address = VMAC")
         .on_neighbour_frames(),
-    c(Check::D2UnsolicitedNa, "d2.unsolicited-na", "D2", "RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2",
+    D2UnsolicitedNa: c("d2.unsolicited-na", "D2", "RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2",
       "VRRPv3 over IPv6; every transition to master", Wire,
       "A new master sends an unsolicited NA for every IPv6 VIP: R=1 S=0 O=1, target = VIP, target link-layer address = VMAC, from the VMAC")
         .on_neighbour_frames(),
-    c(Check::D3ArpReplyVmac, "d3.arp-reply-vmac", "D3", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3, §8.1.2",
+    D3ArpReplyVmac: c("d3.arp-reply-vmac", "D3", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3, §8.1.2",
       "VRRP over IPv4; ARP requests for a VIP in the recording (a full test: injection)", Wire,
       "ARP requests for a VIP are answered by the master with the VMAC, never a physical MAC")
         .on_neighbour_frames(),
-    c(Check::D4NaReplyVmac, "d4.na-reply-vmac", "D4", "RFC 5798 §6.4.3, §8.2.2; RFC 9568 §6.4.3, §8.2.2",
+    D4NaReplyVmac: c("d4.na-reply-vmac", "D4", "RFC 5798 §6.4.3, §8.2.2; RFC 9568 §6.4.3, §8.2.2",
       "VRRPv3 over IPv6; solicitations for a VIP in the recording (a full test: injection)", Wire,
       "Neighbor Solicitations for a VIP are answered by the master with the VMAC (RFC 9568: R flag set)")
         .on_neighbour_frames(),
-    c(Check::D5RouterAdverts, "d5.router-adverts", "D5", "RFC 5798 §6.4.2, §6.4.3, §8.2.3; RFC 9568 §6.4.2, §6.4.3, §8.2.3",
+    D5RouterAdverts: c("d5.router-adverts", "D5", "RFC 5798 §6.4.2, §6.4.3, §8.2.3; RFC 9568 §6.4.2, §6.4.3, §8.2.3",
       "VRRPv3 over IPv6; router advertisements of the virtual router in the recording", Wire,
       "Router advertisements for the virtual router come from the master only; backups send none"),
-    c(Check::D6BackupSilent, "d6.backup-silent", "D6", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2",
+    D6BackupSilent: c("d6.backup-silent", "D6", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2",
       "VRRP; needs ARP/NS for a VIP and frames to the VMAC sent at a backup", Injection,
       "A backup answers no ARP or NS for a VIP and accepts no frame to the VMAC"),
-    c(Check::D7NoPhysicalMacForVip, "d7.no-physical-mac-for-vip", "D7", "RFC 3768 §8.2; RFC 5798 §8.1.2, §8.2.2; RFC 9568 §8.1.2, §8.2.2",
+    D7NoPhysicalMacForVip: c("d7.no-physical-mac-for-vip", "D7", "RFC 3768 §8.2; RFC 5798 §8.1.2, §8.2.2; RFC 9568 §8.1.2, §8.2.2",
       "VRRP with VMAC in use", Wire,
       "No ARP or ND from a router names a VIP with a physical MAC (also not while it boots or restarts)")
         .on_neighbour_frames(),
-    c(Check::D8VmacLearning, "d8.vmac-learning", "D8", "RFC 3768 §2.4; RFC 5798 §2.4; RFC 9568 §6.4.3",
+    D8VmacLearning: c("d8.vmac-learning", "D8", "RFC 3768 §2.4; RFC 5798 §2.4; RFC 9568 §6.4.3",
       "VRRP with VMAC in use; every transition to master", Events,
       "After each takeover the switch learns the VMAC on the new master's port at once (its VMAC-sourced frames keep bridges current)"),
-    c(Check::D9VmacNotIid, "d9.vmac-not-iid", "D9", "RFC 5798 §7.4; RFC 9568 §7.4",
+    D9VmacNotIid: c("d9.vmac-not-iid", "D9", "RFC 5798 §7.4; RFC 9568 §7.4",
       "VRRP over IPv6", Wire,
       "No IPv6 address on the segment has an interface identifier made from a VMAC"),
-    c(Check::D10HostNaAcceptance, "d10.host-na-acceptance", "D10", "RFC 9568 §8.2.4",
+    D10HostNaAcceptance: c("d10.host-na-acceptance", "D10", "RFC 9568 §8.2.4",
       "hosts of a run", Run,
       "Hosts' acceptance of unsolicited NA / gratuitous ARP (drop_unsolicited_na, accept_untracked_na, arp_accept) is set and recorded, and lets the announcements through"),
     // E. Invariants
-    c(Check::E1VmacOnMasterPort, "e1.vmac-on-master-port", "E1", "RFC 5798 §6.4.2, §7.3, §8.2.2; RFC 9568 §6.4.2, §6.4.3, §7.3 (invariant E1)",
+    E1VmacOnMasterPort: c("e1.vmac-on-master-port", "E1", "RFC 5798 §6.4.2, §7.3, §8.2.2; RFC 9568 §6.4.2, §6.4.3, §7.3 (invariant E1)",
       "VRRP; wire: frames from a VMAC; events: the switch's FDB", Wire,
       "Only the current master sends from the VMAC: no frame from a VMAC enters by another port, and the switch FDB never puts a VMAC on a backup's port"),
-    c(Check::E2HostNeighVmac, "e2.host-neigh-vmac", "E2", "RFC 3768 §8.2; RFC 5798 §8.1.2, §8.2.2; RFC 9568 §8.1.2, §8.2.2 (invariant E2)",
+    E2HostNeighVmac: c("e2.host-neigh-vmac", "E2", "RFC 3768 §8.2; RFC 5798 §8.1.2, §8.2.2; RFC 9568 §8.1.2, §8.2.2 (invariant E2)",
       "VRRP with VMAC in use; hosts' neighbour caches", Events,
       "No host's neighbour entry for a VIP holds a router's physical MAC"),
-    c(Check::E3Ipv6DefaultRouter, "e3.ipv6-default-router", "E3", "RFC 5798 §6.4.2; RFC 9568 §6.4.2, §6.4.3, §8.2.2 (invariant E3)",
+    E3Ipv6DefaultRouter: c("e3.ipv6-default-router", "E3", "RFC 5798 §6.4.2; RFC 9568 §6.4.2, §6.4.3, §8.2.2 (invariant E3)",
       "VRRPv3 over IPv6", Wire,
       "Hosts keep the virtual router as a router: every NA for a VIP has R=1, and hosts' entries keep the router flag")
         .on_neighbour_frames(),
-    c(Check::E4SingleMaster, "e4.single-master", "E4, C7", "RFC 5798 §6.4.3 / RFC 9568 §6.4.3; RFC 3768 §6.4.3",
+    E4SingleMaster: c("e4.single-master", "E4, C7", "RFC 5798 §6.4.3 / RFC 9568 §6.4.3; RFC 3768 §6.4.3",
       "v2, v3; IPv4, IPv6; every `hold` window", Run,
       "Exactly one master per virtual router in steady state, as the wire shows it"),
-    c(Check::E4DualMaster, "e4.dual-master", "E4", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3 (invariant E4)",
+    E4DualMaster: c("e4.dual-master", "E4", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3 (invariant E4)",
       "VRRP, CARP", Wire,
       "Two routers never advertise as master at the same time for longer than the tolerance"),
-    c(Check::E4ServiceGap, "e4.service-gap", "E4", "RFC 5798 §1, §6.4.2 (Master_Down_Interval) / RFC 9568 §6.4.2",
+    E4ServiceGap: c("e4.service-gap", "E4", "RFC 5798 §1, §6.4.2 (Master_Down_Interval) / RFC 9568 §6.4.2",
       "v2, v3; every fault step, every VIP, every probing host", Run,
       "Hosts' traffic to every virtual address resumes within Master_Down_Interval of a fault"),
-    c(Check::E5SplitBrainReannounce, "e5.split-brain-reannounce", "E5", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2 (invariant E5)",
+    E5SplitBrainReannounce: c("e5.split-brain-reannounce", "E5", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2 (invariant E5)",
       "VRRP, CARP; every overlap of two masters longer than an interval", Wire,
       "When a split brain heals, the surviving master announces every VIP again"),
-    c(Check::E6NoVipFromOldMaster, "e6.no-vip-from-old-master", "E6", "RFC 3768 §6.4.2; RFC 5798 §6.4.2, §8.2.2; RFC 9568 §6.4.2, §8.2.2 (invariant E6)",
+    E6NoVipFromOldMaster: c("e6.no-vip-from-old-master", "E6", "RFC 3768 §6.4.2; RFC 5798 §6.4.2, §8.2.2; RFC 9568 §6.4.2, §8.2.2 (invariant E6)",
       "VRRP, CARP; every change of master", Wire,
       "Once a successor has announced, the old master sends nothing that maps a VIP to it: no ARP or NA naming a VIP, no packet from a VIP")
         .on_neighbour_frames(),
-];
+}
 
 /// docs/checks.md.
 pub fn markdown() -> String {
@@ -410,9 +387,10 @@ either the IPv4 pseudo-header or over the message only (RFC-CHECKLIST, \"Checksu
     );
     let _ = writeln!(
         s,
-        "A check is declared once: a variant of `Check` and its row in `CATALOGUE` \
-(`harness/src/checks/catalogue.rs`) hold its id, clause, checklist items, what it applies to and \
-what it needs; code names it only by the variant, so its id string is written in that row alone. \
+        "A check is declared once: one row of `checks!` (`harness/src/checks/catalogue.rs`) names \
+its variant of the `Check` enum and holds its id, clause, checklist items, what it applies to \
+and what it needs; code names it only by the variant, so its id string is written in that row \
+alone. \
 Its judge is a function in the module of its section, listed in that module's table by the \
 variant. From the row come its place in reports, its JUnit name, this page, and its \
 not-applicable line where the input cannot hold its evidence (`ARP/ND` below: a capture \
