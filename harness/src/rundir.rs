@@ -12,6 +12,7 @@
 //!   segments/SEG.pcapng   one per segment, one pcapng interface per bridge port
 //!   nodes/NODE/           rendered configs and daemon logs
 //!   verdict.json          the checks' results (also re-made by `vrlab check RUN_DIR`)
+//!   timeline.svg          the verdict drawn: masters over time, steps, failed checks
 //! ```
 
 use std::collections::BTreeMap;
@@ -53,6 +54,10 @@ impl Layout {
     }
     pub fn verdict(&self) -> PathBuf {
         self.dir.join("verdict.json")
+    }
+    /// The verdict's timeline as SVG (see crate::report::svg).
+    pub fn timeline(&self) -> PathBuf {
+        self.dir.join("timeline.svg")
     }
 }
 

@@ -98,6 +98,22 @@ pub struct Metrics {
     /// Each router daemon's own count of discarded adverts, where it reports one.
     #[serde(default)]
     pub discards: Vec<DiscardTally>,
+    /// The timeline's steps that act (not the waits), when each began and ended (run
+    /// directories only).
+    #[serde(default)]
+    pub steps: Vec<StepSpan>,
+}
+
+/// A timeline step that acted on the lab.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepSpan {
+    /// 1-based, as people count.
+    pub step: usize,
+    /// `crash r1`, `partition r1 | r2`, `loss 30%` …
+    pub what: String,
+    pub from_s: f64,
+    /// `None`: it had not ended when the run did.
+    pub to_s: Option<f64>,
 }
 
 /// A host's neighbour entry for a VIP that an injected frame pointed at a router's physical

@@ -92,6 +92,28 @@ fn steps(rec: &Record) -> Vec<StepRun<'_>> {
         .collect()
 }
 
+/// The steps that acted, with their times, for the report's timeline.
+fn step_spans(rec: &Record) -> Vec<super::StepSpan> {
+    let index = |step: &Step| {
+        rec.scenario
+            .timeline
+            .iter()
+            .position(|s| std::ptr::eq(s, step))
+            .unwrap_or(0)
+    };
+    steps(rec)
+        .iter()
+        .filter_map(|s| {
+            Some(super::StepSpan {
+                step: index(s.step) + 1,
+                what: s.step.label()?,
+                from_s: at(rec, s.began),
+                to_s: s.ended.map(|t| at(rec, t)),
+            })
+        })
+        .collect()
+}
+
 fn adverts_of<'a>(rec: &'a Record, v: &'a Vrouter) -> impl Iterator<Item = &'a Advert> + 'a {
     rec.adverts
         .iter()
@@ -99,6 +121,7 @@ fn adverts_of<'a>(rec: &'a Record, v: &'a Vrouter) -> impl Iterator<Item = &'a A
 }
 
 pub(super) fn all(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
+    metrics.steps = step_spans(rec);
     let mut out = vec![timeline(rec)];
     out.extend(single_master(rec));
     out.extend(takeover(rec, metrics));

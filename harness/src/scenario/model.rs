@@ -413,6 +413,35 @@ impl Step {
             Step::Inject(_) => "inject",
         }
     }
+
+    /// What the step does, in a few words for a timeline: `crash r1`, `partition r1 | r2`,
+    /// `loss 30%`, `inject stale-na from h1`. `None` for the steps that only observe.
+    pub fn label(&self) -> Option<String> {
+        let percent = |permille: u16| format!("{}%", f64::from(permille) / 10.0);
+        Some(match self {
+            Step::Wait { .. } | Step::Hold { .. } => return None,
+            Step::Fault { fault, node } => format!("{} {node}", fault.name()),
+            Step::Partition { groups } => format!(
+                "partition {}",
+                groups
+                    .iter()
+                    .map(|g| g.join(" "))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
+            Step::Loss { permille, .. } => format!("loss {}", percent(*permille)),
+            Step::Delay(d) => format!("delay {}", super::duration::human(d.delay)),
+            Step::Heal => "heal".into(),
+            Step::Snooping {
+                segment, enabled, ..
+            } => format!(
+                "snooping {} on {segment}",
+                if *enabled { "on" } else { "off" }
+            ),
+            Step::Exec { node, .. } => format!("exec in {node}"),
+            Step::Inject(i) => format!("inject {} from {}", i.frame.name(), i.node),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

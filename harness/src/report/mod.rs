@@ -1,4 +1,6 @@
-//! Reports of a verdict: text for people, JUnit XML for CI.
+//! Reports of a verdict: text for people, JUnit XML for CI, an SVG timeline ([`svg`]).
+
+pub mod svg;
 
 use std::fmt::Write;
 
