@@ -348,7 +348,7 @@ pub async fn run(
         ask_before_start(scn, &lab).await.map_err(RunError::Setup)?;
         opts.progress.step("starting daemons");
         let routers: Vec<&str> = scn.routers().map(|r| r.name.as_str()).collect();
-        start_routers(&lab, &routers)
+        start_routers(scn, &lab, &routers)
             .await
             .map_err(RunError::Setup)?;
         Ok::<(), RunError>(())
@@ -578,23 +578,86 @@ async fn prepare_routers(
     Ok(())
 }
 
-/// Starts the routers' daemons at the beginning of a run, as routers that boot together
-/// would: first every node's helper processes (FRR's zebra), then every VRRP process at once.
-/// Started one router after another, the first router's virtual routers would begin some
-/// 50 ms before the next one's — about the 39 ms by which a priority-200 router's
-/// Master_Down_Interval undercuts a priority-100 one's at a 100 ms interval (RFC 5798 §6.1) —
-/// so which router became master first, and what the loser did meanwhile, changed from run
-/// to run. Started together, the RFC's timers decide.
-async fn start_routers(lab: &Lab, routers: &[&str]) -> Result<(), String> {
-    let helpers = routers
-        .iter()
-        .map(|node| start_processes(lab, node, |spec| !spec.vrrp));
-    futures::future::try_join_all(helpers).await?;
-    let speakers = routers
-        .iter()
-        .map(|node| start_processes(lab, node, |spec| spec.vrrp));
-    futures::future::try_join_all(speakers).await?;
+/// Starts the routers' daemons at the beginning of a run one router at a time, each once the
+/// wire shows the routers before it settled: routers joining a running network, as in a
+/// rolling deployment. Started back to back, a router's virtual routers began some 50 ms
+/// after the previous one's — about the 39 ms by which a priority-200 router's
+/// Master_Down_Interval undercuts a priority-100 one's at a 100 ms interval (RFC 5798 §6.1);
+/// started together, their start-up jitter met margins of 20 ms (priorities 150 and 100).
+/// Either way which router became master first, and what the others did meanwhile, changed
+/// from run to run. Joining one at a time, the RFC decides: a newcomer backs up a master, or
+/// pre-empts it when it outranks it.
+async fn start_routers(scn: &Scenario, lab: &Lab, routers: &[&str]) -> Result<(), String> {
+    for k in 0..routers.len() {
+        let since = now_ns();
+        start_node(lab, routers[k]).await?;
+        wait_settled(scn, lab, &routers[..=k], since).await;
+    }
     Ok(())
+}
+
+/// Waits until every virtual router of the `started` routers has a single master on the wire
+/// — the router started last if it outranks the others and the virtual router pre-empts (or
+/// is its owner), else any started one — seen in adverts sent since `since`. A daemon that
+/// never settles is not the lab's failure: after the RFC's time for it (Master_Down_Interval
+/// at the lowest priority, plus the pre-emption delay and two intervals) the run goes on, the
+/// record says so, and the scenario's own waits and the checks judge it.
+async fn wait_settled(scn: &Scenario, lab: &Lab, started: &[&str], since: u64) {
+    let newest = started.last().copied().unwrap_or_default();
+    let index = |n: &str| scn.nodes.iter().position(|x| x.name == n);
+    let keys = vr_keys(scn);
+    let concerned: Vec<_> = keys
+        .iter()
+        .filter(|(_, _, v)| started.iter().any(|r| v.priority_of(r).is_some()))
+        .collect();
+    let expected = |v: &crate::scenario::Vrouter| -> Option<usize> {
+        let mine = v.priority_of(newest)?;
+        let outranks = started
+            .iter()
+            .filter(|r| **r != newest)
+            .filter_map(|r| v.priority_of(r))
+            .all(|p| p < mine);
+        (outranks && (v.preempt || mine == 255))
+            .then(|| index(newest))
+            .flatten()
+    };
+    let settled = || {
+        let now = now_ns();
+        concerned.iter().all(|(key, window, v)| {
+            let m = lab.live.master(*key, now, *window, since);
+            match (m, expected(v)) {
+                (Some(m), Some(e)) => m == e,
+                (Some(m), None) => started.iter().any(|r| index(r) == Some(m)),
+                (None, _) => false,
+            }
+        })
+    };
+    let patience = concerned
+        .iter()
+        .map(|(_, _, v)| {
+            let lowest = v.priorities.iter().map(|(_, p)| *p).min().unwrap_or(1);
+            v.master_down_interval(lowest)
+                + Duration::from_millis(u64::from(v.preempt_delay_cs) * 10)
+                + v.interval() * 2
+        })
+        .max()
+        .unwrap_or_default();
+    let deadline = tokio::time::Instant::now() + patience + Duration::from_secs(1);
+    while !settled() {
+        if tokio::time::Instant::now() >= deadline {
+            lab.rec.now(
+                "harness",
+                json!({"action": "unsettled", "started": started, "waited_ms": (patience + Duration::from_secs(1)).as_millis() as u64}),
+            );
+            return;
+        }
+        tokio::select! {
+            _ = lab.live.changed.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(10)) => {}
+        }
+    }
+    lab.rec
+        .now("harness", json!({"action": "settled", "started": started}));
 }
 
 /// Starts every process of the node's plan that is not running, in order, each waiting for
