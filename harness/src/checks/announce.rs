@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use super::model::{announces, carp_vips, Kind, Transition, VrModel};
 use super::observe::{is_virtual, What, NO_NODE};
-use super::wire_checks::{carp_na, no_routers};
+use super::wire_checks::{carp_na, per_vrouter, PerVrouter};
 use super::{
     not_applicable, result, verdict_of, Check, CheckResult, Ctx, Evidence, Status, VrSpec,
 };
@@ -12,8 +12,7 @@ use crate::scenario::Family;
 use crate::wire::MacAddr;
 
 pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    type Judge = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
-    let checks: &[(Check, Judge)] = &[
+    let checks: &[(Check, PerVrouter)] = &[
         (Check::C4AnnounceAfterAdvert, c4),
         (Check::D1GratuitousArp, d1),
         (Check::D2UnsolicitedNa, d2),
@@ -23,16 +22,7 @@ pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
         (Check::D7NoPhysicalMacForVip, d7),
         (Check::D9VmacNotIid, d9),
     ];
-    let mut out = Vec::new();
-    for &(id, f) in checks {
-        if ctx.vrs.is_empty() {
-            out.push(no_routers(ctx, id));
-            continue;
-        }
-        for (s, vm) in ctx.vrs.iter().zip(&ctx.model.vrs) {
-            out.push(f(ctx, s, vm));
-        }
-    }
+    let mut out = per_vrouter(ctx, checks);
     out.extend(d10(ctx));
     out
 }

@@ -7,15 +7,14 @@ use std::net::IpAddr;
 use super::announce::vips_of;
 use super::model::{Kind, VrModel};
 use super::observe::{What, NO_NODE};
-use super::wire_checks::no_routers;
+use super::wire_checks::{per_vrouter, PerVrouter};
 use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpec};
 use crate::events::Event;
 use crate::scenario::duration::human;
 use crate::scenario::Family;
 
 pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    type Judge = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
-    let checks: &[(Check, Judge)] = &[
+    let checks: &[(Check, PerVrouter)] = &[
         (Check::D8VmacLearning, d8),
         (Check::E1VmacOnMasterPort, e1),
         (Check::E2HostNeighVmac, e2),
@@ -24,17 +23,7 @@ pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
         (Check::E5SplitBrainReannounce, e5),
         (Check::E6NoVipFromOldMaster, e6),
     ];
-    let mut out = Vec::new();
-    for &(id, f) in checks {
-        if ctx.vrs.is_empty() {
-            out.push(no_routers(ctx, id));
-            continue;
-        }
-        for (s, vm) in ctx.vrs.iter().zip(&ctx.model.vrs) {
-            out.push(f(ctx, s, vm));
-        }
-    }
-    out
+    per_vrouter(ctx, checks)
 }
 
 /// FDB events that put `mac` on a port of `segment`'s bridge (two segments may each have a

@@ -13,9 +13,7 @@ use crate::scenario::Family;
 use crate::wire::{ChecksumStatus, LengthStatus, MacAddr};
 
 pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    let mut out = Vec::new();
-    type Judge = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
-    let checks: &[(Check, Judge)] = &[
+    let checks: &[(Check, PerVrouter)] = &[
         (Check::A1Ipv4AdvertDestination, a1),
         (Check::A2Ipv6AdvertDestination, a2),
         (Check::A3Ipv4Ttl, a3),
@@ -37,6 +35,18 @@ pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
         (Check::B11Ipv6FirstLinkLocal, b11),
         (Check::B12Length, b12),
     ];
+    let mut out = per_vrouter(ctx, checks);
+    out.extend(b3_unmatched(ctx));
+    out.extend(b12_malformed(ctx));
+    out
+}
+
+/// A check judged per virtual router.
+pub(super) type PerVrouter = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
+
+/// Each of `checks` for every virtual router; with none, each once, not applicable.
+pub(super) fn per_vrouter(ctx: &Ctx, checks: &[(Check, PerVrouter)]) -> Vec<CheckResult> {
+    let mut out = Vec::new();
     for &(id, f) in checks {
         if ctx.vrs.is_empty() {
             out.push(no_routers(ctx, id));
@@ -46,8 +56,6 @@ pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
             out.push(f(ctx, s, vm));
         }
     }
-    out.extend(b3_unmatched(ctx));
-    out.extend(b12_malformed(ctx));
     out
 }
 
