@@ -663,16 +663,6 @@ async fn wait_settled(scn: &Scenario, lab: &Lab, started: &[&str], since: u64) {
 /// Starts every process of the node's plan that is not running, in order, each waiting for
 /// its readiness condition.
 async fn start_node(lab: &Lab, node: &str) -> Result<(), String> {
-    start_processes(lab, node, |_| true).await
-}
-
-/// Starts the processes of the node's plan that `which` selects and that are not running, in
-/// order, each waiting for its readiness condition.
-async fn start_processes(
-    lab: &Lab,
-    node: &str,
-    which: impl Fn(&crate::daemons::ProcessSpec) -> bool,
-) -> Result<(), String> {
     let plan = &lab.plans[node];
     let running: Vec<String> = lab
         .procs
@@ -680,7 +670,7 @@ async fn start_processes(
         .iter()
         .map(|p| p.spec.name.clone())
         .collect();
-    for spec in plan.processes.iter().filter(|s| which(s)) {
+    for spec in &plan.processes {
         if running.contains(&spec.name) {
             continue;
         }
