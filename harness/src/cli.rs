@@ -49,9 +49,9 @@ enum Command {
         out: PathBuf,
         /// Expected findings (known deviations): a file in the format of
         /// scenarios/known-deviations/*.toml, or a directory of such files named by daemon
-        /// label (`keepalived.toml`, `keepalived+frr.toml`). Listed failures are reported as
-        /// KNOWN and pass; a listed deviation that no longer fails (unless `intermittent`)
-        /// fails the run.
+        /// (`keepalived.toml`, `frr.toml`; a mixed run derives its own from them). Listed
+        /// failures are reported as KNOWN and pass; a listed deviation that no longer fails
+        /// (unless `intermittent`) fails the run.
         #[arg(long, value_name = "FILE|DIR")]
         expect: Option<PathBuf>,
         /// Also write the verdicts as JUnit XML to FILE: one testsuite per run, one case per
@@ -117,8 +117,9 @@ enum Command {
         /// Capture only: added to the RFC timing bounds (default 50ms, at most 1s).
         #[arg(long, value_parser = tolerance)]
         tolerance: Option<Duration>,
-        /// Expected findings, as for `vrlab run --expect` (a directory's file is chosen by
-        /// the run's daemon label; a capture's label is `capture`).
+        /// Expected findings, as for `vrlab run --expect` (a run directory applies the
+        /// behaviours of the daemons its routers ran; a capture, every deviation of the files
+        /// that concerns every scenario).
         #[arg(long, value_name = "FILE|DIR")]
         expect: Option<PathBuf>,
         /// Also draw the verdict's timeline as SVG into FILE: one lane per router per virtual
@@ -390,23 +391,16 @@ fn pick_daemons(spec: &str, scenarios: &[Scenario]) -> Result<Assignment, i32> {
     Ok(assignment)
 }
 
-/// Opens `--expect`: its file, or the directory's file for each label; a bad one is bad input.
+/// Opens `--expect`: a file, or a directory of files per daemon; a bad one is bad input.
 fn expectations(
     path: Option<&std::path::Path>,
-    labels: &[String],
-) -> Result<Vec<Option<crate::expect::Expectations>>, i32> {
-    let Some(path) = path else {
-        return Ok(vec![None; labels.len()]);
-    };
-    let bad = |e: crate::scenario::ScenarioError| {
-        eprintln!("{e}");
-        EXIT_BAD_INPUT
-    };
-    let source = crate::expect::Source::open(path).map_err(bad)?;
-    labels
-        .iter()
-        .map(|l| source.for_label(l).map(Some).map_err(bad))
-        .collect()
+) -> Result<Option<crate::expect::Expectations>, i32> {
+    path.map(crate::expect::Expectations::open)
+        .transpose()
+        .map_err(|e| {
+            eprintln!("{e}");
+            EXIT_BAD_INPUT
+        })
 }
 
 /// What `vrlab run` compares its verdicts with, and where else it writes them.
@@ -426,8 +420,7 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: R
         Ok(a) => a,
         Err(code) => return code,
     };
-    let labels: Vec<String> = scenarios.iter().map(|s| daemons.label(s)).collect();
-    let expected = match expectations(reports.expect, &labels) {
+    let expected = match expectations(reports.expect) {
         Ok(e) => e,
         Err(code) => return code,
     };
@@ -510,7 +503,7 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: R
         });
         let mut worst = EXIT_OK;
         let mut verdicts: Vec<crate::checks::Verdict> = Vec::new();
-        for (scn, expected) in scenarios.iter().zip(&expected) {
+        for scn in &scenarios {
             let bar = Bar::new(format!("{} × {}", scn.name, daemons.label(scn)));
             if keep {
                 let pid = std::env::var(sandbox::LAB_PID_ENV).unwrap_or_default();
@@ -546,7 +539,7 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: R
             let code = match result {
                 Ok((dir, meta)) => match crate::checks::judge_dir(&dir) {
                     Ok(mut verdict) => {
-                        if let Some(e) = expected {
+                        if let Some(e) = &expected {
                             e.apply(&mut verdict);
                         }
                         let layout = crate::rundir::Layout::new(&dir);
@@ -653,12 +646,9 @@ fn check(
     expect: Option<&std::path::Path>,
     svg: Option<&std::path::Path>,
 ) -> i32 {
-    let source = match expect.map(crate::expect::Source::open).transpose() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_BAD_INPUT;
-        }
+    let expected = match expectations(expect) {
+        Ok(e) => e,
+        Err(code) => return code,
     };
     let verdict = if input.is_dir() {
         if hints.vrid.is_some()
@@ -684,14 +674,8 @@ fn check(
     };
     match verdict {
         Ok(mut v) => {
-            if let Some(source) = &source {
-                match source.for_label(&v.daemon) {
-                    Ok(e) => e.apply(&mut v),
-                    Err(e) => {
-                        eprintln!("{e}");
-                        return EXIT_BAD_INPUT;
-                    }
-                }
+            if let Some(e) = &expected {
+                e.apply(&mut v);
             }
             if let Some(path) = svg {
                 if let Err(e) = std::fs::write(path, report::svg::timeline(&v)) {

@@ -2,21 +2,33 @@
 //! `vrlab check` is green when nothing *new* fails — and red when a listed deviation no longer
 //! shows, so the list stays true.
 //!
-//! The file is the format of `scenarios/known-deviations/DAEMON.toml`:
+//! One entry per *behaviour* of a daemon, with the (scenario, check) pairs it explains:
 //!
 //! ```toml
 //! [[deviation]]
-//! scenario = "crash-and-return"     # optional: without it, every scenario (and captures)
-//! check = "d3.arp-reply-vmac"
+//! behaviour = "lost-first-ipv6-advert"     # optional: a short name reports show
+//! daemon = "frr"                           # optional in DAEMON.toml of a directory
 //! evidence = "what the record shows, and why it is the daemon's, not the lab's"
-//! link = "https://github.com/acassen/keepalived/issues/…"   # optional
-//! intermittent = true               # optional: it may pass; the evidence says why
+//! link = "https://github.com/…/issues/…"   # optional: the upstream report
+//! race = "why it may pass"                 # required when a pair is intermittent
+//!
+//! [[deviation.shows]]
+//! scenarios = ["crash-and-return"]         # optional: without it, every scenario (and captures)
+//! checks = ["c2.takeover-time", "c4.announce-after-advert"]
+//! routers = ["r2"]                         # optional: only where these routers run the daemon
+//! with = ["keepalived"]                    # optional: only when another router runs one of these
+//! intermittent = true                      # optional: it may pass; `race` says why
 //! ```
 //!
-//! `--expect` takes such a file, or a directory holding one file per daemon label
-//! (`keepalived.toml`, `keepalived+frr.toml`): each run then uses its own label's file, and a
-//! label without one expects nothing.
+//! A deviation of one pair may say it inline: `scenario = "…"`, `check = "…"` (and
+//! `intermittent = true`) instead of `[[deviation.shows]]`.
+//!
+//! `--expect` takes such a file, or a directory of files named after daemons
+//! (`keepalived.toml`, `frr.toml`). A run applies the behaviours of the daemons its routers
+//! run; a mixed run (r1 runs FRR, r2 keepalived) takes each daemon's pairs where `routers` and
+//! `with` match who runs what, so its expectations are derived, never listed per pair of daemons.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -28,54 +40,76 @@ use crate::scenario::{locate, Diagnostics, ScenarioError};
 /// The largest expectations file vrlab reads.
 const LIMIT: u64 = 4 << 20;
 
-/// Where the expectations come from: one file, or a directory of files per daemon label.
-#[derive(Debug, Clone)]
-pub enum Source {
-    File(Expectations),
-    Dir(PathBuf),
-}
-
-impl Source {
-    /// Reads `path`: a file is loaded and validated now; a directory's files when a run's
-    /// label is known ([`Source::for_label`]).
-    pub fn open(path: &Path) -> Result<Source, ScenarioError> {
-        if path.is_dir() {
-            Ok(Source::Dir(path.to_path_buf()))
-        } else {
-            Expectations::load(path).map(Source::File)
-        }
-    }
-
-    /// The expectations of a run of `label` (`keepalived`, `vrlabd+frr`): a directory's
-    /// `LABEL.toml`, or nothing expected when it has none.
-    pub fn for_label(&self, label: &str) -> Result<Expectations, ScenarioError> {
-        match self {
-            Source::File(e) => Ok(e.clone()),
-            Source::Dir(dir) => {
-                let path = dir.join(format!("{label}.toml"));
-                if path.exists() {
-                    Expectations::load(&path)
-                } else {
-                    Ok(Expectations {
-                        path,
-                        entries: Vec::new(),
-                    })
-                }
-            }
-        }
-    }
-}
-
-/// One file's expected findings.
+/// Expected findings: one file's, or a directory's files' together.
 #[derive(Debug, Clone)]
 pub struct Expectations {
     pub path: PathBuf,
-    pub entries: Vec<Entry>,
+    pub deviations: Vec<Deviation>,
 }
 
-/// One expected finding.
+/// One behaviour of a daemon and the (scenario, check) pairs it explains.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deviation {
+    pub behaviour: Option<String>,
+    /// The daemon that behaves so; `None`: whatever runs.
+    pub daemon: Option<String>,
+    pub evidence: String,
+    pub link: String,
+    /// Why an intermittent pair may pass.
+    pub race: Option<String>,
+    pub shows: Vec<Shows>,
+    /// Where it is written: `FILE:LINE`.
+    pub at: String,
+}
+
+/// Where a behaviour shows: the checks it fails, in which scenarios, on which routers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shows {
+    /// Empty: every scenario.
+    pub scenarios: Vec<String>,
+    pub checks: Vec<Check>,
+    /// Empty: any router that runs the daemon.
+    pub routers: Vec<String>,
+    /// Empty: whatever the other routers run.
+    pub with: Vec<String>,
+    pub intermittent: bool,
+}
+
+impl Shows {
+    /// Whether a run of `scenario`, whose routers run `daemons`, is expected to show it. A
+    /// capture (no daemons known) takes every deviation of its scenario.
+    fn applies(
+        &self,
+        daemon: Option<&str>,
+        scenario: &str,
+        daemons: &BTreeMap<String, String>,
+    ) -> bool {
+        if !(self.scenarios.is_empty() || self.scenarios.iter().any(|s| s == scenario)) {
+            return false;
+        }
+        let Some(daemon) = daemon else { return true };
+        if daemons.is_empty() {
+            return true;
+        }
+        daemons
+            .iter()
+            .filter(|(r, d)| *d == daemon && (self.routers.is_empty() || self.routers.contains(r)))
+            .any(|(r, _)| {
+                self.with.is_empty()
+                    || daemons
+                        .iter()
+                        .any(|(other, d)| other != r && self.with.contains(d))
+            })
+    }
+}
+
+/// One expected (check, scenario) finding of a run, and the behaviour that explains it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daemon: Option<String>,
     /// The scenario it concerns; `None` for every scenario.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
@@ -85,41 +119,119 @@ pub struct Entry {
     pub link: String,
     #[serde(default)]
     pub intermittent: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub race: Option<String>,
     /// Where it is written: `FILE:LINE`.
     pub at: String,
+}
+
+impl Entry {
+    /// How reports name it: `frr lost-first-ipv6-advert, k/frr.toml:12`.
+    pub fn cite(&self) -> String {
+        let who: Vec<&str> = [self.daemon.as_deref(), self.behaviour.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if who.is_empty() {
+            self.at.clone()
+        } else {
+            format!("{}, {}", who.join(" "), self.at)
+        }
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     #[serde(default)]
-    deviation: Vec<Spanned<RawEntry>>,
+    deviation: Vec<Spanned<RawDeviation>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawEntry {
-    scenario: Option<String>,
-    check: Spanned<String>,
+struct RawDeviation {
+    behaviour: Option<String>,
+    daemon: Option<Spanned<String>>,
     evidence: Spanned<String>,
     #[serde(default)]
     link: String,
+    race: Option<Spanned<String>>,
+    scenario: Option<Spanned<String>>,
+    check: Option<Spanned<String>>,
+    intermittent: Option<Spanned<bool>>,
+    #[serde(default)]
+    shows: Vec<Spanned<RawShows>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShows {
+    #[serde(default)]
+    scenarios: Vec<String>,
+    checks: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    routers: Vec<String>,
+    #[serde(default)]
+    with: Vec<Spanned<String>>,
     #[serde(default)]
     intermittent: bool,
 }
 
 impl Expectations {
-    /// Reads and validates a file: TOML errors, unknown fields, a check id the catalogue does
-    /// not have and an empty evidence are refused with their line and column.
-    pub fn load(path: &Path) -> Result<Expectations, ScenarioError> {
+    /// Reads `--expect`: a file, or every `DAEMON.toml` of a directory.
+    pub fn open(path: &Path) -> Result<Expectations, ScenarioError> {
+        if !path.is_dir() {
+            return Self::load(path, None);
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| {
+                ScenarioError::whole_file(path, format!("cannot read the directory: {e}"))
+            })?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        let mut deviations = Vec::new();
+        for f in files {
+            let stem = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if crate::daemons::by_name(&stem).is_none() {
+                return Err(ScenarioError::whole_file(
+                    &f,
+                    format!(
+                        "a directory of expectations holds one file per daemon, named after it ({}); \
+                         a mixed run's expectations are derived from its daemons' files (`routers`, `with`)",
+                        known_daemons()
+                    ),
+                ));
+            }
+            deviations.extend(Self::load(&f, Some(&stem))?.deviations);
+        }
+        Ok(Expectations {
+            path: path.to_path_buf(),
+            deviations,
+        })
+    }
+
+    /// Reads and validates a file; in a directory, `daemon` is the one its name gives.
+    pub fn load(path: &Path, daemon: Option<&str>) -> Result<Expectations, ScenarioError> {
         let text = crate::input::read_text(path, LIMIT).map_err(|e| {
             ScenarioError::whole_file(path, format!("cannot read the expectations file: {e}"))
         })?;
-        Self::parse(path, &text)
+        Self::parse(path, &text, daemon)
     }
 
-    /// Validates expectations text; `path` names it in messages.
-    pub fn parse(path: &Path, text: &str) -> Result<Expectations, ScenarioError> {
+    /// Validates expectations text; `path` names it in messages. TOML errors, unknown fields,
+    /// a check id the catalogue does not have, an unknown daemon, an empty evidence and an
+    /// intermittent pair without its `race` are refused with their line and column.
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        daemon: Option<&str>,
+    ) -> Result<Expectations, ScenarioError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| ScenarioError {
             path: path.to_path_buf(),
             diagnostics: vec![locate(
@@ -129,34 +241,15 @@ impl Expectations {
             )],
         })?;
         let mut d = Diagnostics::new(text);
-        let mut entries = Vec::new();
-        for item in raw.deviation {
-            let line = locate(text, item.span(), String::new()).line;
-            let e = item.into_inner();
-            let id = e.check.get_ref();
-            let check = Check::from_id(id);
-            if check.is_none() {
-                d.at(
-                    e.check.span(),
-                    format!("`{id}` is not a check of the catalogue (see `vrlab checks`)"),
-                );
-            }
-            if e.evidence.get_ref().trim().is_empty() {
-                d.at(
-                    e.evidence.span(),
-                    "`evidence` is empty: say what the record shows and why it is the daemon's",
-                );
-            }
-            let Some(check) = check else { continue };
-            entries.push(Entry {
-                scenario: e.scenario,
-                check,
-                evidence: e.evidence.into_inner(),
-                link: e.link,
-                intermittent: e.intermittent,
-                at: format!("{}:{line}", path.display()),
-            });
-        }
+        let deviations = raw
+            .deviation
+            .into_iter()
+            .filter_map(|item| {
+                let line = locate(text, item.span(), String::new()).line;
+                let at = format!("{}:{line}", path.display());
+                deviation(&mut d, item, at, daemon)
+            })
+            .collect();
         if !d.found.is_empty() {
             return Err(ScenarioError {
                 path: path.to_path_buf(),
@@ -165,15 +258,33 @@ impl Expectations {
         }
         Ok(Expectations {
             path: path.to_path_buf(),
-            entries,
+            deviations,
         })
     }
 
-    /// The entries that concern a scenario.
-    fn of<'a>(&'a self, scenario: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries
-            .iter()
-            .filter(move |e| e.scenario.as_deref().is_none_or(|s| s == scenario))
+    /// The findings expected of a run of `scenario` whose routers run `daemons` (router →
+    /// daemon; empty for a capture).
+    pub fn entries(&self, scenario: &str, daemons: &BTreeMap<String, String>) -> Vec<Entry> {
+        let mut out = Vec::new();
+        for dev in &self.deviations {
+            for s in &dev.shows {
+                if !s.applies(dev.daemon.as_deref(), scenario, daemons) {
+                    continue;
+                }
+                out.extend(s.checks.iter().map(|&check| Entry {
+                    behaviour: dev.behaviour.clone(),
+                    daemon: dev.daemon.clone(),
+                    scenario: (!s.scenarios.is_empty()).then(|| scenario.to_string()),
+                    check,
+                    evidence: dev.evidence.clone(),
+                    link: dev.link.clone(),
+                    intermittent: s.intermittent,
+                    race: dev.race.clone().filter(|_| s.intermittent),
+                    at: dev.at.clone(),
+                }));
+            }
+        }
+        out
     }
 
     /// Compares a verdict with what is expected of it, and records the outcome in it.
@@ -183,17 +294,13 @@ impl Expectations {
                 .iter()
                 .any(|c| c.id == id && c.status == Status::Fail)
         };
-        let mine: Vec<&Entry> = self.of(&v.scenario).collect();
-        let known: Vec<Entry> = mine
+        let mine = self.entries(&v.scenario, &v.daemons);
+        let known: Vec<Entry> = mine.iter().filter(|e| failed(e.check)).cloned().collect();
+        let (stale, not_shown): (Vec<Entry>, Vec<Entry>) = mine
             .iter()
-            .filter(|e| failed(e.check))
-            .map(|e| (*e).clone())
-            .collect();
-        let stale: Vec<Entry> = mine
-            .iter()
-            .filter(|e| !e.intermittent && !failed(e.check))
-            .map(|e| (*e).clone())
-            .collect();
+            .filter(|e| !failed(e.check))
+            .cloned()
+            .partition(|e| !e.intermittent);
         let mut unexpected: Vec<Check> = v
             .checks
             .iter()
@@ -205,20 +312,198 @@ impl Expectations {
             file: self.path.display().to_string(),
             known,
             stale,
+            not_shown,
             unexpected,
         });
     }
 }
 
+fn known_daemons() -> String {
+    crate::daemons::all()
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Validates one `[[deviation]]`; `None` (with its diagnostics) when it cannot be used.
+fn deviation(
+    d: &mut Diagnostics,
+    item: Spanned<RawDeviation>,
+    at: String,
+    file_daemon: Option<&str>,
+) -> Option<Deviation> {
+    let whole = item.span();
+    let e = item.into_inner();
+    let mut ok = true;
+    if e.evidence.get_ref().trim().is_empty() {
+        d.at(
+            e.evidence.span(),
+            "`evidence` is empty: say what the record shows and why it is the daemon's",
+        );
+        ok = false;
+    }
+    let daemon = match (&e.daemon, file_daemon) {
+        (Some(n), _) if crate::daemons::by_name(n.get_ref()).is_none() => {
+            d.at(
+                n.span(),
+                format!(
+                    "unknown daemon `{}`; known: {}",
+                    n.get_ref(),
+                    known_daemons()
+                ),
+            );
+            ok = false;
+            None
+        }
+        (Some(n), Some(f)) if n.get_ref() != f => {
+            d.at(
+                n.span(),
+                format!(
+                    "this file holds the deviations of {f} (its name): move it to {}.toml",
+                    n.get_ref()
+                ),
+            );
+            ok = false;
+            None
+        }
+        (Some(n), _) => Some(n.get_ref().clone()),
+        (None, f) => f.map(str::to_string),
+    };
+    let shows = shows(d, &e, whole.clone());
+    let intermittent = shows
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|s| s.intermittent));
+    match &e.race {
+        None if intermittent => {
+            d.at(
+                whole,
+                "an intermittent deviation says why it may pass: add `race = \"…\"`",
+            );
+            ok = false;
+        }
+        Some(r) if !intermittent => {
+            d.at(
+                r.span(),
+                "`race` says why an intermittent pair may pass, and no pair here is `intermittent = true`",
+            );
+            ok = false;
+        }
+        _ => {}
+    }
+    Some(Deviation {
+        behaviour: e.behaviour,
+        daemon,
+        evidence: e.evidence.into_inner(),
+        link: e.link,
+        race: e.race.map(Spanned::into_inner),
+        shows: shows?,
+        at,
+    })
+    .filter(|_| ok)
+}
+
+/// What a deviation explains: its `[[deviation.shows]]`, or the one pair it names inline.
+fn shows(
+    d: &mut Diagnostics,
+    e: &RawDeviation,
+    whole: std::ops::Range<usize>,
+) -> Option<Vec<Shows>> {
+    if e.shows.is_empty() {
+        let Some(id) = &e.check else {
+            d.at(
+                whole,
+                "say what this deviation explains: `check = \"…\"`, or `[[deviation.shows]]` with `checks`",
+            );
+            return None;
+        };
+        return Some(vec![Shows {
+            scenarios: e.scenario.iter().map(|s| s.get_ref().clone()).collect(),
+            checks: vec![check(d, id)?],
+            routers: Vec::new(),
+            with: Vec::new(),
+            intermittent: e.intermittent.as_ref().is_some_and(|i| *i.get_ref()),
+        }]);
+    }
+    let inline = [
+        e.scenario.as_ref().map(|s| ("scenario", s.span())),
+        e.check.as_ref().map(|s| ("check", s.span())),
+        e.intermittent.as_ref().map(|s| ("intermittent", s.span())),
+    ];
+    let mut ok = true;
+    for (key, span) in inline.into_iter().flatten() {
+        d.at(
+            span,
+            format!("`{key}` belongs in each `[[deviation.shows]]` (as `{key}s` for scenarios and checks) when the deviation has them"),
+        );
+        ok = false;
+    }
+    let mut out = Vec::new();
+    for s in &e.shows {
+        let raw = s.get_ref();
+        if raw.checks.get_ref().is_empty() {
+            d.at(
+                raw.checks.span(),
+                "`checks` is empty: name the checks it fails",
+            );
+            ok = false;
+        }
+        for w in &raw.with {
+            if crate::daemons::by_name(w.get_ref()).is_none() {
+                d.at(
+                    w.span(),
+                    format!(
+                        "unknown daemon `{}`; known: {}",
+                        w.get_ref(),
+                        known_daemons()
+                    ),
+                );
+                ok = false;
+            }
+        }
+        let checks: Vec<Option<Check>> = raw.checks.get_ref().iter().map(|c| check(d, c)).collect();
+        if checks.iter().any(Option::is_none) {
+            ok = false;
+            continue;
+        }
+        out.push(Shows {
+            scenarios: raw.scenarios.clone(),
+            checks: checks.into_iter().flatten().collect(),
+            routers: raw.routers.clone(),
+            with: raw.with.iter().map(|w| w.get_ref().clone()).collect(),
+            intermittent: raw.intermittent,
+        });
+    }
+    ok.then_some(out)
+}
+
+/// A check id of the catalogue, or a diagnostic where it is written.
+fn check(d: &mut Diagnostics, id: &Spanned<String>) -> Option<Check> {
+    let found = Check::from_id(id.get_ref());
+    if found.is_none() {
+        d.at(
+            id.span(),
+            format!(
+                "`{}` is not a check of the catalogue (see `vrlab checks`)",
+                id.get_ref()
+            ),
+        );
+    }
+    found
+}
+
 /// What a verdict made of its expectations.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Outcome {
-    /// The expectations file.
+    /// The expectations file or directory.
     pub file: String,
     /// Failed checks that the file lists: known deviations.
     pub known: Vec<Entry>,
     /// Entries the file lists as failing every run whose check did not fail.
     pub stale: Vec<Entry>,
+    /// Intermittent entries whose check did not fail this run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_shown: Vec<Entry>,
     /// Failed checks that the file does not list.
     pub unexpected: Vec<Check>,
 }
@@ -229,9 +514,11 @@ impl Outcome {
         self.unexpected.is_empty() && self.stale.is_empty()
     }
 
-    /// The entry that explains a failed check, if any.
+    /// The entry that explains a failed check, if any (one that fails every run first).
     pub fn explaining(&self, id: Check) -> Option<&Entry> {
-        self.known.iter().find(|e| e.check == id)
+        let mut of = self.known.iter().filter(|e| e.check == id);
+        let first = of.clone().next();
+        of.find(|e| !e.intermittent).or(first)
     }
 }
 
@@ -244,6 +531,10 @@ mod tests {
         Verdict {
             scenario: "crash-and-return".into(),
             daemon: "keepalived".into(),
+            daemons: [("r1", "keepalived"), ("r2", "keepalived")]
+                .into_iter()
+                .map(|(r, d)| (r.to_string(), d.to_string()))
+                .collect(),
             daemon_version: "2.2.7".into(),
             run_dir: String::new(),
             checks: results
@@ -276,6 +567,7 @@ scenario = "crash-and-return"
 check = "e1.vmac-on-master-port"
 evidence = "a yielded router sends from the VMAC"
 intermittent = true
+race = "a yielded router sends only when traffic reaches it"
 
 [[deviation]]
 check = "c7.advert-interval"
@@ -288,7 +580,7 @@ evidence = "another scenario's"
 "#;
 
     fn expectations() -> Expectations {
-        Expectations::parse(Path::new("k.toml"), FILE).unwrap()
+        Expectations::parse(Path::new("k.toml"), FILE, None).unwrap()
     }
 
     #[test]
@@ -337,7 +629,7 @@ evidence = "another scenario's"
     #[test]
     fn an_unknown_check_and_an_empty_evidence_are_refused_where_they_are() {
         let text = "[[deviation]]\ncheck = \"z9.nothing\"\nevidence = \" \"\n";
-        let e = Expectations::parse(Path::new("k.toml"), text).unwrap_err();
+        let e = Expectations::parse(Path::new("k.toml"), text, None).unwrap_err();
         let shown = e.to_string();
         assert!(
             shown.contains("k.toml:2:9: error: `z9.nothing` is not a check"),
@@ -352,7 +644,7 @@ evidence = "another scenario's"
     #[test]
     fn an_unknown_field_is_refused_with_its_place() {
         let text = "[[deviation]]\ncheck = \"d3.arp-reply-vmac\"\nevidence = \"x\"\nflaky = true\n";
-        let e = Expectations::parse(Path::new("k.toml"), text).unwrap_err();
+        let e = Expectations::parse(Path::new("k.toml"), text, None).unwrap_err();
         assert!(
             e.to_string()
                 .contains("k.toml:4:1: error: unknown field `flaky`"),
@@ -360,14 +652,153 @@ evidence = "another scenario's"
         );
     }
 
+    /// A mixed run: r1 runs `first`, r2 `second`.
+    fn mixed(first: &str, second: &str) -> BTreeMap<String, String> {
+        [("r1", first), ("r2", second)]
+            .into_iter()
+            .map(|(r, d)| (r.to_string(), d.to_string()))
+            .collect()
+    }
+
+    const BEHAVIOURS: &str = r#"
+[[deviation]]
+behaviour = "lost-first-advert"
+evidence = "the new master's first advert never leaves"
+
+[[deviation.shows]]
+scenarios = ["crash-and-return"]
+checks = ["c2.takeover-time", "c4.announce-after-advert"]
+routers = ["r2"]
+
+[[deviation.shows]]
+scenarios = ["crash-and-return"]
+checks = ["e1.vmac-on-master-port"]
+routers = ["r1"]
+with = ["keepalived"]
+"#;
+
+    fn checks_of(e: &Expectations, daemons: &BTreeMap<String, String>) -> Vec<Check> {
+        e.entries("crash-and-return", daemons)
+            .iter()
+            .map(|e| e.check)
+            .collect()
+    }
+
     #[test]
-    fn every_known_deviations_file_of_the_suite_loads() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/known-deviations");
-        let mut n = 0;
-        for f in std::fs::read_dir(&dir).unwrap().flatten() {
-            let e = Expectations::load(&f.path()).unwrap_or_else(|e| panic!("{e}"));
-            n += e.entries.len();
+    fn a_mixed_run_takes_the_pairs_of_the_routers_that_run_the_daemon() {
+        let e = Expectations::parse(Path::new("frr.toml"), BEHAVIOURS, Some("frr")).unwrap();
+        // Every router runs FRR: everything applies.
+        assert_eq!(
+            checks_of(&e, &mixed("frr", "frr")),
+            vec![Check::C2TakeoverTime, Check::C4AnnounceAfterAdvert]
+        );
+        // FRR on r2 only: the takeover pairs; `with` asks for keepalived beside r1's FRR.
+        assert_eq!(
+            checks_of(&e, &mixed("vrlabd", "frr")),
+            vec![Check::C2TakeoverTime, Check::C4AnnounceAfterAdvert]
+        );
+        assert_eq!(
+            checks_of(&e, &mixed("frr", "keepalived")),
+            vec![Check::E1VmacOnMasterPort]
+        );
+        assert!(checks_of(&e, &mixed("frr", "vrlabd")).is_empty());
+        // Runs without FRR expect nothing of it.
+        assert!(checks_of(&e, &mixed("keepalived", "vrlabd")).is_empty());
+        // Another scenario: nothing.
+        assert!(e.entries("graceful-stop", &mixed("frr", "frr")).is_empty());
+        // A capture (no daemons known) takes every pair of its scenario.
+        assert_eq!(checks_of(&e, &BTreeMap::new()).len(), 3);
+        let cited = e.entries("crash-and-return", &mixed("frr", "frr"))[0].cite();
+        assert_eq!(cited, "frr lost-first-advert, frr.toml:2");
+    }
+
+    #[test]
+    fn an_intermittent_pair_needs_its_race_and_a_race_an_intermittent_pair() {
+        let text = "[[deviation]]\ncheck = \"d3.arp-reply-vmac\"\nevidence = \"x\"\nintermittent = true\n\n[[deviation]]\ncheck = \"d4.na-reply-vmac\"\nevidence = \"y\"\nrace = \"z\"\n";
+        let shown = Expectations::parse(Path::new("k.toml"), text, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            shown.contains("k.toml:1:1: error: an intermittent deviation says why it may pass"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("k.toml:9:8: error: `race` says why an intermittent pair may pass"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn both_forms_at_once_an_empty_list_and_unknown_daemons_are_refused_where_they_are() {
+        let text = r#"[[deviation]]
+daemon = "quagga"
+check = "d3.arp-reply-vmac"
+evidence = "x"
+
+[[deviation.shows]]
+checks = []
+with = ["bird"]
+"#;
+        let shown = Expectations::parse(Path::new("k.toml"), text, None)
+            .unwrap_err()
+            .to_string();
+        for want in [
+            "k.toml:2:10: error: unknown daemon `quagga`",
+            "k.toml:3:9: error: `check` belongs in each `[[deviation.shows]]`",
+            "k.toml:7:10: error: `checks` is empty",
+            "k.toml:8:9: error: unknown daemon `bird`",
+        ] {
+            assert!(shown.contains(want), "{want}\n{shown}");
         }
-        assert!(n > 100, "{n} entries");
+        let moved = "[[deviation]]\ndaemon = \"keepalived\"\ncheck = \"d3.arp-reply-vmac\"\nevidence = \"x\"\n";
+        let shown = Expectations::parse(Path::new("frr.toml"), moved, Some("frr"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            shown.contains("frr.toml:2:10: error: this file holds the deviations of frr"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_directory_holds_one_file_per_daemon() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("frr.toml"), BEHAVIOURS).unwrap();
+        let e = Expectations::open(dir.path()).unwrap();
+        assert_eq!(e.deviations[0].daemon.as_deref(), Some("frr"));
+        std::fs::write(dir.path().join("keepalived+frr.toml"), BEHAVIOURS).unwrap();
+        let shown = Expectations::open(dir.path()).unwrap_err().to_string();
+        assert!(
+            shown.contains("keepalived+frr.toml") && shown.contains("derived"),
+            "{shown}"
+        );
+    }
+
+    /// The suite's files load, and every scenario and router they name exists: a renamed
+    /// scenario or router cannot leave a pair that never applies.
+    #[test]
+    fn every_known_deviations_file_of_the_suite_loads_and_names_what_exists() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let e = Expectations::open(&root.join("scenarios/known-deviations"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut pairs = 0;
+        for dev in &e.deviations {
+            for s in &dev.shows {
+                pairs += s.checks.len() * s.scenarios.len().max(1);
+                for name in &s.scenarios {
+                    let path = root.join(format!("scenarios/{name}.toml"));
+                    let scn = crate::scenario::load(&path)
+                        .unwrap_or_else(|e| panic!("{}: scenario {name}: {e}", dev.at));
+                    for r in &s.routers {
+                        assert!(
+                            scn.routers().any(|n| &n.name == r),
+                            "{}: {r} is not a router of {name}",
+                            dev.at
+                        );
+                    }
+                }
+            }
+        }
+        assert!(pairs > 100, "{pairs} pairs");
     }
 }

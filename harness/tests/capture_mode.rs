@@ -396,7 +396,7 @@ fn expected_findings_pass_known_failures_and_fail_stale_ones() {
         out.contains("known deviation (") && out.contains("keepalived.toml:1)"),
         "{out}"
     );
-    // A directory: the run's label picks its file.
+    // A directory of files named after daemons: the run's daemon's file applies.
     let (code, _, _) = vrlab(&["check", run, "--expect", dir.path().to_str().unwrap()]);
     assert_eq!(code, 0);
     let (code, out, _) = vrlab(&["check", run, "--junit", "--expect", file.to_str().unwrap()]);
@@ -420,7 +420,13 @@ fn expected_findings_pass_known_failures_and_fail_stale_ones() {
     assert!(out.contains(&format!("STALE {}", passed[0])), "{out}");
     std::fs::write(
         &file,
-        format!("{all}{}", entry(&passed[0], "intermittent = true")),
+        format!(
+            "{all}{}",
+            entry(
+                &passed[0],
+                "intermittent = true\nrace = \"a host may not ask\""
+            )
+        ),
     )
     .unwrap();
     let (code, _, _) = vrlab(&["check", run, "--expect", file.to_str().unwrap()]);

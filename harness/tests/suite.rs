@@ -3,7 +3,8 @@
 //!
 //! A trial runs `vrlab run SCENARIO --daemon NAME --expect scenarios/known-deviations` (the
 //! real command, in its own sandbox), which compares the failed checks with the daemon's known
-//! deviations (scenarios/known-deviations/NAME.toml) as any user's `--expect` does: the trial
+//! deviations (scenarios/known-deviations/DAEMON.toml; a mixed run derives its own from its
+//! daemons' files) as any user's `--expect` does: the trial
 //! passes when every listed deviation still fails and nothing else does. A daemon that starts
 //! conforming forces its list to shrink; a new failure cannot hide.
 //!
@@ -87,7 +88,11 @@ fn trial(
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|x| x.as_str().or_else(|| x["check"].as_str()).map(String::from))
+            .filter_map(|x| {
+                x.as_str()
+                    .map(String::from)
+                    .or_else(|| Some(format!("{} ({})", x["check"].as_str()?, x["at"].as_str()?)))
+            })
             .collect()
     };
     let (unexpected, stale) = (list("unexpected"), list("stale"));
@@ -109,7 +114,7 @@ fn trial(
         msg += &format!("checks failed that are not known deviations of {label}: {unexpected:?}\n");
     }
     if !stale.is_empty() {
-        msg += &format!("known deviations of {label} no longer fail (remove them from scenarios/known-deviations/{label}.toml): {stale:?}\n");
+        msg += &format!("known deviations of {label} no longer fail (remove the pairs, or mark them intermittent with their race, where listed): {stale:?}\n");
     }
     // The reason goes both before and after the report, so a log excerpt from either end
     // shows why the trial failed.

@@ -2,6 +2,7 @@
 //! virtual routers inferred from the adverts (or as the flags say), senders named by pcapng
 //! interface or by address. No privileges, no run directory.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -122,6 +123,7 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
     Ok(Verdict {
         scenario: name,
         daemon: "capture".into(),
+        daemons: BTreeMap::new(),
         daemon_version: format!(
             "{} frames{}, {} virtual router{}, senders named by {naming}, tolerance {}",
             seg.frames,

@@ -20,6 +20,7 @@ pub mod spec;
 mod timing;
 mod wire_checks;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -180,6 +181,9 @@ pub struct ServiceGap {
 pub struct Verdict {
     pub scenario: String,
     pub daemon: String,
+    /// Which daemon each router ran (empty for a capture): what known deviations derive from.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub daemons: BTreeMap<String, String>,
     pub daemon_version: String,
     pub run_dir: String,
     pub checks: Vec<CheckResult>,
@@ -246,6 +250,7 @@ pub fn judge(rec: &Record) -> Verdict {
     Verdict {
         scenario: rec.meta.scenario.clone(),
         daemon: rec.meta.daemon.clone(),
+        daemons: rec.meta.daemons.clone(),
         daemon_version: rec.meta.daemon_version.clone(),
         run_dir: rec.dir.display().to_string(),
         checks,

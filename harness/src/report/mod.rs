@@ -24,7 +24,7 @@ pub fn text(v: &Verdict) -> String {
         let _ = writeln!(s, "  {mark:<5} {:<28} {}", c.id, c.subject);
         if c.status == Status::Fail {
             if let Some(e) = known(c.id) {
-                let _ = writeln!(s, "        known deviation ({}): {}", e.at, e.evidence);
+                let _ = writeln!(s, "        known deviation ({}): {}", e.cite(), e.evidence);
             }
             let _ = writeln!(s, "        {}  [{}]", c.title, c.clause);
             let _ = writeln!(s, "        expected: {}", c.expected);
@@ -128,8 +128,9 @@ pub fn summary(v: &Verdict) -> String {
     );
     for e in &o.stale {
         line += &format!(
-            "\n  STALE {:<28} listed at {} as failing every run, but it passed: the daemon no longer deviates, or the lab no longer shows it; remove or mark the entry",
-            e.check, e.at
+            "\n  STALE {:<28} listed ({}) as failing every run, but it passed: the daemon no longer deviates, or the lab no longer shows it; remove the pair or mark it intermittent with its race",
+            e.check,
+            e.cite()
         );
     }
     line
@@ -227,7 +228,7 @@ fn junit_suite(v: &Verdict) -> String {
                 let _ = write!(
                     s,
                     r#"<skipped message="known deviation ({}): {}"/>"#,
-                    xml_escape(&e.at),
+                    xml_escape(&e.cite()),
                     xml_escape(&e.evidence)
                 );
             }

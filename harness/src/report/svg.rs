@@ -343,6 +343,7 @@ mod tests {
         Verdict {
             scenario: "crash".into(),
             daemon: "vrlabd".into(),
+            daemons: Default::default(),
             daemon_version: "0.1".into(),
             run_dir: String::new(),
             checks: vec![CheckResult {
