@@ -258,8 +258,9 @@ fn nothing_to_judge_is_no_pass() {
             emit::arp_frame(MacAddr([2, 0, 0, 0, 0, 1]), MacAddr::BROADCAST, &[], &garp),
         )],
     );
+    // Exit 5: its own code, so a pipeline can tell "wrong interface" from a broken file.
     let (code, out, err) = vrlab(&["check", arp_only.to_str().unwrap()]);
-    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(code, 5, "{out}{err}");
     assert!(
         err.contains("nothing to judge: 1 frames and not one VRRP or CARP advert"),
         "{err}"
@@ -267,7 +268,7 @@ fn nothing_to_judge_is_no_pass() {
     let caps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures");
     let clean = caps.join("keepalived-v3-ipv4-vmac.pcap");
     let (code, _, err) = vrlab(&["check", clean.to_str().unwrap(), "--vrid", "99"]);
-    assert_eq!(code, 2, "{err}");
+    assert_eq!(code, 5, "{err}");
     assert!(
         err.contains("no advert of VRID 99; the capture holds VRID 51"),
         "{err}"
