@@ -119,6 +119,18 @@ enum Command {
         /// Capture only: added to the RFC timing bounds (default 50ms, at most 1s).
         #[arg(long, value_parser = tolerance)]
         tolerance: Option<Duration>,
+        /// Capture only: the routers advertise to unicast peers (keepalived's
+        /// `unicast_peer`), outside the RFCs: the multicast destination checks do not apply.
+        #[arg(long)]
+        unicast: bool,
+        /// Capture only: the deployment does not use the virtual router MAC (keepalived
+        /// without `use_vmac`): the checks that hold frames to it do not apply.
+        #[arg(long)]
+        no_vmac: bool,
+        /// Capture only: name a sender, e.g. `--name 52:54:00:12:34:56=r1` or
+        /// `--name 10.0.0.2=r2` (repeatable; two addresses may name one router).
+        #[arg(long, value_name = "ADDRESS=NAME", value_parser = sender_name)]
+        name: Vec<(String, String)>,
         /// Expected findings, as for `vrlab run --expect` (a run directory applies the
         /// behaviours of the daemons its routers ran; a capture, every deviation of the files
         /// that concerns every scenario).
@@ -209,6 +221,29 @@ fn tolerance(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(d)
+}
+
+/// `ADDRESS=NAME` of `--name`: a MAC or an IP address, as the capture's senders are named
+/// without one, and the name to show instead.
+fn sender_name(text: &str) -> Result<(String, String), String> {
+    let (addr, name) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: give ADDRESS=NAME, e.g. 52:54:00:12:34:56=r1"))?;
+    let addr = addr.trim();
+    let canonical = if let Ok(m) = addr.parse::<crate::wire::MacAddr>() {
+        m.to_string()
+    } else if let Ok(ip) = addr.parse::<std::net::IpAddr>() {
+        ip.to_string()
+    } else {
+        return Err(format!("`{addr}` is neither a MAC nor an IP address"));
+    };
+    let name = name.trim();
+    if name.is_empty() || name.len() > 32 || !name.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(format!(
+            "`{name}`: a name is 1 to 32 printable characters without spaces"
+        ));
+    }
+    Ok((canonical, name.to_string()))
 }
 
 /// Progress on stderr: a spinner on a terminal, plain lines otherwise (CI logs).
@@ -316,6 +351,9 @@ pub fn main() -> i32 {
             version,
             interval,
             tolerance,
+            unicast,
+            no_vmac,
+            name,
             expect,
             svg,
         } => check(
@@ -327,6 +365,9 @@ pub fn main() -> i32 {
                 version,
                 interval,
                 tolerance,
+                unicast,
+                no_vmac,
+                names: name,
             },
             expect.as_deref(),
             svg.as_deref(),
@@ -653,13 +694,9 @@ fn check(
         Err(code) => return code,
     };
     let verdict = if input.is_dir() {
-        if hints.vrid.is_some()
-            || hints.version.is_some()
-            || hints.interval.is_some()
-            || hints.tolerance.is_some()
-        {
+        if hints.given() {
             eprintln!(
-                "vrlab check: {} is a run directory: --vrid, --version, --interval and --tolerance are for capture files (a run's scenario says them)",
+                "vrlab check: {} is a run directory: --vrid, --version, --interval, --tolerance, --unicast, --no-vmac and --name are for capture files (a run's scenario says them)",
                 input.display()
             );
             return EXIT_BAD_INPUT;

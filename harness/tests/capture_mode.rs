@@ -450,3 +450,95 @@ fn expected_findings_pass_known_failures_and_fail_stale_ones() {
     assert_eq!(code, 2);
     assert!(err.contains("keepalived.toml:1:"), "{err}");
 }
+
+/// A deployment outside the RFCs' defaults (keepalived with `unicast_peer` and without
+/// `use_vmac`, captures/README.md) is judged as it is meant to work once the judge is told:
+/// without the flags its unicast destination and physical MACs fail a1, a9, d1 and d3; with
+/// `--unicast --no-vmac` those do not apply, with the flag as the reason, and nothing fails.
+/// `--name` shows senders by name, merges two addresses given one name, and says which
+/// address named no sender.
+#[test]
+fn a_unicast_deployment_without_vmac_is_judged_as_told() {
+    let cap =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures/keepalived-v3-ipv4-unicast.pcap");
+    let cap = cap.to_str().unwrap();
+    let failed = |v: &serde_json::Value| -> Vec<String> {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "fail")
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (code, out, err) = vrlab(&["check", cap, "--json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        failed(&v),
+        [
+            "a1.ipv4-advert-destination",
+            "a9.advert-source-mac",
+            "d1.gratuitous-arp",
+            "d3.arp-reply-vmac"
+        ]
+    );
+
+    let (code, out, err) = vrlab(&[
+        "check",
+        cap,
+        "--json",
+        "--unicast",
+        "--no-vmac",
+        "--name",
+        "02:00:00:00:02:01=r1",
+        "--name",
+        "02:00:00:00:03:01=r2",
+        "--name",
+        "192.0.2.1=r1",
+        "--name",
+        "02:00:00:00:09:09=r9",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(failed(&v).is_empty());
+    let reason = |id: &str| -> String {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["observed"].as_str().unwrap_or_default().to_string())
+            .unwrap()
+    };
+    assert!(reason("a1.ipv4-advert-destination").contains("--unicast"));
+    assert!(reason("a9.advert-source-mac").contains("--no-vmac"));
+    let masters: Vec<&str> = v["metrics"]["masters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(masters, ["r1", "r2"]);
+    let notes = v["notes"].to_string();
+    // Senders here go by their MACs: an IP address names none of them, and says so.
+    assert!(
+        notes.contains("--name 02:00:00:00:09:09: no sender")
+            && notes.contains("--name 192.0.2.1: no sender")
+            && !notes.contains("--name 02:00:00:00:02:01"),
+        "{notes}"
+    );
+
+    // A bad --name is bad input, a run directory takes none of these flags.
+    let (code, _, err) = vrlab(&["check", cap, "--name", "r1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("ADDRESS=NAME"), "{err}");
+    let (code, _, err) = vrlab(&["check", cap, "--name", "02:00:00:00:02=r1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("neither a MAC nor an IP address"), "{err}");
+    let run =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures/runs/keepalived-crash-and-return");
+    let (code, _, err) = vrlab(&["check", run.to_str().unwrap(), "--unicast"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("are for capture files"), "{err}");
+}

@@ -49,13 +49,13 @@ pub(super) fn vips_of(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<IpAddr> {
     }
 }
 
-/// The MAC a frame of the virtual router should carry: the VMAC, unless a run's scenario
-/// turned it off (then there is nothing to hold the daemon to). CARP has no rule to hold
+/// The MAC a frame of the virtual router should carry: the VMAC, unless a run's scenario or
+/// `--no-vmac` turned it off (then there is nothing to hold the daemon to). CARP has no rule to hold
 /// an implementation to: carp(4) serves its addresses from 00-00-5E-00-01-{VHID}, ucarp
 /// from the interface's own MAC (only its adverts carry 00-00-5E-00-00-{VHID}), and both
 /// are CARP as deployed.
 fn expected_mac(s: &VrSpec) -> Option<MacAddr> {
-    (!s.carp && (s.inferred.is_some() || s.vmac)).then(|| s.vmac_addr())
+    (!s.carp && s.vmac_off().is_none()).then(|| s.vmac_addr())
 }
 
 fn c4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
@@ -196,7 +196,10 @@ fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             Some(m) => {
                 format!("a broadcast gratuitous ARP per VIP from {m}, sender hardware address {m}")
             }
-            None => "a broadcast gratuitous ARP per VIP (scenario: vmac = false)".into(),
+            None => format!(
+                "a broadcast gratuitous ARP per VIP ({})",
+                s.vmac_off().unwrap_or("no virtual router MAC")
+            ),
         },
         format!(
             "{seen} transitions to master, each announced {}",
@@ -297,7 +300,10 @@ fn d2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             Some(m) => format!(
                 "an unsolicited NA per VIP: R=1 S=0 O=1, target link-layer address {m}, from {m}"
             ),
-            None => "an unsolicited NA per VIP: R=1 S=0 O=1 (scenario: vmac = false)".into(),
+            None => format!(
+                "an unsolicited NA per VIP: R=1 S=0 O=1 ({})",
+                s.vmac_off().unwrap_or("no virtual router MAC")
+            ),
         },
         format!("{seen} transitions to master, each announced with R=1 S=0 O=1"),
         bad,
@@ -522,11 +528,9 @@ fn d7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         return not_applicable(
             id,
             &s.name,
-            if s.inferred.is_some() {
-                "the virtual router does not use its VMAC (adverts come from physical MACs; see a9)"
-            } else {
-                "the scenario sets vmac = false"
-            },
+            s.vmac_off().unwrap_or(
+                "the virtual router does not use its VMAC (adverts come from physical MACs; see a9)",
+            ),
         );
     }
     let vips = vips_of(ctx, s, vm);

@@ -85,7 +85,17 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
         file: name.clone(),
         interfaces: None,
     }];
-    let wire = observe::load(&sources, &[])?;
+    let mut wire = observe::load(&sources, &[])?;
+    let unseen: Vec<String> = wire
+        .rename(&hints.names)
+        .into_iter()
+        .map(|addr| {
+            format!(
+                "--name {addr}: no sender of the capture goes by this address (its senders: {})",
+                wire.nodes.join(", ")
+            )
+        })
+        .collect();
     let vrs = spec::infer(&wire, hints);
     if vrs.is_empty() {
         return Err(LoadError::NothingToJudge {
@@ -139,7 +149,12 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
         run_dir: path.display().to_string(),
         checks,
         metrics,
-        notes: wire.cut.iter().map(ToString::to_string).collect(),
+        notes: wire
+            .cut
+            .iter()
+            .map(ToString::to_string)
+            .chain(unseen)
+            .collect(),
         expectation: None,
     })
 }

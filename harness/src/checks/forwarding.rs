@@ -82,8 +82,8 @@ fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             "needs the switch's FDB events (a run directory)",
         );
     }
-    if s.inferred.is_none() && !s.vmac {
-        return not_applicable(id, &s.name, "the scenario sets vmac = false");
+    if let Some(why) = s.vmac_off() {
+        return not_applicable(id, &s.name, why);
     }
     let mac = s.vmac_addr().to_string();
     let fdb = fdb_events(ctx, &mac, &s.segment);

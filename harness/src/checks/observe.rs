@@ -235,6 +235,41 @@ impl Observed {
     pub fn knows_ports(&self) -> bool {
         self.naming != Naming::SourceAddress
     }
+
+    /// Shows senders by the names a person gave their addresses (`--name MAC=r1`): two
+    /// addresses given one name are one sender. Returns the addresses no sender had.
+    pub fn rename(&mut self, names: &[(String, String)]) -> Vec<String> {
+        let old = std::mem::take(&mut self.nodes);
+        let mut map: Vec<u16> = Vec::with_capacity(old.len());
+        for n in &old {
+            let shown = names
+                .iter()
+                .find(|(addr, _)| addr == n)
+                .map_or(n, |(_, name)| name);
+            let i = match self.nodes.iter().position(|x| x == shown) {
+                Some(i) => i,
+                None => {
+                    self.nodes.push(shown.clone());
+                    self.nodes.len() - 1
+                }
+            };
+            map.push(i as u16);
+        }
+        let remap = |n: &mut u16| {
+            if let Some(&m) = map.get(usize::from(*n)) {
+                *n = m;
+            }
+        };
+        self.adverts.iter_mut().for_each(|a| remap(&mut a.node));
+        self.obs.iter_mut().for_each(|o| remap(&mut o.node));
+        self.malformed.iter_mut().for_each(|m| remap(&mut m.node));
+        self.injected.iter_mut().for_each(|i| remap(&mut i.node));
+        names
+            .iter()
+            .filter(|(addr, _)| !old.contains(addr))
+            .map(|(addr, _)| addr.clone())
+            .collect()
+    }
 }
 
 /// Where a segment's frames come from and how to name their senders.
@@ -894,4 +929,36 @@ fn name_by_address(l: &mut Loader) {
         }
     }
     l.out.obs = obs;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--name`: two addresses given one name become one sender, every frame follows its
+    /// sender, and an address that named no sender is returned.
+    #[test]
+    fn renaming_merges_addresses_given_one_name() {
+        let sent_by = |node: u16| InjectedObs {
+            t: 0,
+            frame: 0,
+            seg: 0,
+            node,
+            id: 0,
+        };
+        let mut o = Observed {
+            nodes: vec!["02:00:00:00:00:01".into(), "10.0.0.1".into(), "h".into()],
+            injected: vec![sent_by(0), sent_by(1), sent_by(2), sent_by(NO_NODE)],
+            ..Observed::default()
+        };
+        let unseen = o.rename(&[
+            ("02:00:00:00:00:01".into(), "r1".into()),
+            ("10.0.0.1".into(), "r1".into()),
+            ("10.0.0.9".into(), "r9".into()),
+        ]);
+        assert_eq!(o.nodes, ["r1", "h"]);
+        let nodes: Vec<u16> = o.injected.iter().map(|i| i.node).collect();
+        assert_eq!(nodes, [0, 0, 1, NO_NODE]);
+        assert_eq!(unseen, ["10.0.0.9"]);
+    }
 }

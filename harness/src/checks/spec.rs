@@ -40,6 +40,8 @@ pub struct VrSpec {
 pub struct Inferred {
     pub version_given: bool,
     pub interval_given: bool,
+    /// `--no-vmac`: the person said the deployment does not use the virtual router MAC.
+    pub no_vmac_given: bool,
 }
 
 /// What a person told `vrlab check FILE` about the capture.
@@ -49,6 +51,25 @@ pub struct CaptureHints {
     pub version: Option<u8>,
     pub interval: Option<Duration>,
     pub tolerance: Option<Duration>,
+    /// The routers advertise to unicast peers.
+    pub unicast: bool,
+    /// The deployment does not use the virtual router MAC.
+    pub no_vmac: bool,
+    /// (address as the capture names a sender, the name to show instead).
+    pub names: Vec<(String, String)>,
+}
+
+impl CaptureHints {
+    /// Whether a person said anything about the capture.
+    pub fn given(&self) -> bool {
+        self.vrid.is_some()
+            || self.version.is_some()
+            || self.interval.is_some()
+            || self.tolerance.is_some()
+            || self.unicast
+            || self.no_vmac
+            || !self.names.is_empty()
+    }
 }
 
 impl VrSpec {
@@ -128,6 +149,27 @@ impl VrSpec {
 
     pub fn interval(&self) -> Duration {
         Duration::from_millis(u64::from(self.interval_cs) * 10)
+    }
+
+    /// Why frames are not held to the virtual router MAC, when they are not: the scenario
+    /// turned it off, or the person judging a capture said the deployment does not use it.
+    pub fn vmac_off(&self) -> Option<&'static str> {
+        match &self.inferred {
+            None if !self.vmac => Some("the scenario sets vmac = false"),
+            Some(i) if i.no_vmac_given => {
+                Some("--no-vmac: the deployment does not use the virtual router MAC")
+            }
+            _ => None,
+        }
+    }
+
+    /// Why adverts are not held to the multicast groups, when they are not.
+    pub fn unicast_peers(&self) -> Option<&'static str> {
+        match (&self.inferred, self.unicast) {
+            (_, false) => None,
+            (None, true) => Some("the scenario sets unicast peers (outside the RFCs)"),
+            (Some(_), true) => Some("--unicast: adverts go to unicast peers (outside the RFCs)"),
+        }
     }
 }
 
@@ -229,16 +271,17 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 version,
                 interval_cs,
                 vips: vips.into_iter().collect(),
-                vmac: from_vmac * 2 >= ads.len(),
+                vmac: !hints.no_vmac && from_vmac * 2 >= ads.len(),
                 preempt: true,
                 preempt_delay_cs: 0,
                 accept: false,
-                unicast: false,
+                unicast: hints.unicast,
                 priorities: prios.into_iter().filter(|(_, p)| *p > 0).collect(),
                 moves: Vec::new(),
                 inferred: Some(Inferred {
                     version_given: hints.version.is_some(),
                     interval_given: hints.interval.is_some(),
+                    no_vmac_given: hints.no_vmac,
                 }),
             }
         })

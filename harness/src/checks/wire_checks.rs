@@ -154,12 +154,8 @@ fn a1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     if let Some(r) = only(id, s, Some(Family::Ipv4), None) {
         return r;
     }
-    if s.unicast {
-        return not_applicable(
-            id,
-            &s.name,
-            "the scenario sets unicast peers (outside the RFCs)",
-        );
+    if let Some(why) = s.unicast_peers() {
+        return not_applicable(id, &s.name, why);
     }
     let mac = MacAddr::ipv4_multicast(GROUP_V4);
     per_advert(
@@ -189,12 +185,8 @@ fn a2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     if let Some(r) = only(id, s, Some(Family::Ipv6), None) {
         return r;
     }
-    if s.unicast {
-        return not_applicable(
-            id,
-            &s.name,
-            "the scenario sets unicast peers (outside the RFCs)",
-        );
+    if let Some(why) = s.unicast_peers() {
+        return not_applicable(id, &s.name, why);
     }
     let mac = MacAddr::ipv6_multicast(GROUP_V6);
     per_advert(
@@ -369,12 +361,8 @@ fn a9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
-    if s.inferred.is_none() && !s.vmac {
-        return not_applicable(
-            id,
-            &s.name,
-            "the scenario sets vmac = false: the daemon was told not to use the virtual router MAC",
-        );
+    if let Some(why) = s.vmac_off() {
+        return not_applicable(id, &s.name, why);
     }
     let vmac = s.vmac_addr();
     if vm

@@ -793,6 +793,10 @@ mod captures {
             include_bytes!("../../../captures/frr-vrrpd-v3-ipv4.pcap"),
         ),
         ("ucarp.pcap", include_bytes!("../../../captures/ucarp.pcap")),
+        (
+            "keepalived-v3-ipv4-unicast.pcap",
+            include_bytes!("../../../captures/keepalived-v3-ipv4-unicast.pcap"),
+        ),
     ];
 
     pub fn read(name: &str) -> Vec<(OwnedPacket, Frame)> {
