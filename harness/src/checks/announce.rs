@@ -4,28 +4,12 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use super::model::{announces, carp_vips, Kind, Transition, VrModel};
 use super::observe::{is_virtual, What, NO_NODE};
-use super::wire_checks::{carp_na, per_vrouter, PerVrouter};
+use super::wire_checks::carp_na;
 use super::{
     not_applicable, result, verdict_of, Check, CheckResult, Ctx, Evidence, Status, VrSpec,
 };
 use crate::scenario::Family;
 use crate::wire::MacAddr;
-
-pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    let checks: &[(Check, PerVrouter)] = &[
-        (Check::C4AnnounceAfterAdvert, c4),
-        (Check::D1GratuitousArp, d1),
-        (Check::D2UnsolicitedNa, d2),
-        (Check::D3ArpReplyVmac, d3),
-        (Check::D4NaReplyVmac, d4),
-        (Check::D5RouterAdverts, d5),
-        (Check::D7NoPhysicalMacForVip, d7),
-        (Check::D9VmacNotIid, d9),
-    ];
-    let mut out = per_vrouter(ctx, checks);
-    out.extend(d10(ctx));
-    out
-}
 
 /// Transitions after which a new master must announce (not a master resuming after a pause,
 /// nor one that was master before the capture began).
@@ -58,7 +42,7 @@ fn expected_mac(s: &VrSpec) -> Option<MacAddr> {
     (!s.carp && s.vmac_off().is_none()).then(|| s.vmac_addr())
 }
 
-fn c4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn c4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::C4AnnounceAfterAdvert;
     if s.carp {
         return carp_na(id, s);
@@ -120,7 +104,7 @@ fn c4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D1GratuitousArp;
     if s.family != Family::Ipv4 {
         return not_applicable(id, &s.name, "an IPv6 virtual router (see d2)");
@@ -212,7 +196,7 @@ fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn d2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn d2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D2UnsolicitedNa;
     if s.carp {
         return carp_na(id, s);
@@ -319,7 +303,7 @@ fn sender(ctx: &Ctx, node: u16, mac: MacAddr) -> String {
     }
 }
 
-fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D3ArpReplyVmac;
     if s.carp {
         return carp_na(id, s);
@@ -379,7 +363,7 @@ fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D4NaReplyVmac;
     if s.carp {
         return carp_na(id, s);
@@ -449,7 +433,7 @@ fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     r
 }
 
-fn d5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn d5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D5RouterAdverts;
     if s.carp {
         return carp_na(id, s);
@@ -519,7 +503,7 @@ fn d5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn d7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn d7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D7NoPhysicalMacForVip;
     if s.carp {
         return carp_na(id, s);
@@ -587,7 +571,7 @@ fn d7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn d9(ctx: &Ctx, s: &VrSpec, _vm: &VrModel) -> CheckResult {
+pub(super) fn d9(ctx: &Ctx, s: &VrSpec, _vm: &VrModel) -> CheckResult {
     let id = Check::D9VmacNotIid;
     if s.carp {
         return carp_na(id, s);
@@ -654,7 +638,7 @@ fn d9(ctx: &Ctx, s: &VrSpec, _vm: &VrModel) -> CheckResult {
 }
 
 /// d10: each host's acceptance sysctls, as run.json records them.
-fn d10(ctx: &Ctx) -> Vec<CheckResult> {
+pub(super) fn d10(ctx: &Ctx) -> Vec<CheckResult> {
     let id = Check::D10HostNaAcceptance;
     let Some(rec) = ctx.rec else {
         return vec![not_applicable(

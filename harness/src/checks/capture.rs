@@ -108,7 +108,7 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
     let end = seg.last_t.unwrap_or(0);
     let tolerance = hints.tolerance.unwrap_or(DEFAULT_TOLERANCE);
     let ctx = Ctx::new(None, &wire, vrs, tolerance, t0, end, &[]);
-    let mut checks = ctx.run_all();
+    let mut checks = ctx.run_all(&mut Metrics::default());
     without_neighbour_evidence(&mut checks, &wire, &ctx.vrs);
     // Every check has its line: those the wire checks did not judge need a run directory.
     let judged: std::collections::BTreeSet<Check> = checks.iter().map(|c| c.id).collect();

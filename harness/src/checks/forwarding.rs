@@ -7,24 +7,10 @@ use std::net::IpAddr;
 use super::announce::vips_of;
 use super::model::{Kind, VrModel};
 use super::observe::{What, NO_NODE};
-use super::wire_checks::{per_vrouter, PerVrouter};
 use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpec};
 use crate::events::Event;
 use crate::scenario::duration::human;
 use crate::scenario::Family;
-
-pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    let checks: &[(Check, PerVrouter)] = &[
-        (Check::D8VmacLearning, d8),
-        (Check::E1VmacOnMasterPort, e1),
-        (Check::E2HostNeighVmac, e2),
-        (Check::E3Ipv6DefaultRouter, e3),
-        (Check::E4DualMaster, e4_dual),
-        (Check::E5SplitBrainReannounce, e5),
-        (Check::E6NoVipFromOldMaster, e6),
-    ];
-    per_vrouter(ctx, checks)
-}
 
 /// FDB events that put `mac` on a port of `segment`'s bridge (two segments may each have a
 /// virtual router with the same VRID, hence the same VMAC, each on its own bridge).
@@ -73,7 +59,7 @@ fn kind_of(w: &What) -> String {
     }
 }
 
-fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D8VmacLearning;
     if !ctx.is_run() {
         return not_applicable(
@@ -147,7 +133,7 @@ const IN_FLIGHT_NS: u64 = 2_000_000;
 /// How much later than the frame it learnt from an FDB notification may be recorded.
 const FDB_LAG_NS: u64 = 5_000_000;
 
-fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E1VmacOnMasterPort;
     let vmac = s.vmac_addr();
     let slack = ctx.tol_ns();
@@ -257,7 +243,7 @@ pub(super) fn router_macs(ctx: &Ctx) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn e2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn e2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E2HostNeighVmac;
     let Some(rec) = ctx.rec else {
         return not_applicable(
@@ -456,7 +442,7 @@ pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
     out
 }
 
-fn e3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn e3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E3Ipv6DefaultRouter;
     if s.family != Family::Ipv6 || s.carp {
         return not_applicable(
@@ -543,7 +529,7 @@ fn e3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn e4_dual(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn e4_dual(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E4DualMaster;
     if vm.tenures.is_empty() {
         return not_applicable(id, &s.name, "no master was seen");
@@ -620,7 +606,7 @@ fn e4_dual(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn e5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn e5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E5SplitBrainReannounce;
     let tol = ctx.tol_ns();
     let vips = vips_of(ctx, s, vm);
@@ -695,7 +681,7 @@ fn e5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E6NoVipFromOldMaster;
     let vips = vips_of(ctx, s, vm);
     let mut bad = Vec::new();

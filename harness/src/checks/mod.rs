@@ -27,7 +27,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use capture::{judge_capture, CaptureVerdictError};
-pub use catalogue::{markdown, Check, CheckDef, Requires};
+pub use catalogue::{markdown, Check, CheckDef, Judge, Requires};
 pub use discards::{DiscardTally, DAEMON_STATUS_FILE};
 pub use handover::{Handover, HostView};
 pub use record::{Advert, Record, RecordError};
@@ -229,8 +229,10 @@ pub fn judge_dir(dir: &Path) -> Result<Verdict, RecordError> {
 
 /// Judges a loaded record.
 pub fn judge(rec: &Record) -> Verdict {
-    let mut metrics = Metrics::default();
-    let mut checks = run_checks::all(rec, &mut metrics);
+    let mut metrics = Metrics {
+        steps: run_checks::step_spans(rec),
+        ..Metrics::default()
+    };
     let vrs = spec::from_scenario(&rec.scenario, &rec.wire);
     let ctx = Ctx::new(
         Some(rec),
@@ -241,7 +243,7 @@ pub fn judge(rec: &Record) -> Verdict {
         rec.meta.ended_ns,
         &rec.events,
     );
-    checks.extend(ctx.run_all());
+    let mut checks = ctx.run_all(&mut metrics);
     metrics.masters = ctx.masters();
     metrics.poisonings = ctx.poisonings();
     metrics.handovers = handover::handovers(&ctx);
@@ -347,15 +349,29 @@ impl<'a> Ctx<'a> {
     }
 
     /// Every check of the catalogue that is not a run check (those are in `run_checks`).
-    pub fn run_all(&self) -> Vec<CheckResult> {
+    pub fn run_all(&self, metrics: &mut Metrics) -> Vec<CheckResult> {
         let mut out = Vec::new();
-        out.extend(run_checks::capture_complete(self));
-        out.extend(wire_checks::all(self));
-        out.extend(timing::all(self));
-        out.extend(announce::all(self));
-        out.extend(forwarding::all(self));
-        out.extend(reactions::all(self));
+        for def in catalogue::CATALOGUE {
+            for judge in def.judges {
+                out.extend(self.judge(*judge, def.check, metrics));
+            }
+        }
         out
+    }
+
+    /// One judge of check `id`'s declaration.
+    fn judge(&self, judge: Judge, id: Check, metrics: &mut Metrics) -> Vec<CheckResult> {
+        let per_vrouter = || self.vrs.iter().zip(&self.model.vrs);
+        match judge {
+            _ if self.vrs.is_empty() && judge.per_vrouter() => {
+                vec![wire_checks::no_routers(self, id)]
+            }
+            Judge::PerVrouter(f) => per_vrouter().map(|(s, vm)| f(self, s, vm)).collect(),
+            Judge::PerVrouterEach(f) => per_vrouter().flat_map(|(s, vm)| f(self, s, vm)).collect(),
+            Judge::Whole(f) => f(self),
+            Judge::Run(f) => self.rec.map(|r| f(r, metrics)).unwrap_or_default(),
+            Judge::Discards => reactions::discarded(self, id),
+        }
     }
 
     /// Seconds since the start of the record.

@@ -128,34 +128,26 @@ impl Ctx<'_> {
 /// Results for every check that judges reactions: the discard variants (added to the
 /// checks' wire results), and the checks that only injection can exercise (not applicable,
 /// with the reason, when the run injected nothing of the kind).
-pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    let mut out = discards(ctx);
-    let exercised = |id: Check| out.iter().any(|r: &CheckResult| r.id == id);
-    let mut missing = Vec::new();
-    for (id, what) in [
-        (
-            Check::A5TtlDiscard,
-            "a spoofed higher-priority advert with TTL/hop limit 254 must change nothing",
-        ),
-        (
-            Check::B13IntervalMismatch,
-            "an advert with another interval must be discarded (v2) or adopted (v3)",
-        ),
-    ] {
-        if !exercised(id) {
-            missing.push(not_applicable(
-                id,
-                "all virtual routers",
-                format!("requires: injection ({what}); this run injected none"),
-            ));
+/// The reactions to the adverts injected for the routers to discard as `id` says; a check
+/// that only injection exercises is not applicable when the run injected none of them.
+pub(super) fn discarded(ctx: &Ctx, id: Check) -> Vec<CheckResult> {
+    let out: Vec<CheckResult> = discards(ctx).into_iter().filter(|r| r.id == id).collect();
+    let what = match id {
+        Check::A5TtlDiscard => {
+            "a spoofed higher-priority advert with TTL/hop limit 254 must change nothing"
         }
+        Check::B13IntervalMismatch => {
+            "an advert with another interval must be discarded (v2) or adopted (v3)"
+        }
+        _ => return out,
+    };
+    if out.is_empty() {
+        return vec![not_applicable(
+            id,
+            "all virtual routers",
+            format!("requires: injection ({what}); this run injected none"),
+        )];
     }
-    out.extend(missing);
-    out.extend(c8(ctx));
-    out.push(d6(ctx));
-    out.push(c13(ctx));
-    out.push(c12(ctx));
-    out.push(a10(ctx));
     out
 }
 
@@ -185,7 +177,11 @@ fn addresses_by_segment(rec: &super::Record) -> std::collections::HashMap<String
 /// A10: adverts are link-local multicast and never forwarded (RFC 5798 §5.1.1.2, §5.1.2.2;
 /// RFC 3768 §5.2.2). An advert seen on a segment whose source is an address of an interface
 /// on another segment only (a host's spoofed advert, a router's own) crossed a router.
-fn a10(ctx: &Ctx) -> CheckResult {
+pub(super) fn a10(ctx: &Ctx) -> Vec<CheckResult> {
+    vec![a10_one(ctx)]
+}
+
+fn a10_one(ctx: &Ctx) -> CheckResult {
     let id = Check::A10NoLeak;
     let Some(rec) = ctx.rec else {
         return not_applicable(
@@ -713,7 +709,7 @@ fn silence_verdict(
 /// C8 (RFC 5798 / 9568 §6.4.3): a VRRPv3 master that hears priority 0 sends an advert at
 /// once, so that the backups do not take over after Skew_Time. Judged on injected priority-0
 /// adverts (a router's own are `timing`'s).
-fn c8(ctx: &Ctx) -> Vec<CheckResult> {
+pub(super) fn c8(ctx: &Ctx) -> Vec<CheckResult> {
     let id = Check::C8PriorityZeroAnswer;
     let tol = ctx.tol_ns();
     let mut out = Vec::new();
@@ -814,7 +810,11 @@ fn at_backups<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
 }
 
 /// D6: ARP requests and NSs for a VIP sent at a backup go unanswered.
-fn d6(ctx: &Ctx) -> CheckResult {
+pub(super) fn d6(ctx: &Ctx) -> Vec<CheckResult> {
+    vec![d6_one(ctx)]
+}
+
+fn d6_one(ctx: &Ctx) -> CheckResult {
     let at_backups = at_backups(ctx, &["arp-request", "ns"]);
     silence_verdict(
         ctx,
@@ -827,7 +827,11 @@ fn d6(ctx: &Ctx) -> CheckResult {
 }
 
 /// C13: a backup accepts no packet addressed to a VIP.
-fn c13(ctx: &Ctx) -> CheckResult {
+pub(super) fn c13(ctx: &Ctx) -> Vec<CheckResult> {
+    vec![c13_one(ctx)]
+}
+
+fn c13_one(ctx: &Ctx) -> CheckResult {
     let at_backups = at_backups(ctx, &["echo"]);
     silence_verdict(
         ctx,
@@ -841,7 +845,11 @@ fn c13(ctx: &Ctx) -> CheckResult {
 
 /// C12: without Accept_Mode, a master that does not own the addresses accepts no packet
 /// addressed to a VIP.
-fn c12(ctx: &Ctx) -> CheckResult {
+pub(super) fn c12(ctx: &Ctx) -> Vec<CheckResult> {
+    vec![c12_one(ctx)]
+}
+
+fn c12_one(ctx: &Ctx) -> CheckResult {
     let at_masters: Vec<Probe> = probes(ctx, &["echo"])
         .into_iter()
         .filter(|p| {

@@ -93,7 +93,7 @@ fn steps(rec: &Record) -> Vec<StepRun<'_>> {
 }
 
 /// The steps that acted, with their times, for the report's timeline.
-fn step_spans(rec: &Record) -> Vec<super::StepSpan> {
+pub(super) fn step_spans(rec: &Record) -> Vec<super::StepSpan> {
     let index = |step: &Step| {
         rec.scenario
             .timeline
@@ -120,15 +120,6 @@ fn adverts_of<'a>(rec: &'a Record, v: &'a Vrouter) -> impl Iterator<Item = &'a A
         .filter(move |a| a.segment == v.segment && a.family == v.family && a.vrid == v.vrid)
 }
 
-pub(super) fn all(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
-    metrics.steps = step_spans(rec);
-    let mut out = vec![timeline(rec)];
-    out.extend(single_master(rec));
-    out.extend(takeover(rec, metrics));
-    out.extend(service_gap(rec, metrics));
-    out
-}
-
 /// The index of the last timeline step the record says began.
 fn last_step_begun(rec: &Record) -> Option<usize> {
     rec.events
@@ -139,7 +130,7 @@ fn last_step_begun(rec: &Record) -> Option<usize> {
         .map(|i| i as usize)
 }
 
-fn timeline(rec: &Record) -> CheckResult {
+pub(super) fn timeline(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
     let n = rec.scenario.timeline.len();
     let (status, observed) = match &rec.meta.outcome {
         Outcome::Completed => (Status::Pass, format!("all {n} steps completed")),
@@ -168,17 +159,17 @@ fn timeline(rec: &Record) -> CheckResult {
             note: e.str("reason").unwrap_or_default().to_string(),
         })
         .collect();
-    result(
+    vec![result(
         Check::HarnessTimeline,
         rec.scenario.name.clone(),
         status,
         format!("{n} steps complete"),
         observed,
         evidence,
-    )
+    )]
 }
 
-fn single_master(rec: &Record) -> Vec<CheckResult> {
+pub(super) fn single_master(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
     let holds: Vec<(u64, u64)> = steps(rec)
         .iter()
         .filter(|s| matches!(s.step, Step::Hold { .. }))
@@ -357,7 +348,7 @@ fn bound_text(v: &Vrouter, prio: u8, tol: Duration) -> String {
     )
 }
 
-fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
+pub(super) fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
     let tol = rec.scenario.expect.tolerance;
     let mut out = Vec::new();
     for (kind, node, tf, until) in faults(rec) {
@@ -496,7 +487,7 @@ fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
     out
 }
 
-fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
+pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
     let tol = rec.scenario.expect.gap_tolerance;
     let mut out = Vec::new();
     let probes: Vec<&Event> = rec.events.iter().filter(|e| e.kind == "probe").collect();

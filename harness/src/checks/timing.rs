@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::model::{outranks, Kind, VrModel};
-use super::wire_checks::{carp_na, no_routers};
+use super::wire_checks::carp_na;
 use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, VrSpec};
 use crate::events::Event;
 use crate::scenario::duration::human;
@@ -19,35 +19,25 @@ fn ms(ns: u64) -> String {
     format!("{:.1}ms", ns as f64 / 1e6)
 }
 
-pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    type Judge = fn(&Ctx, &VrSpec, &VrModel) -> Vec<CheckResult>;
-    let checks: &[(Check, Judge)] = &[
-        (Check::C1SkewTime, c1_c5),
-        (Check::C2MasterDownInterval, c2),
-        (Check::C3Startup, c3),
-        (Check::C6Preempt, c6),
-        (Check::C7AdvertInterval, c7),
-        (Check::C8PriorityZeroAnswer, c8),
-        (Check::C9MasterYields, c9_c10),
-        (Check::C11LeavePriorityZero, c11),
-    ];
-    let mut out = Vec::new();
-    for &(id, f) in checks {
-        if ctx.vrs.is_empty() {
-            out.push(no_routers(ctx, id));
-            if id == Check::C1SkewTime {
-                out.push(no_routers(ctx, Check::C5PriorityZeroTakeover));
-            }
-            if id == Check::C9MasterYields {
-                out.push(no_routers(ctx, Check::C10MasterHolds));
-            }
-            continue;
-        }
-        for (s, vm) in ctx.vrs.iter().zip(&ctx.model.vrs) {
-            out.extend(f(ctx, s, vm));
-        }
-    }
-    out
+/// The results of a judge of two checks that belong to `id`.
+fn only(id: Check, results: Vec<CheckResult>) -> Vec<CheckResult> {
+    results.into_iter().filter(|r| r.id == id).collect()
+}
+
+pub(super) fn c1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    only(Check::C1SkewTime, c1_c5(ctx, s, vm))
+}
+
+pub(super) fn c5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    only(Check::C5PriorityZeroTakeover, c1_c5(ctx, s, vm))
+}
+
+pub(super) fn c9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    only(Check::C9MasterYields, c9_c10(ctx, s, vm))
+}
+
+pub(super) fn c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+    only(Check::C10MasterHolds, c9_c10(ctx, s, vm))
 }
 
 /// The new master's own priority: configured (run directory) or advertised.
@@ -133,7 +123,7 @@ fn c1_c5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     ]
 }
 
-fn c2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+pub(super) fn c2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C2MasterDownInterval;
     if s.carp {
         return vec![carp_na(id, s)];
@@ -206,7 +196,7 @@ fn process_events<'a>(ctx: &'a Ctx, node: &str, event: &str) -> Vec<&'a Event> {
 }
 
 /// c3: after each daemon start, the first advert of the node.
-fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+pub(super) fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C3Startup;
     if s.carp {
         return vec![carp_na(id, s)];
@@ -299,7 +289,7 @@ fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 }
 
 /// c6: a router starting while a lower-priority master runs.
-fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+pub(super) fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C6Preempt;
     if s.carp {
         return vec![carp_na(id, s)];
@@ -417,7 +407,7 @@ fn signalled(ctx: &Ctx, node: &str, from: u64, to: u64) -> bool {
     })
 }
 
-fn c7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+pub(super) fn c7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C7AdvertInterval;
     if vm.tenures.is_empty() {
         return vec![not_applicable(id, &s.name, "no master was seen")];
@@ -494,7 +484,7 @@ fn yielded_under_fault(
     })
 }
 
-fn c8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+pub(super) fn c8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C8PriorityZeroAnswer;
     if s.carp {
         return vec![carp_na(id, s)];
@@ -670,7 +660,7 @@ fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     ]
 }
 
-fn c11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
+pub(super) fn c11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C11LeavePriorityZero;
     if s.carp {
         return vec![carp_na(id, s)];

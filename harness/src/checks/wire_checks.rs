@@ -12,53 +12,6 @@ use super::{
 use crate::scenario::Family;
 use crate::wire::{ChecksumStatus, LengthStatus, MacAddr};
 
-pub(super) fn all(ctx: &Ctx) -> Vec<CheckResult> {
-    let checks: &[(Check, PerVrouter)] = &[
-        (Check::A1Ipv4AdvertDestination, a1),
-        (Check::A2Ipv6AdvertDestination, a2),
-        (Check::A3Ipv4Ttl, a3),
-        (Check::A4Ipv6HopLimit, a4),
-        (Check::A6Protocol112, a6),
-        (Check::A7Ipv4AdvertSource, a7),
-        (Check::A8Ipv6AdvertSource, a8),
-        (Check::A9AdvertSourceMac, a9),
-        (Check::B1Version, b1),
-        (Check::B2Type, b2),
-        (Check::B3Vrid, b3),
-        (Check::B4Priority, b4),
-        (Check::B5Count, b5),
-        (Check::B6V2Authentication, b6),
-        (Check::B7V3Reserved, b7),
-        (Check::B8Interval, b8),
-        (Check::B9Checksum, b9),
-        (Check::B10Addresses, b10),
-        (Check::B11Ipv6FirstLinkLocal, b11),
-        (Check::B12Length, b12),
-    ];
-    let mut out = per_vrouter(ctx, checks);
-    out.extend(b3_unmatched(ctx));
-    out.extend(b12_malformed(ctx));
-    out
-}
-
-/// A check judged per virtual router.
-pub(super) type PerVrouter = fn(&Ctx, &VrSpec, &VrModel) -> CheckResult;
-
-/// Each of `checks` for every virtual router; with none, each once, not applicable.
-pub(super) fn per_vrouter(ctx: &Ctx, checks: &[(Check, PerVrouter)]) -> Vec<CheckResult> {
-    let mut out = Vec::new();
-    for &(id, f) in checks {
-        if ctx.vrs.is_empty() {
-            out.push(no_routers(ctx, id));
-            continue;
-        }
-        for (s, vm) in ctx.vrs.iter().zip(&ctx.model.vrs) {
-            out.push(f(ctx, s, vm));
-        }
-    }
-    out
-}
-
 pub(super) fn no_routers(ctx: &Ctx, id: Check) -> CheckResult {
     let what = if ctx.is_run() {
         "the scenario has no virtual router"
@@ -149,7 +102,7 @@ fn only(id: Check, s: &VrSpec, family: Option<Family>, version: Option<u8>) -> O
 const GROUP_V4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 const GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 
-fn a1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn a1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::A1Ipv4AdvertDestination;
     if let Some(r) = only(id, s, Some(Family::Ipv4), None) {
         return r;
@@ -180,7 +133,7 @@ fn a1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn a2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn a2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::A2Ipv6AdvertDestination;
     if let Some(r) = only(id, s, Some(Family::Ipv6), None) {
         return r;
@@ -211,7 +164,7 @@ fn a2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn a3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn a3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::A3Ipv4Ttl;
     if let Some(r) = only(id, s, Some(Family::Ipv4), None) {
         return r;
@@ -221,7 +174,7 @@ fn a3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     })
 }
 
-fn a4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn a4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::A4Ipv6HopLimit;
     if let Some(r) = only(id, s, Some(Family::Ipv6), None) {
         return r;
@@ -231,7 +184,7 @@ fn a4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     })
 }
 
-fn a6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn a6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::A6Protocol112;
     if s.carp {
         return carp_na(id, s);
@@ -296,7 +249,7 @@ fn node_addresses(ctx: &Ctx, node: &str, s: &VrSpec) -> Option<Vec<IpAddr>> {
     )
 }
 
-fn a7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn a7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::A7Ipv4AdvertSource;
     if let Some(r) = only(id, s, Some(Family::Ipv4), None) {
         return r;
@@ -337,7 +290,7 @@ fn is_link_local(a: &Ipv6Addr) -> bool {
     a.segments()[0] & 0xffc0 == 0xfe80
 }
 
-fn a8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn a8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::A8Ipv6AdvertSource;
     if let Some(r) = only(id, s, Some(Family::Ipv6), None) {
         return r;
@@ -356,7 +309,7 @@ fn a8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn a9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn a9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::A9AdvertSourceMac;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -381,7 +334,7 @@ fn a9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     })
 }
 
-fn b1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B1Version;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -412,7 +365,7 @@ fn b1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn b2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B2Type;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -422,7 +375,7 @@ fn b2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     })
 }
 
-fn b3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B3Vrid;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -438,7 +391,7 @@ fn b3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 /// Adverts for a VRID the scenario does not configure on that segment.
-fn b3_unmatched(ctx: &Ctx) -> Vec<CheckResult> {
+pub(super) fn b3_unmatched(ctx: &Ctx) -> Vec<CheckResult> {
     if !ctx.is_run() || ctx.model.unmatched.is_empty() {
         return vec![];
     }
@@ -477,7 +430,7 @@ fn b3_unmatched(ctx: &Ctx) -> Vec<CheckResult> {
         .collect()
 }
 
-fn b4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B4Priority;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -532,7 +485,7 @@ fn b4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn b5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B5Count;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -559,7 +512,7 @@ fn b5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn b6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B6V2Authentication;
     if let Some(r) = only(id, s, None, Some(2)) {
         return r;
@@ -585,7 +538,7 @@ fn b6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn b7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B7V3Reserved;
     if let Some(r) = only(id, s, None, Some(3)) {
         return r;
@@ -597,7 +550,7 @@ fn b7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     })
 }
 
-fn b8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B8Interval;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -636,7 +589,7 @@ fn b8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn b9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B9Checksum;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -683,7 +636,7 @@ fn without_link_local(addrs: &[IpAddr]) -> BTreeSet<IpAddr> {
         .collect()
 }
 
-fn b10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B10Addresses;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -738,7 +691,7 @@ fn b10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn b11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B11Ipv6FirstLinkLocal;
     if let Some(r) = only(id, s, Some(Family::Ipv6), Some(3)) {
         return r;
@@ -757,7 +710,7 @@ fn b11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-fn b12(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+pub(super) fn b12(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B12Length;
     if let Some(r) = only(id, s, None, None) {
         return r;
@@ -777,7 +730,7 @@ fn b12(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 }
 
 /// Protocol-112 frames that do not decode at all, per segment.
-fn b12_malformed(ctx: &Ctx) -> Vec<CheckResult> {
+pub(super) fn b12_malformed(ctx: &Ctx) -> Vec<CheckResult> {
     let mut by_seg: BTreeMap<u16, Vec<(String, Evidence)>> = BTreeMap::new();
     for m in ctx.wire.malformed.iter().filter(|m| m.proto112) {
         let what = format!(
