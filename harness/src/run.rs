@@ -230,6 +230,90 @@ pub async fn run(
     daemons: &Assignment,
     opts: Options<'_>,
 ) -> Result<(PathBuf, RunMeta), RunError> {
+    let (label, version) = refuse_before_building(scn, daemons)?;
+    let (run_dir, rec) = create_run_dir(scn, &opts.out, &label)?;
+    let started_ns = now_ns();
+    rec.now("harness", json!({"action": "run", "scenario": scn.name, "daemon": label, "daemons": daemons.per_router(scn), "daemon_version": version}));
+    opts.progress.step("building topology");
+    let (mut lab, build_ms) = build_lab(scn, &run_dir, &rec).await?;
+    let _monitors = tables::start(&lab.topo, &rec)
+        .map_err(|e| RunError::Setup(format!("starting netlink monitors: {e}")))?;
+    let layout = Layout::new(&run_dir);
+    let capture = PacketCapture::start(&lab.topo, &layout.segments(), lab.live.clone())
+        .map_err(|e| RunError::Setup(format!("starting capture: {e}")))?;
+    let mut meta = RunMeta {
+        vrlab_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: scn.name.clone(),
+        daemon: label,
+        daemons: daemons.per_router(scn),
+        daemon_version: version,
+        started_ns,
+        ended_ns: started_ns,
+        kernel: nix::sys::utsname::uname()
+            .map(|u| u.release().to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        segments: capture.files.iter().map(Into::into).collect(),
+        nodes: node_meta(scn, &lab.topo),
+        sysctls: lab.topo.sysctls.iter().map(Into::into).collect(),
+        outcome: Outcome::Unfinished,
+        capture: CaptureMeta::default(),
+        topology_build_ms: build_ms,
+        seed: scn.seed,
+        mechanisms: mechanisms(scn),
+    };
+    // Written now, so that a run killed from here on can still be judged; completed below.
+    meta.write(&run_dir).map_err(io_err(&run_dir))?;
+
+    let started = start_daemons(scn, daemons, &mut lab, &run_dir, opts.progress).await;
+    let prober = match started.and_then(|()| start_probes(scn, &lab)) {
+        Ok(p) => p,
+        Err(e) => {
+            rec.now(
+                "harness",
+                json!({"action": "setup-failed", "error": e.to_string()}),
+            );
+            teardown(&lab).await;
+            drop(capture);
+            let _ = rec.flush();
+            return Err(e);
+        }
+    };
+    let (outcome, prober) = play_timeline(scn, daemons, &lab, &opts, prober).await;
+
+    opts.progress.step("tearing down");
+    if let Some(p) = prober {
+        p.stop();
+    }
+    // Partitions and loss still in effect end before the daemons stop, with their counts.
+    if let Err(e) = lab.net.heal(None, &lab.topo, &lab.rec) {
+        rec.now("harness", json!({"action": "teardown-error", "error": e}));
+    }
+    teardown(&lab).await;
+    // Let the last frames (priority-0 adverts of the stopping daemons) reach the capture.
+    let stats: CaptureStats = tokio::task::spawn_blocking(move || capture.finish())
+        .await
+        .map_err(|e| RunError::Setup(e.to_string()))?
+        .map_err(|e| RunError::Setup(format!("capture: {e}")))?;
+    rec.now("harness", json!({"action": "end", "outcome": outcome, "frames": stats.frames, "kernel_drops": stats.kernel_drops}));
+    rec.flush().map_err(io_err(&run_dir))?;
+    meta.ended_ns = now_ns();
+    meta.outcome = outcome;
+    meta.capture = CaptureMeta {
+        frames: stats.frames,
+        kernel_drops: stats.kernel_drops,
+    };
+    meta.write(&run_dir).map_err(io_err(&run_dir))?;
+    Ok((run_dir, meta))
+}
+
+/// Everything that can be refused is refused before anything is built: a router without a
+/// daemon, a daemon not installed, what a daemon cannot render, a rootless lab for a daemon
+/// that needs its own user, network faults without nftables. Returns the run's label and the
+/// daemons' versions.
+fn refuse_before_building(
+    scn: &Scenario,
+    daemons: &Assignment,
+) -> Result<(String, String), RunError> {
     daemons.check(scn).map_err(RunError::Setup)?;
     let label = daemons.label(scn);
     let mut versions = Vec::new();
@@ -242,8 +326,6 @@ pub async fn run(
         })?;
         versions.push(v.0);
     }
-    let version = versions.join("; ");
-    // Refuse what a daemon cannot render before anything is built.
     let mut reasons = cannot_render(scn, daemons);
     for r in scn.routers() {
         let (r, adapter) = (&r.name, daemons.for_node(&r.name).expect("checked"));
@@ -267,32 +349,39 @@ pub async fn run(
             reasons: reasons.join("; "),
         });
     }
+    Ok((label, versions.join("; ")))
+}
 
-    let run_dir = opts
-        .out
-        .join(format!("{}-{}-{}", scn.name, label, timestamp()));
-    std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
+/// `OUT/SCENARIO-LABEL-TIMESTAMP/` with the scenario's source, `nodes/` and the event log.
+fn create_run_dir(
+    scn: &Scenario,
+    out: &Path,
+    label: &str,
+) -> Result<(PathBuf, Recorder), RunError> {
+    let run_dir = out.join(format!("{}-{}-{}", scn.name, label, timestamp()));
+    std::fs::create_dir_all(out).map_err(io_err(out))?;
     let run_dir = create_unique_dir(&run_dir).map_err(io_err(&run_dir))?;
     let layout = Layout::new(&run_dir);
     std::fs::create_dir(layout.nodes()).map_err(io_err(&run_dir))?;
     std::fs::write(layout.scenario(), &scn.source).map_err(io_err(&run_dir))?;
     let rec = Recorder::create(&layout.events()).map_err(io_err(&run_dir))?;
-    let started_ns = now_ns();
-    rec.now("harness", json!({"action": "run", "scenario": scn.name, "daemon": label, "daemons": daemons.per_router(scn), "daemon_version": version}));
+    Ok((run_dir, rec))
+}
 
+/// The topology, every namespace published for `vrlab exec` (the switch too, for tcpdump on
+/// the bridges), and the time it took to build in ms.
+async fn build_lab(scn: &Scenario, run_dir: &Path, rec: &Recorder) -> Result<(Lab, f64), RunError> {
     let state_dir = Path::new(sandbox::STATE_DIR)
         .join("labs")
         .join(run_dir.file_name().unwrap_or_default());
-    opts.progress.step("building topology");
     let t0 = Instant::now();
     let topo = Topology::build(scn, &state_dir)
         .await
         .map_err(|e| RunError::Setup(e.to_string()))?;
     let build_ms = t0.elapsed().as_secs_f64() * 1000.0;
     rec.now("harness", json!({"action": "topology", "nodes": scn.nodes.len(), "segments": scn.segments.len(), "ms": build_ms}));
-
     let mut lab = Lab {
-        run_dir: run_dir.clone(),
+        run_dir: run_dir.to_path_buf(),
         injections: Default::default(),
         seed: scn.seed,
         net: Default::default(),
@@ -304,7 +393,6 @@ pub async fn run(
         live: Arc::new(LiveWire::default()),
         step: Default::default(),
     };
-    // Publish every namespace for `vrlab exec`; the switch too, for tcpdump on the bridges.
     for ns in lab
         .topo
         .nodes
@@ -315,127 +403,80 @@ pub async fn run(
         ns.publish(&net, &run)
             .map_err(|e| RunError::Setup(format!("publishing namespace {}: {e}", ns.name)))?;
     }
-    let _monitors = tables::start(&lab.topo, &rec)
-        .map_err(|e| RunError::Setup(format!("starting netlink monitors: {e}")))?;
-    let capture = PacketCapture::start(&lab.topo, &layout.segments(), lab.live.clone())
-        .map_err(|e| RunError::Setup(format!("starting capture: {e}")))?;
-    let segment_files: Vec<SegmentFileMeta> = capture.files.iter().map(Into::into).collect();
-    let mut meta = RunMeta {
-        vrlab_version: env!("CARGO_PKG_VERSION").into(),
-        scenario: scn.name.clone(),
-        daemon: label.clone(),
-        daemons: daemons.per_router(scn),
-        daemon_version: version,
-        started_ns,
-        ended_ns: started_ns,
-        kernel: nix::sys::utsname::uname()
-            .map(|u| u.release().to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        segments: segment_files,
-        nodes: node_meta(scn, &lab.topo),
-        sysctls: lab.topo.sysctls.iter().map(Into::into).collect(),
-        outcome: Outcome::Unfinished,
-        capture: CaptureMeta::default(),
-        topology_build_ms: build_ms,
-        seed: scn.seed,
-        mechanisms: mechanisms(scn),
-    };
-    // Written now, so that a run killed from here on can still be judged; completed below.
-    meta.write(&run_dir).map_err(io_err(&run_dir))?;
+    Ok((lab, build_ms))
+}
 
-    let result = async {
-        prepare_routers(scn, daemons, &mut lab, &run_dir).await?;
-        ask_before_start(scn, &lab).await.map_err(RunError::Setup)?;
-        opts.progress.step("starting daemons");
-        let routers: Vec<&str> = scn.routers().map(|r| r.name.as_str()).collect();
-        start_routers(scn, &lab, &routers)
-            .await
-            .map_err(RunError::Setup)?;
-        Ok::<(), RunError>(())
-    }
-    .await;
-
-    let mut prober = None;
-    let outcome = match result {
-        Err(e) => {
-            rec.now(
-                "harness",
-                json!({"action": "setup-failed", "error": e.to_string()}),
-            );
-            teardown(&lab).await;
-            drop(capture);
-            let _ = rec.flush();
-            return Err(e);
-        }
-        Ok(()) => {
-            if scn.probe.enabled && !scn.probe.from.is_empty() {
-                let hosts: Vec<(&str, &crate::topology::Namespace, Vec<IpAddr>)> = scn
-                    .probe
-                    .from
-                    .iter()
-                    .map(|h| (h.as_str(), &lab.topo.nodes[h], scn.probe_targets(h)))
-                    .collect();
-                prober = Some(
-                    Prober::start(&hosts, scn.probe.interval, &rec)
-                        .map_err(|e| RunError::Setup(format!("starting probes: {e}")))?,
-                );
-            }
-            let mut interrupt = opts.interrupt.clone();
-            let outcome = play(scn, &lab, opts.progress, &mut interrupt).await;
-            daemon_status(scn, daemons, &lab).await;
-            // A kept lab stays up when a step failed too: that is when one most wants to look
-            // inside. Only an interruption tears it down at once.
-            let kept = match &outcome {
-                Outcome::Completed => Some("lab is up (probes stopped); Ctrl-C to tear it down".to_string()),
-                Outcome::StepFailed { step, reason } => Some(format!(
-                    "step {} failed ({reason}); the lab stays up as it is (probes stopped); Ctrl-C to tear it down",
-                    step + 1
-                )),
-                _ => None,
-            };
-            if let (true, Some(message)) = (opts.keep, kept) {
-                // Probes measure the service gap of the timeline's faults; a kept lab that
-                // probed on would write about 0.4 MB/s of echo traffic to its capture.
-                if let Some(p) = prober.take() {
-                    p.stop();
-                    rec.now(
-                        "harness",
-                        json!({"action": "probes-stopped", "why": "the timeline is over; the lab is kept for inspection"}),
-                    );
-                }
-                // Everything so far on disk, for whoever inspects the kept lab.
-                let _ = rec.flush();
-                opts.progress.step(&message);
-                let _ = interrupt.wait_for(|i| *i).await;
-            }
-            outcome
-        }
-    };
-    opts.progress.step("tearing down");
-    if let Some(p) = prober {
-        p.stop();
-    }
-    // Partitions and loss still in effect end before the daemons stop, with their counts.
-    if let Err(e) = lab.net.heal(None, &lab.topo, &lab.rec) {
-        rec.now("harness", json!({"action": "teardown-error", "error": e}));
-    }
-    teardown(&lab).await;
-    // Let the last frames (priority-0 adverts of the stopping daemons) reach the capture.
-    let stats: CaptureStats = tokio::task::spawn_blocking(move || capture.finish())
+/// Renders each router's configuration, asks every router for every VIP while no daemon runs,
+/// then starts the routers one at a time.
+async fn start_daemons(
+    scn: &Scenario,
+    daemons: &Assignment,
+    lab: &mut Lab,
+    run_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<(), RunError> {
+    prepare_routers(scn, daemons, lab, run_dir).await?;
+    ask_before_start(scn, lab).await.map_err(RunError::Setup)?;
+    progress.step("starting daemons");
+    let routers: Vec<&str> = scn.routers().map(|r| r.name.as_str()).collect();
+    start_routers(scn, lab, &routers)
         .await
-        .map_err(|e| RunError::Setup(e.to_string()))?
-        .map_err(|e| RunError::Setup(format!("capture: {e}")))?;
-    rec.now("harness", json!({"action": "end", "outcome": outcome, "frames": stats.frames, "kernel_drops": stats.kernel_drops}));
-    rec.flush().map_err(io_err(&run_dir))?;
+        .map_err(RunError::Setup)
+}
 
-    meta.ended_ns = now_ns();
-    meta.outcome = outcome;
-    meta.capture = CaptureMeta {
-        frames: stats.frames,
-        kernel_drops: stats.kernel_drops,
+/// The hosts' probes of the VIPs they can reach, when the scenario probes.
+fn start_probes(scn: &Scenario, lab: &Lab) -> Result<Option<Prober>, RunError> {
+    if !scn.probe.enabled || scn.probe.from.is_empty() {
+        return Ok(None);
+    }
+    let hosts: Vec<(&str, &crate::topology::Namespace, Vec<IpAddr>)> = scn
+        .probe
+        .from
+        .iter()
+        .map(|h| (h.as_str(), &lab.topo.nodes[h], scn.probe_targets(h)))
+        .collect();
+    Prober::start(&hosts, scn.probe.interval, &lab.rec)
+        .map(Some)
+        .map_err(|e| RunError::Setup(format!("starting probes: {e}")))
+}
+
+/// Plays the timeline, records the daemons' status, and for `vrlab up` keeps the lab until
+/// interrupted (also after a failed step: that is when one most wants to look inside; only an
+/// interruption tears it down at once). The prober is handed back unless a kept lab stopped it.
+async fn play_timeline(
+    scn: &Scenario,
+    daemons: &Assignment,
+    lab: &Lab,
+    opts: &Options<'_>,
+    mut prober: Option<Prober>,
+) -> (Outcome, Option<Prober>) {
+    let mut interrupt = opts.interrupt.clone();
+    let outcome = play(scn, lab, opts.progress, &mut interrupt).await;
+    daemon_status(scn, daemons, lab).await;
+    let kept = match &outcome {
+        Outcome::Completed => Some("lab is up (probes stopped); Ctrl-C to tear it down".to_string()),
+        Outcome::StepFailed { step, reason } => Some(format!(
+            "step {} failed ({reason}); the lab stays up as it is (probes stopped); Ctrl-C to tear it down",
+            step + 1
+        )),
+        _ => None,
     };
-    meta.write(&run_dir).map_err(io_err(&run_dir))?;
-    Ok((run_dir, meta))
+    if let (true, Some(message)) = (opts.keep, kept) {
+        // Probes measure the service gap of the timeline's faults; a kept lab that probed on
+        // would write about 0.4 MB/s of echo traffic to its capture.
+        if let Some(p) = prober.take() {
+            p.stop();
+            lab.rec.now(
+                "harness",
+                json!({"action": "probes-stopped", "why": "the timeline is over; the lab is kept for inspection"}),
+            );
+        }
+        // Everything so far on disk, for whoever inspects the kept lab.
+        let _ = lab.rec.flush();
+        opts.progress.step(&message);
+        let _ = interrupt.wait_for(|i| *i).await;
+    }
+    (outcome, prober)
 }
 
 /// Each node's role and MACs, for run.json.

@@ -368,14 +368,7 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
     if !(1..=255).contains(&vrid) {
         c.at(&ri.vrid, "vrid must be between 1 and 255 (RFC 9568 §5.2.3)");
     }
-    let version = match *ri.version.get_ref() {
-        2 => Version::V2,
-        3 => Version::V3,
-        v => {
-            c.at(&ri.version, format!("version must be 2 or 3, not {v}"));
-            Version::V3
-        }
-    };
+    let version = version_of(c, ri);
     let priority = *ri.priority.get_ref();
     if !(1..=255).contains(&priority) {
         c.at(
@@ -383,6 +376,84 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
             "priority must be between 1 and 255 (0 is reserved for leaving)",
         );
     }
+    let (vips, family) = addresses(c, ri, version);
+    let interval_cs = interval_cs(c, ri, version);
+    let preempt_delay = match &ri.preempt_delay {
+        None => Duration::ZERO,
+        Some(s) => duration::parse_duration(s.get_ref()).unwrap_or_else(|e| {
+            c.at(s, e);
+            Duration::ZERO
+        }),
+    };
+    let (unicast_peers, unicast_source) = unicast(c, ri, family);
+    let checksum = checksum_form(c, ri);
+    interface_names(c, ri);
+    let (track_scripts, track_files, track_interfaces) = tracking(c, ri, priority);
+    let accept = ri.accept.as_ref().is_some_and(|a| *a.get_ref());
+    vip_interface_needs_accept(c, ri, accept, priority);
+    let router_advertisements = router_advertisements(c, ri, family, version);
+    let n = ri.notify.clone().unwrap_or_default();
+    if c.problems.len() != before {
+        return None;
+    }
+    Some(InstanceConfig {
+        name,
+        interface: ri.interface.get_ref().clone(),
+        vrid: vrid as u8,
+        version,
+        family,
+        priority: priority as u8,
+        vips,
+        vip_interface: ri.vip_interface.as_ref().map(|v| v.get_ref().clone()),
+        interval_cs,
+        preempt: ri.preempt.unwrap_or(true),
+        preempt_delay,
+        accept,
+        unicast_peers,
+        unicast_source,
+        vmac: ri.vmac.unwrap_or(true),
+        vmac_interface: ri.vmac_interface.as_ref().map(|s| s.get_ref().clone()),
+        checksum,
+        // RFC 9568 behaviour for v3; RFC 3768 discards for v2.
+        advert_on_lower_priority: ri
+            .advert_on_lower_priority
+            .unwrap_or(version == Version::V3),
+        strict_address_check: ri.strict_address_check.unwrap_or(false),
+        graceful_leave: ri.graceful_leave.unwrap_or(true),
+        router_advertisements,
+        track_scripts,
+        track_files,
+        track_interfaces,
+        notify: Notify {
+            master: n.master,
+            backup: n.backup,
+            fault: n.fault,
+            stop: n.stop,
+            any: n.any,
+        },
+    })
+}
+
+/// `version`: 2 or 3.
+fn version_of(c: &mut Checker<'_>, ri: &raw::Instance) -> Version {
+    match *ri.version.get_ref() {
+        2 => Version::V2,
+        3 => Version::V3,
+        v => {
+            c.at(&ri.version, format!("version must be 2 or 3, not {v}"));
+            Version::V3
+        }
+    }
+}
+
+/// The addresses and their family: each a VIP with its prefix, of one family (RFC 9568
+/// §5.2.9), IPv4 for VRRPv2, at most 255, and for IPv6 the link-local address first.
+fn addresses(
+    c: &mut Checker<'_>,
+    ri: &raw::Instance,
+    version: Version,
+) -> (Vec<(IpAddr, u8)>, Family) {
+    let vrid = *ri.vrid.get_ref();
     let mut vips = Vec::new();
     for v in &ri.vips {
         match parse_vip(v.get_ref()) {
@@ -444,7 +515,13 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
     if vips.len() > 255 {
         c.at(&ri.name, "at most 255 addresses fit in an advertisement");
     }
-    let interval_cs = match &ri.interval {
+    (vips, family)
+}
+
+/// `interval` in centiseconds: a positive multiple of 10 ms, at most 4095 cs for v3, whole
+/// seconds 1-255 for v2; 1 s when not given.
+fn interval_cs(c: &mut Checker<'_>, ri: &raw::Instance, version: Version) -> u16 {
+    match &ri.interval {
         None => 100,
         Some(s) => {
             match duration::interval(s.get_ref()) {
@@ -475,14 +552,15 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
                 }
             }
         }
-    };
-    let preempt_delay = match &ri.preempt_delay {
-        None => Duration::ZERO,
-        Some(s) => duration::parse_duration(s.get_ref()).unwrap_or_else(|e| {
-            c.at(s, e);
-            Duration::ZERO
-        }),
-    };
+    }
+}
+
+/// `unicast_peers` and `unicast_source`, each of the instance's family.
+fn unicast(
+    c: &mut Checker<'_>,
+    ri: &raw::Instance,
+    family: Family,
+) -> (Vec<IpAddr>, Option<IpAddr>) {
     let mut unicast_peers = Vec::new();
     for p in &ri.unicast_peers {
         match p.get_ref().parse::<IpAddr>() {
@@ -509,7 +587,12 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
             }
         },
     };
-    let checksum = match &ri.checksum {
+    (unicast_peers, unicast_source)
+}
+
+/// `checksum`: how VRRPv3 over IPv4 checksums are computed.
+fn checksum_form(c: &mut Checker<'_>, ri: &raw::Instance) -> ChecksumForm {
+    match &ri.checksum {
         None => ChecksumForm::PseudoHeader,
         Some(s) => {
             match s.get_ref().as_str() {
@@ -521,7 +604,11 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
                 }
             }
         }
-    };
+    }
+}
+
+/// Every interface name the instance gives is one Linux accepts.
+fn interface_names(c: &mut Checker<'_>, ri: &raw::Instance) {
     for name in [
         Some(&ri.interface),
         ri.vmac_interface.as_ref(),
@@ -535,6 +622,15 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
             c.at(name, why);
         }
     }
+}
+
+/// Track scripts, files and interfaces with their weights; the owner (priority 255) cannot
+/// have weighted tracking.
+fn tracking(
+    c: &mut Checker<'_>,
+    ri: &raw::Instance,
+    priority: i64,
+) -> (Vec<TrackScript>, Vec<TrackFile>, Vec<TrackInterface>) {
     let mut track_scripts = Vec::new();
     for t in &ri.track_script {
         weight_ok(c, &t.weight);
@@ -580,7 +676,16 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
     if priority == 255 && (!track_scripts.is_empty() || !track_files.is_empty()) {
         c.at(&ri.priority, "the address owner (priority 255) has a fixed priority: tracking with weights cannot apply");
     }
-    let accept = ri.accept.as_ref().is_some_and(|a| *a.get_ref());
+    (track_scripts, track_files, track_interfaces)
+}
+
+/// VIPs put on another interface to be used locally need Accept_Mode (RFC 9568 §6.4.3).
+fn vip_interface_needs_accept(
+    c: &mut Checker<'_>,
+    ri: &raw::Instance,
+    accept: bool,
+    priority: i64,
+) {
     if let Some(vi) = ri.vip_interface.as_ref().map(|v| v.get_ref()) {
         if vi != ri.interface.get_ref() && !accept && priority != 255 {
             let msg = format!(
@@ -593,7 +698,17 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
             }
         }
     }
-    let router_advertisements = match &ri.router_advertisements {
+}
+
+/// `router_advertisements` with `ra_interval` and `ra_lifetime` (RFC 4861 §6.2.1), for IPv6
+/// VRRPv3 instances only.
+fn router_advertisements(
+    c: &mut Checker<'_>,
+    ri: &raw::Instance,
+    family: Family,
+    version: Version,
+) -> Option<RouterAdvertisements> {
+    match &ri.router_advertisements {
         Some(on) if *on.get_ref() => {
             if family != Family::Ipv6 || version != Version::V3 {
                 c.at(
@@ -652,47 +767,7 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
             }
             None
         }
-    };
-    let n = ri.notify.clone().unwrap_or_default();
-    if c.problems.len() != before {
-        return None;
     }
-    Some(InstanceConfig {
-        name,
-        interface: ri.interface.get_ref().clone(),
-        vrid: vrid as u8,
-        version,
-        family,
-        priority: priority as u8,
-        vips,
-        vip_interface: ri.vip_interface.as_ref().map(|v| v.get_ref().clone()),
-        interval_cs,
-        preempt: ri.preempt.unwrap_or(true),
-        preempt_delay,
-        accept,
-        unicast_peers,
-        unicast_source,
-        vmac: ri.vmac.unwrap_or(true),
-        vmac_interface: ri.vmac_interface.as_ref().map(|s| s.get_ref().clone()),
-        checksum,
-        // RFC 9568 behaviour for v3; RFC 3768 discards for v2.
-        advert_on_lower_priority: ri
-            .advert_on_lower_priority
-            .unwrap_or(version == Version::V3),
-        strict_address_check: ri.strict_address_check.unwrap_or(false),
-        graceful_leave: ri.graceful_leave.unwrap_or(true),
-        router_advertisements,
-        track_scripts,
-        track_files,
-        track_interfaces,
-        notify: Notify {
-            master: n.master,
-            backup: n.backup,
-            fault: n.fault,
-            stop: n.stop,
-            any: n.any,
-        },
-    })
 }
 
 /// Read and validate a file.

@@ -434,22 +434,7 @@ impl Validator<'_> {
         let mut out = Vec::new();
         for (name, v) in raw {
             self.name(name, "virtual router");
-            let vrid = *v.vrid.get_ref();
-            if !(1..=255).contains(&vrid) {
-                self.d.at(
-                    span(&v.vrid),
-                    format!("VRID {vrid} is out of range: VRRP allows 1-255 (RFC 5798 §5.2.3)"),
-                );
-            }
-            let version = v.version.as_ref().map_or(3, |s| *s.get_ref());
-            if !(version == 2 || version == 3) {
-                if let Some(s) = &v.version {
-                    self.d.at(
-                        span(s),
-                        format!("VRRP version {version} does not exist: use 2 (RFC 3768) or 3 (RFC 5798)"),
-                    );
-                }
-            }
+            let (vrid, version) = self.vrid_and_version(v);
             let seg = v.segment.get_ref();
             if !raw_nodes
                 .values()
@@ -460,85 +445,8 @@ impl Validator<'_> {
                     format!("segment `{seg}` has no node on it (is it defined and linked?)"),
                 );
             }
-            // VIPs: one family, no clash with node addresses or other virtual routers.
-            let mut vips = Vec::new();
-            for s in v.vips.get_ref() {
-                match s.get_ref().parse::<IpAddr>() {
-                    Ok(ip) if not_an_interface_address(&ip).is_some() => {
-                        self.d.at(
-                            span(s),
-                            format!(
-                                "{ip} cannot be a virtual address: it is {}",
-                                not_an_interface_address(&ip).unwrap_or_default()
-                            ),
-                        );
-                    }
-                    Ok(ip) => {
-                        if let Some(owner) = all_addresses.get(&ip) {
-                            // An owner (priority 255) legitimately has the VIP on its interface.
-                            let owner_node = owner.split(':').next().unwrap_or_default();
-                            let owns = v
-                                .priorities
-                                .get_ref()
-                                .get(owner_node)
-                                .is_some_and(|p| *p.get_ref() == 255);
-                            if !owns {
-                                self.d.at(
-                                    span(s),
-                                    format!("virtual address {ip} is also the address of {owner}; only the owner (priority 255) may have it"),
-                                );
-                            }
-                        }
-                        if let Some(other) = vip_owner.insert(ip, name.get_ref().clone()) {
-                            self.d.at(
-                                span(s),
-                                format!(
-                                    "virtual address {ip} is already in virtual router `{other}`"
-                                ),
-                            );
-                        }
-                        vips.push(ip);
-                    }
-                    Err(_) => {
-                        let hint = if s.get_ref().contains('/') {
-                            " (write virtual addresses without a prefix length)"
-                        } else {
-                            ""
-                        };
-                        self.d.at(
-                            span(s),
-                            format!("`{}` is not an IP address{hint}", s.get_ref()),
-                        )
-                    }
-                }
-            }
-            if v.vips.get_ref().is_empty() {
-                self.d.at(
-                    span(&v.vips),
-                    "a virtual router needs at least one virtual address (RFC 5798 §5.2.5: Count ≥ 1)",
-                );
-            }
-            let family = vips.first().map(Family::of).unwrap_or(Family::Ipv4);
-            for (s, ip) in v.vips.get_ref().iter().zip(vips.iter()) {
-                if Family::of(ip) != family {
-                    self.d.at(
-                        span(s),
-                        format!("{ip} is not {family}: a virtual router carries addresses of one family (RFC 5798 §5.2.9); make a second virtual router"),
-                    );
-                }
-            }
-            if family == Family::Ipv6 && !vips.is_empty() && vips.iter().all(is_link_local) {
-                self.d.at(
-                    span(&v.vips),
-                    "an IPv6 virtual router needs an address hosts use beyond the link-local one: add a global or unique-local VIP (the daemon derives the virtual link-local address it advertises first, RFC 5798 §5.2.9)",
-                );
-            }
-            if version == 2 && family == Family::Ipv6 {
-                self.d.at(
-                    span(&v.vips),
-                    "VRRPv2 (RFC 3768) is IPv4 only: set `version = 3` for IPv6",
-                );
-            }
+            let vips = self.vips(name, v, &all_addresses, &mut vip_owner);
+            let family = self.family(v, &vips, version);
             if (1..=255).contains(&vrid) {
                 let key = (seg.clone(), family, vrid as u8);
                 if let Some(other) = ids.insert(key, name.get_ref().clone()) {
@@ -548,99 +456,12 @@ impl Validator<'_> {
                     );
                 }
             }
-            // Interval: v3 centiseconds 1-4095 (RFC 5798 §5.2.7), v2 whole seconds 1-255.
-            let interval = match &v.interval {
-                Some(s) => self.duration(s).map(|d| (d, span(s))),
-                None => Some((Duration::from_secs(1), span(&v.vrid))),
-            };
-            let mut interval_cs = 100u16;
-            if let Some((d, sp)) = interval {
-                let ms = d.as_millis();
-                if version == 2 {
-                    if ms % 1000 != 0 || !(1..=255).contains(&(ms / 1000)) {
-                        self.d.at(
-                            sp,
-                            format!("VRRPv2 advertises in whole seconds, 1-255 (RFC 3768 §5.3.7); `{}` is not", duration::human(d)),
-                        );
-                    } else {
-                        interval_cs = (ms / 10) as u16;
-                    }
-                } else if d.as_micros() % 10_000 != 0 || !(1..=4095).contains(&(ms / 10)) {
-                    self.d.at(
-                        sp,
-                        format!("VRRPv3 advertises in whole centiseconds, 10ms to 40.95s (RFC 5798 §5.2.7); `{}` is not", duration::human(d)),
-                    );
-                } else {
-                    interval_cs = (ms / 10) as u16;
-                }
-            }
+            let interval_cs = self.interval_cs(v, version);
             let preempt_delay_cs = match &v.preempt_delay {
                 Some(s) => self.duration(s).map_or(0, |d| (d.as_millis() / 10) as u32),
                 None => 0,
             };
-            let mut priorities = Vec::new();
-            for (node, p) in v.priorities.get_ref() {
-                let prio = *p.get_ref();
-                if !(1..=255).contains(&prio) {
-                    self.d.at(
-                        span(p),
-                        format!("priority {prio} is out of range: 1-254 for a backup, 255 for the address owner (0 is reserved for leaving, RFC 5798 §5.2.4)"),
-                    );
-                }
-                match nodes.iter().find(|n| &n.name == node.get_ref()) {
-                    None => self.d.at(
-                        span(node),
-                        format!(
-                            "node `{}` is not defined; routers: {}",
-                            node.get_ref(),
-                            list(
-                                nodes
-                                    .iter()
-                                    .filter(|n| n.role == Role::Router)
-                                    .map(|n| n.name.as_str())
-                            )
-                        ),
-                    ),
-                    Some(n) if n.role != Role::Router => self.d.at(
-                        span(node),
-                        format!(
-                            "node `{}` is a host; only routers take part in a virtual router",
-                            n.name
-                        ),
-                    ),
-                    Some(n) if !n.interfaces.iter().any(|i| &i.segment == seg) => self.d.at(
-                        span(node),
-                        format!("router `{}` has no interface on segment `{seg}`", n.name),
-                    ),
-                    Some(n) => {
-                        if !n
-                            .interfaces
-                            .iter()
-                            .filter(|i| &i.segment == seg)
-                            .any(|i| i.addresses.iter().any(|a| a.family() == family))
-                            && family == Family::Ipv4
-                        {
-                            self.d.at(
-                                span(node),
-                                format!("router `{}` has no IPv4 address on segment `{seg}`: VRRP over IPv4 needs one as the advert source (RFC 5798 §5.1.1.1)", n.name),
-                            );
-                        }
-                    }
-                }
-                priorities.push((node.get_ref().clone(), prio.clamp(0, 255) as u8));
-            }
-            if v.priorities.get_ref().is_empty() {
-                self.d.at(
-                    span(&v.priorities),
-                    "no router takes part: give at least one `router = priority`",
-                );
-            }
-            if priorities.iter().filter(|(_, p)| *p == 255).count() > 1 {
-                self.d.at(
-                    span(&v.priorities),
-                    "more than one router has priority 255: only one can own the addresses",
-                );
-            }
+            let priorities = self.priorities(v, nodes, family);
             out.push(Vrouter {
                 name: name.get_ref().clone(),
                 vrid: vrid.clamp(0, 255) as u8,
@@ -660,6 +481,224 @@ impl Validator<'_> {
         }
         self.moved_addresses(raw, &all_addresses, &vip_owner);
         out
+    }
+
+    /// The VRID (1-255) and the VRRP version (2 or 3, default 3), as written.
+    fn vrid_and_version(&mut self, v: &RawVrouter) -> (i64, i64) {
+        let vrid = *v.vrid.get_ref();
+        if !(1..=255).contains(&vrid) {
+            self.d.at(
+                span(&v.vrid),
+                format!("VRID {vrid} is out of range: VRRP allows 1-255 (RFC 5798 §5.2.3)"),
+            );
+        }
+        let version = v.version.as_ref().map_or(3, |s| *s.get_ref());
+        if !(version == 2 || version == 3) {
+            if let Some(s) = &v.version {
+                self.d.at(
+                    span(s),
+                    format!(
+                        "VRRP version {version} does not exist: use 2 (RFC 3768) or 3 (RFC 5798)"
+                    ),
+                );
+            }
+        }
+        (vrid, version)
+    }
+
+    /// The virtual addresses: each an IP address a host can use, no node's (but the owner's),
+    /// in no other virtual router, at least one.
+    fn vips(
+        &mut self,
+        name: &Spanned<String>,
+        v: &RawVrouter,
+        all_addresses: &HashMap<IpAddr, String>,
+        vip_owner: &mut HashMap<IpAddr, String>,
+    ) -> Vec<IpAddr> {
+        let mut vips = Vec::new();
+        for s in v.vips.get_ref() {
+            match s.get_ref().parse::<IpAddr>() {
+                Ok(ip) if not_an_interface_address(&ip).is_some() => {
+                    self.d.at(
+                        span(s),
+                        format!(
+                            "{ip} cannot be a virtual address: it is {}",
+                            not_an_interface_address(&ip).unwrap_or_default()
+                        ),
+                    );
+                }
+                Ok(ip) => {
+                    if let Some(owner) = all_addresses.get(&ip) {
+                        // An owner (priority 255) legitimately has the VIP on its interface.
+                        let owner_node = owner.split(':').next().unwrap_or_default();
+                        let owns = v
+                            .priorities
+                            .get_ref()
+                            .get(owner_node)
+                            .is_some_and(|p| *p.get_ref() == 255);
+                        if !owns {
+                            self.d.at(
+                                span(s),
+                                format!("virtual address {ip} is also the address of {owner}; only the owner (priority 255) may have it"),
+                            );
+                        }
+                    }
+                    if let Some(other) = vip_owner.insert(ip, name.get_ref().clone()) {
+                        self.d.at(
+                            span(s),
+                            format!("virtual address {ip} is already in virtual router `{other}`"),
+                        );
+                    }
+                    vips.push(ip);
+                }
+                Err(_) => {
+                    let hint = if s.get_ref().contains('/') {
+                        " (write virtual addresses without a prefix length)"
+                    } else {
+                        ""
+                    };
+                    self.d.at(
+                        span(s),
+                        format!("`{}` is not an IP address{hint}", s.get_ref()),
+                    )
+                }
+            }
+        }
+        if v.vips.get_ref().is_empty() {
+            self.d.at(
+                span(&v.vips),
+                "a virtual router needs at least one virtual address (RFC 5798 §5.2.5: Count ≥ 1)",
+            );
+        }
+        vips
+    }
+
+    /// The family of the first address; every address of it (RFC 5798 §5.2.9), a usable IPv6
+    /// address beside the link-local, and IPv4 for VRRPv2.
+    fn family(&mut self, v: &RawVrouter, vips: &[IpAddr], version: i64) -> Family {
+        let family = vips.first().map(Family::of).unwrap_or(Family::Ipv4);
+        for (s, ip) in v.vips.get_ref().iter().zip(vips.iter()) {
+            if Family::of(ip) != family {
+                self.d.at(
+                    span(s),
+                    format!("{ip} is not {family}: a virtual router carries addresses of one family (RFC 5798 §5.2.9); make a second virtual router"),
+                );
+            }
+        }
+        if family == Family::Ipv6 && !vips.is_empty() && vips.iter().all(is_link_local) {
+            self.d.at(
+                span(&v.vips),
+                "an IPv6 virtual router needs an address hosts use beyond the link-local one: add a global or unique-local VIP (the daemon derives the virtual link-local address it advertises first, RFC 5798 §5.2.9)",
+            );
+        }
+        if version == 2 && family == Family::Ipv6 {
+            self.d.at(
+                span(&v.vips),
+                "VRRPv2 (RFC 3768) is IPv4 only: set `version = 3` for IPv6",
+            );
+        }
+        family
+    }
+
+    /// The advertisement interval in centiseconds: v3 1-4095 (RFC 5798 §5.2.7), v2 whole
+    /// seconds 1-255 (RFC 3768 §5.3.7); 1 s when not given.
+    fn interval_cs(&mut self, v: &RawVrouter, version: i64) -> u16 {
+        let interval = match &v.interval {
+            Some(s) => self.duration(s).map(|d| (d, span(s))),
+            None => Some((Duration::from_secs(1), span(&v.vrid))),
+        };
+        let mut interval_cs = 100u16;
+        if let Some((d, sp)) = interval {
+            let ms = d.as_millis();
+            if version == 2 {
+                if ms % 1000 != 0 || !(1..=255).contains(&(ms / 1000)) {
+                    self.d.at(
+                        sp,
+                        format!("VRRPv2 advertises in whole seconds, 1-255 (RFC 3768 §5.3.7); `{}` is not", duration::human(d)),
+                    );
+                } else {
+                    interval_cs = (ms / 10) as u16;
+                }
+            } else if d.as_micros() % 10_000 != 0 || !(1..=4095).contains(&(ms / 10)) {
+                self.d.at(
+                    sp,
+                    format!("VRRPv3 advertises in whole centiseconds, 10ms to 40.95s (RFC 5798 §5.2.7); `{}` is not", duration::human(d)),
+                );
+            } else {
+                interval_cs = (ms / 10) as u16;
+            }
+        }
+        interval_cs
+    }
+
+    /// Each router's priority (1-255, one owner at most), each a router of the scenario with an
+    /// interface on the segment (and an IPv4 address there for VRRP over IPv4).
+    fn priorities(&mut self, v: &RawVrouter, nodes: &[Node], family: Family) -> Vec<(String, u8)> {
+        let seg = v.segment.get_ref();
+        let mut priorities = Vec::new();
+        for (node, p) in v.priorities.get_ref() {
+            let prio = *p.get_ref();
+            if !(1..=255).contains(&prio) {
+                self.d.at(
+                    span(p),
+                    format!("priority {prio} is out of range: 1-254 for a backup, 255 for the address owner (0 is reserved for leaving, RFC 5798 §5.2.4)"),
+                );
+            }
+            match nodes.iter().find(|n| &n.name == node.get_ref()) {
+                None => self.d.at(
+                    span(node),
+                    format!(
+                        "node `{}` is not defined; routers: {}",
+                        node.get_ref(),
+                        list(
+                            nodes
+                                .iter()
+                                .filter(|n| n.role == Role::Router)
+                                .map(|n| n.name.as_str())
+                        )
+                    ),
+                ),
+                Some(n) if n.role != Role::Router => self.d.at(
+                    span(node),
+                    format!(
+                        "node `{}` is a host; only routers take part in a virtual router",
+                        n.name
+                    ),
+                ),
+                Some(n) if !n.interfaces.iter().any(|i| &i.segment == seg) => self.d.at(
+                    span(node),
+                    format!("router `{}` has no interface on segment `{seg}`", n.name),
+                ),
+                Some(n) => {
+                    if !n
+                        .interfaces
+                        .iter()
+                        .filter(|i| &i.segment == seg)
+                        .any(|i| i.addresses.iter().any(|a| a.family() == family))
+                        && family == Family::Ipv4
+                    {
+                        self.d.at(
+                            span(node),
+                            format!("router `{}` has no IPv4 address on segment `{seg}`: VRRP over IPv4 needs one as the advert source (RFC 5798 §5.1.1.1)", n.name),
+                        );
+                    }
+                }
+            }
+            priorities.push((node.get_ref().clone(), prio.clamp(0, 255) as u8));
+        }
+        if v.priorities.get_ref().is_empty() {
+            self.d.at(
+                span(&v.priorities),
+                "no router takes part: give at least one `router = priority`",
+            );
+        }
+        if priorities.iter().filter(|(_, p)| *p == 255).count() > 1 {
+            self.d.at(
+                span(&v.priorities),
+                "more than one router has priority 255: only one can own the addresses",
+            );
+        }
+        priorities
     }
 
     /// A virtual router's notify hooks: a non-empty shell command per state named, and the
