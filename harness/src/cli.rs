@@ -60,6 +60,11 @@ enum Command {
         /// check result, named scenario × daemon and check subject.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Also write a Markdown report of every run to FILE: a table across runs, then each
+        /// run's failed and known checks with their evidence and its failover figures (what a
+        /// GitHub job summary shows: `--markdown "$GITHUB_STEP_SUMMARY"`).
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
         /// Run only shard I of N (e.g. `2/3`, for a CI matrix): the scenarios sorted by file
         /// name, dealt round-robin, so each lands in the same shard every time.
         #[arg(long, value_name = "I/N", value_parser = shard)]
@@ -100,11 +105,14 @@ enum Command {
         /// A run directory, or a .pcap / .pcapng file (Ethernet, 802.1Q, Linux SLL/SLL2).
         input: PathBuf,
         /// Print the verdict as JSON.
-        #[arg(long, conflicts_with = "junit")]
+        #[arg(long, conflicts_with_all = ["junit", "markdown"])]
         json: bool,
         /// Print the verdict as JUnit XML.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         junit: bool,
+        /// Print the verdict as Markdown (failed and known checks, figures).
+        #[arg(long)]
+        markdown: bool,
         /// Capture only: judge only this VRID (default: every VRID in the capture).
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..))]
         vrid: Option<u8>,
@@ -141,6 +149,10 @@ enum Command {
         /// the failed checks at their evidence (`vrlab run` writes RUN_DIR/timeline.svg).
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+        /// Also write one self-contained HTML page into FILE: the verdict, the timeline, every
+        /// check with its evidence, the figures (`vrlab run` writes RUN_DIR/report.html).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// List the check catalogue: id, checklist item, clause, what it applies to.
     Checks {
@@ -309,6 +321,7 @@ pub fn main() -> i32 {
             out,
             expect,
             junit,
+            markdown,
             shard: part,
         } => {
             let scenarios = match part {
@@ -327,6 +340,7 @@ pub fn main() -> i32 {
                 Reports {
                     expect: expect.as_deref(),
                     junit: junit.as_deref(),
+                    markdown: markdown.as_deref(),
                 },
             )
         }
@@ -347,6 +361,7 @@ pub fn main() -> i32 {
             input,
             json,
             junit,
+            markdown,
             vrid,
             version,
             interval,
@@ -356,10 +371,10 @@ pub fn main() -> i32 {
             name,
             expect,
             svg,
+            html,
         } => check(
             &input,
-            json,
-            junit,
+            Format::of(json, junit, markdown),
             crate::checks::CaptureHints {
                 vrid,
                 version,
@@ -371,6 +386,7 @@ pub fn main() -> i32 {
             },
             expect.as_deref(),
             svg.as_deref(),
+            html.as_deref(),
         ),
         Command::Checks { markdown, json } => checks_cmd(markdown, json),
         Command::Doctor { json } => crate::doctor::main(json),
@@ -451,6 +467,33 @@ fn expectations(
 struct Reports<'a> {
     expect: Option<&'a std::path::Path>,
     junit: Option<&'a std::path::Path>,
+    markdown: Option<&'a std::path::Path>,
+}
+
+/// Where a report flag of `vrlab run` writes: named absolutely now (it is written after the
+/// last run, from inside the sandbox), in an existing directory, not where the lab mounts its
+/// own directories.
+fn report_path(flag: &str, path: Option<&std::path::Path>) -> Result<Option<PathBuf>, i32> {
+    let Some(path) = path else { return Ok(None) };
+    let path = std::path::absolute(path).map_err(|e| {
+        eprintln!("vrlab: bad {flag}: {e}");
+        EXIT_BAD_INPUT
+    })?;
+    if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
+        eprintln!(
+            "vrlab: {flag}: {} is no directory; the file goes into an existing one",
+            dir.display()
+        );
+        return Err(EXIT_BAD_INPUT);
+    }
+    if let Some(hidden) = sandbox::hidden_in_lab(&path) {
+        eprintln!(
+            "vrlab: {flag}: the lab mounts its own {} over the host's; choose another place",
+            hidden.display()
+        );
+        return Err(EXIT_BAD_INPUT);
+    }
+    Ok(Some(path))
 }
 
 fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: Reports) -> i32 {
@@ -486,33 +529,13 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: R
         eprintln!("vrlab: cannot create {}: {e}", out.display());
         return EXIT_ENVIRONMENT;
     }
-    // Written after the last run, from inside the sandbox: named absolutely now, and not
-    // where the lab mounts its own directories.
-    let junit = match reports.junit.map(std::path::absolute).transpose() {
-        Ok(j) => j,
-        Err(e) => {
-            eprintln!("vrlab: bad --junit: {e}");
-            return EXIT_BAD_INPUT;
-        }
+    let (junit, markdown) = match (
+        report_path("--junit", reports.junit),
+        report_path("--markdown", reports.markdown),
+    ) {
+        (Ok(j), Ok(m)) => (j, m),
+        (Err(code), _) | (_, Err(code)) => return code,
     };
-    if let Some(dir) = junit
-        .as_deref()
-        .and_then(std::path::Path::parent)
-        .filter(|d| !d.is_dir())
-    {
-        eprintln!(
-            "vrlab: --junit: {} is no directory; the file goes into an existing one",
-            dir.display()
-        );
-        return EXIT_BAD_INPUT;
-    }
-    if let Some(hidden) = junit.as_deref().and_then(sandbox::hidden_in_lab) {
-        eprintln!(
-            "vrlab: --junit: the lab mounts its own {} over the host's; choose another place",
-            hidden.display()
-        );
-        return EXIT_BAD_INPUT;
-    }
     if let Err(e) = sandbox::enter() {
         eprintln!("vrlab: {e}");
         return EXIT_ENVIRONMENT;
@@ -591,9 +614,13 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: R
                             serde_json::to_string_pretty(&verdict).unwrap_or_default(),
                         );
                         let _ = std::fs::write(layout.timeline(), report::svg::timeline(&verdict));
-                        print!("{}", report::text(&verdict));
+                        let text = report::text(&verdict);
+                        let _ = std::fs::write(layout.report_text(), &text);
+                        let _ = std::fs::write(layout.report_html(), report::html::page(&verdict));
+                        print!("{text}");
                         println!("run directory: {}", dir.display());
                         println!("timeline: {}", layout.timeline().display());
+                        println!("report: {}", layout.report_html().display());
                         let code =
                             if matches!(meta.outcome, crate::rundir::Outcome::Interrupted { .. }) {
                                 EXIT_INTERRUPTED
@@ -628,11 +655,20 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: R
         if verdicts.len() > 1 {
             print!("{}", report::roll_up(&verdicts));
         }
-        if let Some(path) = &junit {
-            let all: Vec<&crate::checks::Verdict> = verdicts.iter().collect();
-            if let Err(e) = std::fs::write(path, report::junit(&all)) {
-                eprintln!("vrlab: --junit {}: {e}", path.display());
-                worst = worst.max(EXIT_ENVIRONMENT);
+        let all: Vec<&crate::checks::Verdict> = verdicts.iter().collect();
+        for (flag, path, text) in [
+            (
+                "--junit",
+                &junit,
+                report::junit as fn(&[&crate::checks::Verdict]) -> String,
+            ),
+            ("--markdown", &markdown, report::markdown::report),
+        ] {
+            if let Some(path) = path {
+                if let Err(e) = std::fs::write(path, text(&all)) {
+                    eprintln!("vrlab: {flag} {}: {e}", path.display());
+                    worst = worst.max(EXIT_ENVIRONMENT);
+                }
             }
         }
         worst
@@ -681,13 +717,34 @@ fn list(dir: &std::path::Path) -> i32 {
     code
 }
 
+/// How `vrlab check` prints its verdict.
+#[derive(Clone, Copy)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+    Markdown,
+}
+
+impl Format {
+    /// From the flags, which clap keeps apart.
+    fn of(json: bool, junit: bool, markdown: bool) -> Format {
+        match (json, junit, markdown) {
+            (true, _, _) => Format::Json,
+            (_, true, _) => Format::Junit,
+            (_, _, true) => Format::Markdown,
+            _ => Format::Text,
+        }
+    }
+}
+
 fn check(
     input: &std::path::Path,
-    json: bool,
-    junit: bool,
+    format: Format,
     hints: crate::checks::CaptureHints,
     expect: Option<&std::path::Path>,
     svg: Option<&std::path::Path>,
+    html: Option<&std::path::Path>,
 ) -> i32 {
     let expected = match expectations(expect) {
         Ok(e) => e,
@@ -725,18 +782,27 @@ fn check(
             if let Some(e) = &expected {
                 e.apply(&mut v);
             }
-            if let Some(path) = svg {
-                if let Err(e) = std::fs::write(path, report::svg::timeline(&v)) {
-                    eprintln!("vrlab check: --svg {}: {e}", path.display());
+            for (flag, path, page) in [
+                (
+                    "--svg",
+                    svg,
+                    report::svg::timeline as fn(&crate::checks::Verdict) -> String,
+                ),
+                ("--html", html, report::html::page),
+            ] {
+                let Some(path) = path else { continue };
+                if let Err(e) = std::fs::write(path, page(&v)) {
+                    eprintln!("vrlab check: {flag} {}: {e}", path.display());
                     return EXIT_ENVIRONMENT;
                 }
             }
-            if json {
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-            } else if junit {
-                print!("{}", report::junit(&[&v]));
-            } else {
-                print!("{}", report::text(&v));
+            match format {
+                Format::Json => {
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+                }
+                Format::Junit => print!("{}", report::junit(&[&v])),
+                Format::Markdown => print!("{}", report::markdown::run(&v)),
+                Format::Text => print!("{}", report::text(&v)),
             }
             if v.passed() {
                 EXIT_OK

@@ -265,7 +265,7 @@ impl Expectations {
     /// The findings expected of a run of `scenario` whose routers run `daemons` (router →
     /// daemon; empty for a capture).
     pub fn entries(&self, scenario: &str, daemons: &BTreeMap<String, String>) -> Vec<Entry> {
-        let mut out = Vec::new();
+        let mut out: Vec<Entry> = Vec::new();
         for dev in &self.deviations {
             for s in &dev.shows {
                 if !s.applies(dev.daemon.as_deref(), scenario, daemons) {
@@ -284,6 +284,9 @@ impl Expectations {
                 }));
             }
         }
+        // Two pairs of one deviation may name one check (on two routers): it is one entry.
+        let mut seen = std::collections::BTreeSet::new();
+        out.retain(|e| seen.insert((e.check, e.at.clone(), e.intermittent)));
         out
     }
 

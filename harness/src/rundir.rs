@@ -59,6 +59,14 @@ impl Layout {
     pub fn timeline(&self) -> PathBuf {
         self.dir.join("timeline.svg")
     }
+    /// The verdict as the console showed it.
+    pub fn report_text(&self) -> PathBuf {
+        self.dir.join("report.txt")
+    }
+    /// One self-contained HTML page: verdict, timeline, checks, figures.
+    pub fn report_html(&self) -> PathBuf {
+        self.dir.join("report.html")
+    }
 }
 
 /// How the timeline ended.

@@ -542,3 +542,83 @@ fn a_unicast_deployment_without_vmac_is_judged_as_told() {
     assert_eq!(code, 2);
     assert!(err.contains("are for capture files"), "{err}");
 }
+
+/// The reports people read beside the text: `--markdown` (a job summary) names the run, its
+/// counts, each failed or known check with its clause and first evidence, and the failover
+/// figures; `--html FILE` is one page that needs nothing from elsewhere, with the timeline
+/// inline and one row per check result, failures first.
+#[test]
+fn markdown_and_html_reports_of_a_recorded_run() {
+    let run =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures/runs/keepalived-crash-and-return");
+    let run = run.to_str().unwrap();
+    let known = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/known-deviations");
+    let (_, json, _) = vrlab(&["check", run, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let results = v["checks"].as_array().unwrap();
+    let failed = results.iter().filter(|c| c["status"] == "fail").count();
+
+    let (code, md, err) = vrlab(&["check", run, "--markdown"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        md.starts_with("### ❌ FAILED crash-and-return × keepalived"),
+        "{md}"
+    );
+    let rows = md.lines().filter(|l| l.starts_with("| ❌ FAIL |")).count();
+    assert_eq!(rows, failed, "{md}");
+    assert!(
+        md.contains("| `e6.no-vip-from-old-master` | RFC 3768 §6.4.2"),
+        "{md}"
+    );
+    assert!(md.contains("lan.pcapng frame"), "{md}");
+    assert!(md.contains("| gw6 | crash r1 | r1 → r2 |"), "{md}");
+    // With the suite's expectations the keepalived behaviours are KNOWN, each cited.
+    let (_, md, _) = vrlab(&[
+        "check",
+        run,
+        "--markdown",
+        "--expect",
+        known.to_str().unwrap(),
+    ]);
+    assert!(
+        md.contains("| ⚠️ KNOWN | `e6.no-vip-from-old-master` |")
+            && md.contains("known deviation (keepalived vips-left-on-vmac,"),
+        "{md}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let (code, _, err) = vrlab(&["check", run, "--html", page.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let doc = roxmltree::Document::parse_with_options(
+        &text,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("report.html is not well-formed: {e}"));
+    // Offline: nothing is fetched (the SVG namespace is a name, not a fetch).
+    for n in doc.descendants().filter(|n| n.is_element()) {
+        for a in ["src", "href"] {
+            assert!(n.attribute(a).is_none(), "<{}> {a}", n.tag_name().name());
+        }
+        assert!(!["script", "link", "img", "iframe"].contains(&n.tag_name().name()));
+    }
+    assert!(doc.descendants().any(|n| n.tag_name().name() == "svg"
+        && n.tag_name().namespace() == Some("http://www.w3.org/2000/svg")));
+    let trs: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "tr" && n.attribute("class").is_some())
+        .collect();
+    assert_eq!(trs.len(), results.len());
+    assert!(trs[..failed]
+        .iter()
+        .all(|r| r.attribute("class") == Some("fail")));
+    assert!(
+        doc.descendants()
+            .any(|n| n.tag_name().name() == "pre"
+                && n.text().is_some_and(|t| t.contains("takeover:")))
+    );
+}

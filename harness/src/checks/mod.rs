@@ -252,7 +252,7 @@ pub fn judge(rec: &Record) -> Verdict {
     Verdict {
         scenario: rec.meta.scenario.clone(),
         daemon: rec.meta.daemon.clone(),
-        daemons: rec.meta.daemons.clone(),
+        daemons: daemons_of(rec),
         daemon_version: rec.meta.daemon_version.clone(),
         run_dir: rec.dir.display().to_string(),
         checks,
@@ -266,6 +266,30 @@ pub fn judge(rec: &Record) -> Verdict {
             .collect(),
         expectation: None,
     }
+}
+
+/// Which daemon each router ran: run.json says; a recording older than that field has only
+/// the label, which names the daemon of every router, or (`a+b`) the first router's and the
+/// others'.
+fn daemons_of(rec: &Record) -> BTreeMap<String, String> {
+    if !rec.meta.daemons.is_empty() {
+        return rec.meta.daemons.clone();
+    }
+    let (first, others) = rec
+        .meta
+        .daemon
+        .split_once('+')
+        .unwrap_or((&rec.meta.daemon, &rec.meta.daemon));
+    rec.scenario
+        .routers()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                r.name.clone(),
+                if i == 0 { first } else { others }.to_string(),
+            )
+        })
+        .collect()
 }
 
 /// What the times of a run's verdict count from, against what Wireshark shows: verdict times

@@ -1,5 +1,7 @@
 //! Reports of a verdict: text for people, JUnit XML for CI, an SVG timeline ([`svg`]).
 
+pub mod html;
+pub mod markdown;
 pub mod svg;
 
 use std::fmt::Write;
