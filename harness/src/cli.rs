@@ -42,8 +42,9 @@ enum Command {
         /// Scenario files (TOML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
-        /// Implementation under test (see `vrlab list`); for a mixed run, per router:
-        /// `vrlabd,r2=keepalived` (vrlabd everywhere but r2) or `r1=frr,r2=keepalived`.
+        /// Implementation under test (see `vrlab list`), or your own: `command:PATH`
+        /// (docs/command-adapter.md); for a mixed run, per router: `vrlabd,r2=keepalived`
+        /// (vrlabd everywhere but r2) or `r1=frr,r2=command:./mydaemon`.
         #[arg(long, short, default_value = daemons::DEFAULT_DAEMON)]
         daemon: String,
         /// Directory that receives one run directory per scenario.
@@ -684,6 +685,10 @@ fn list(dir: &std::path::Path) -> i32 {
         };
         println!("  {:<12} {status}\n  {:<12} {}", a.name(), "", a.describe());
     }
+    println!(
+        "  {:<12} your own daemon or script (--daemon command:PATH; docs/command-adapter.md)",
+        "command:PATH"
+    );
     println!("\nScenarios in {}:", dir.display());
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| {

@@ -198,7 +198,7 @@ impl Expectations {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if crate::daemons::by_name(&stem).is_none() {
+            if !is_daemon(&stem) {
                 return Err(ScenarioError::whole_file(
                     &f,
                     format!(
@@ -321,10 +321,16 @@ impl Expectations {
     }
 }
 
+/// A daemon's name as runs record it: an adapter's, or `command` for the user's own.
+fn is_daemon(name: &str) -> bool {
+    name == "command" || crate::daemons::all().iter().any(|a| a.name() == name)
+}
+
 fn known_daemons() -> String {
     crate::daemons::all()
         .iter()
         .map(|a| a.name())
+        .chain(["command"])
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -347,7 +353,7 @@ fn deviation(
         ok = false;
     }
     let daemon = match (&e.daemon, file_daemon) {
-        (Some(n), _) if crate::daemons::by_name(n.get_ref()).is_none() => {
+        (Some(n), _) if !is_daemon(n.get_ref()) => {
             d.at(
                 n.span(),
                 format!(
@@ -452,7 +458,7 @@ fn shows(
             ok = false;
         }
         for w in &raw.with {
-            if crate::daemons::by_name(w.get_ref()).is_none() {
+            if !is_daemon(w.get_ref()) {
                 d.at(
                     w.span(),
                     format!(

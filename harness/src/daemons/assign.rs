@@ -38,7 +38,12 @@ impl Assignment {
                 .join(", ")
         };
         let adapter = |name: &str| {
-            by_name(name).ok_or_else(|| format!("unknown daemon `{name}`; known: {}", known()))
+            by_name(name).ok_or_else(|| {
+                format!(
+                    "unknown daemon `{name}`; known: {}, or your own as command:PATH",
+                    known()
+                )
+            })
         };
         let mut a = Assignment {
             default: None,

@@ -11,11 +11,13 @@ use std::path::{Path, PathBuf};
 use crate::scenario::{Family, HookState, IpNet, Notify};
 
 mod assign;
+mod command;
 mod frr;
 mod keepalived;
 mod vrlabd;
 
 pub use assign::Assignment;
+pub use command::{Command, Intent};
 pub use frr::Frr;
 pub use keepalived::Keepalived;
 pub use vrlabd::Vrlabd;
@@ -25,8 +27,12 @@ pub fn all() -> Vec<Box<dyn Adapter>> {
     vec![Box::new(Keepalived), Box::new(Frr), Box::new(Vrlabd)]
 }
 
-/// Finds an adapter by its name (`keepalived`, `frr`, ...).
+/// Finds an adapter by its name (`keepalived`, `frr`, ...), or makes the one for a command of
+/// the user's (`command:/path/to/it`).
 pub fn by_name(name: &str) -> Option<Box<dyn Adapter>> {
+    if let Some(path) = name.strip_prefix(command::PREFIX).filter(|p| !p.is_empty()) {
+        return Some(Box::new(Command::new(path)));
+    }
     all().into_iter().find(|a| a.name() == name)
 }
 
