@@ -82,6 +82,13 @@ enum Command {
         /// Directory that receives the run directory (recorded until Ctrl-C).
         #[arg(long, short, default_value = "runs")]
         out: PathBuf,
+        /// Play the timeline up to step N (1-based, as `vrlab list` and reports count), then
+        /// keep the lab as it is before that step acts: to look inside, or to act by hand.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        pause_before: Option<u32>,
+        /// Start the daemons and keep the lab, without playing the timeline (`--pause-before 1`).
+        #[arg(long, conflicts_with = "pause_before")]
+        no_timeline: bool,
     },
     /// Run a command inside a node of a kept lab (`vrlab up`).
     Exec {
@@ -337,7 +344,7 @@ pub fn main() -> i32 {
                 &scenarios,
                 &daemon,
                 out,
-                false,
+                run::Keep::No,
                 Reports {
                     expect: expect.as_deref(),
                     junit: junit.as_deref(),
@@ -349,7 +356,16 @@ pub fn main() -> i32 {
             scenario,
             daemon,
             out,
-        } => run_cmd(&[scenario], &daemon, out, true, Reports::default()),
+            pause_before,
+            no_timeline,
+        } => {
+            let keep = match (pause_before, no_timeline) {
+                (_, true) => run::Keep::BeforeStep(0),
+                (Some(n), _) => run::Keep::BeforeStep(n as usize - 1),
+                (None, false) => run::Keep::AfterTimeline,
+            };
+            run_cmd(&[scenario], &daemon, out, keep, Reports::default())
+        }
         Command::Exec { lab, node, command } => match sandbox::exec_in_lab(lab, &node, &command) {
             Ok(code) => code,
             Err(e) => {
@@ -497,12 +513,30 @@ fn report_path(flag: &str, path: Option<&std::path::Path>) -> Result<Option<Path
     Ok(Some(path))
 }
 
-fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: Reports) -> i32 {
+fn run_cmd(
+    paths: &[PathBuf],
+    daemon: &str,
+    out: PathBuf,
+    keep: run::Keep,
+    reports: Reports,
+) -> i32 {
     // Everything that can be refused is refused before the sandbox exists.
     let scenarios = match load_all(paths) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let run::Keep::BeforeStep(i) = keep {
+        if let Some(scn) = scenarios.iter().find(|s| i >= s.timeline.len().max(1)) {
+            eprintln!(
+                "vrlab up: --pause-before {}: {} has {} steps; give 1 to {} (or --no-timeline)",
+                i + 1,
+                scn.name,
+                scn.timeline.len(),
+                scn.timeline.len().max(1)
+            );
+            return EXIT_BAD_INPUT;
+        }
+    }
     let daemons = match pick_daemons(daemon, &scenarios) {
         Ok(a) => a,
         Err(code) => return code,
@@ -572,7 +606,7 @@ fn run_cmd(paths: &[PathBuf], daemon: &str, out: PathBuf, keep: bool, reports: R
         let mut verdicts: Vec<crate::checks::Verdict> = Vec::new();
         for scn in &scenarios {
             let bar = Bar::new(format!("{} × {}", scn.name, daemons.label(scn)));
-            if keep {
+            if keep != run::Keep::No {
                 let pid = std::env::var(sandbox::LAB_PID_ENV).unwrap_or_default();
                 eprintln!(
                     "vrlab up: lab {pid}; nodes: {}",

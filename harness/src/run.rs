@@ -86,8 +86,19 @@ pub struct Options<'a> {
     pub progress: &'a dyn Progress,
     /// Set to true when the user asks to stop (Ctrl-C, SIGTERM).
     pub interrupt: watch::Receiver<bool>,
-    /// `vrlab up`: after the timeline, keep the lab until interrupted.
-    pub keep: bool,
+    /// `vrlab up`: keep the lab until interrupted, after the timeline or before a step.
+    pub keep: Keep,
+}
+
+/// Whether a run keeps its lab up for a person to look inside (`vrlab up`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// `vrlab run`: tear down when the timeline ends.
+    No,
+    /// Keep the lab after the timeline (or a failed step) until interrupted.
+    AfterTimeline,
+    /// Play the timeline up to this step (0-based), then keep the lab as it is before it.
+    BeforeStep(usize),
 }
 
 /// The daemon-neutral spec of one router node.
@@ -451,17 +462,29 @@ async fn play_timeline(
     mut prober: Option<Prober>,
 ) -> (Outcome, Option<Prober>) {
     let mut interrupt = opts.interrupt.clone();
-    let outcome = play(scn, lab, opts.progress, &mut interrupt).await;
+    let pause = match opts.keep {
+        Keep::BeforeStep(i) => Some(i),
+        _ => None,
+    };
+    let outcome = play(scn, lab, opts.progress, &mut interrupt, pause).await;
     daemon_status(scn, daemons, lab).await;
     let kept = match &outcome {
         Outcome::Completed => Some("lab is up (probes stopped); Ctrl-C to tear it down".to_string()),
+        Outcome::Paused { step } => Some(format!(
+            "paused before step {}{}; the lab is up as the steps before left it (probes stopped); Ctrl-C to tear it down",
+            step + 1,
+            scn.timeline[*step]
+                .label()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default()
+        )),
         Outcome::StepFailed { step, reason } => Some(format!(
             "step {} failed ({reason}); the lab stays up as it is (probes stopped); Ctrl-C to tear it down",
             step + 1
         )),
         _ => None,
     };
-    if let (true, Some(message)) = (opts.keep, kept) {
+    if let (true, Some(message)) = (opts.keep != Keep::No, kept) {
         // Probes measure the service gap of the timeline's faults; a kept lab that probed on
         // would write about 0.4 MB/s of echo traffic to its capture.
         if let Some(p) = prober.take() {
@@ -799,9 +822,10 @@ async fn play(
     lab: &Lab,
     progress: &dyn Progress,
     interrupt: &mut watch::Receiver<bool>,
+    pause: Option<usize>,
 ) -> Outcome {
     let outcome = tokio::select! {
-        o = play_steps(scn, lab, progress, interrupt) => o,
+        o = play_steps(scn, lab, progress, interrupt, pause) => o,
         e = provoke_on_change(scn, lab) => e,
     };
     if outcome != Outcome::Completed {
@@ -853,12 +877,18 @@ async fn play_steps(
     lab: &Lab,
     progress: &dyn Progress,
     interrupt: &mut watch::Receiver<bool>,
+    pause: Option<usize>,
 ) -> Outcome {
     let node_index = |n: &str| scn.nodes.iter().position(|x| x.name == n);
     let mut previous_began: Option<u64> = None;
     for (i, step) in scn.timeline.iter().enumerate() {
         if *interrupt.borrow() {
             return Outcome::Interrupted { step: i };
+        }
+        if pause == Some(i) {
+            lab.rec
+                .now("harness", json!({"action": "paused", "before": i}));
+            return Outcome::Paused { step: i };
         }
         lab.step.store(i, std::sync::atomic::Ordering::Relaxed);
         let began = now_ns();

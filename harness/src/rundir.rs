@@ -85,6 +85,10 @@ pub enum Outcome {
     Interrupted {
         step: usize,
     },
+    /// `vrlab up --pause-before`: the timeline was stopped before this step for inspection.
+    Paused {
+        step: usize,
+    },
 }
 
 /// `run.json`: what the checks need to know about the run besides the scenario.

@@ -31,6 +31,11 @@ fn main() -> std::process::ExitCode {
             nothing_survives_a_completed_run,
         ),
         trial(
+            "vrlab_up_pauses_before_a_step_and_keeps_the_lab",
+            NEEDS,
+            vrlab_up_pauses_before_a_step_and_keeps_the_lab,
+        ),
+        trial(
             "a_kept_lab_stops_probing_when_its_timeline_is_over",
             NEEDS,
             a_kept_lab_stops_probing_when_its_timeline_is_over,
@@ -252,5 +257,89 @@ fn a_kept_lab_stops_probing_when_its_timeline_is_over() {
         "{} probes after they stopped: {:?}",
         after.len(),
         after.first()
+    );
+}
+
+/// `vrlab up --pause-before 3` on `restart` (3: restart r1): the first two steps run, the lab
+/// is kept before the third acts — r1's daemon is never restarted — and the record says so:
+/// a `paused` event, run.json's outcome, and the timeline check not applicable with the reason.
+/// Ctrl-C then tears it down.
+fn vrlab_up_pauses_before_a_step_and_keeps_the_lab() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .arg("up")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/restart.toml"))
+        .args(["--daemon", "vrlabd", "--pause-before", "3", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let run_dir = || {
+        std::fs::read_dir(&out)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .next()
+    };
+    let events = || -> Vec<serde_json::Value> {
+        run_dir()
+            .and_then(|d| std::fs::read_to_string(d.join("events.jsonl")).ok())
+            .map(|t| {
+                t.lines()
+                    .filter_map(|l| serde_json::from_str(l).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !events().iter().any(|e| e["action"] == "paused") {
+        assert!(Instant::now() < deadline, "no pause within 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Kept: a while later the third step has still not begun.
+    std::thread::sleep(Duration::from_millis(700));
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    child.wait().unwrap();
+    let ev = events();
+    let steps: Vec<u64> = ev
+        .iter()
+        .filter(|e| e["action"] == "step")
+        .filter_map(|e| e["index"].as_u64())
+        .collect();
+    assert_eq!(steps, [0, 1], "only the steps before the pause ran");
+    // Steps 1 and 2 wait and hold: the restart of step 3 is the only fault, never applied.
+    assert!(
+        !ev.iter().any(|e| e["action"] == "fault"),
+        "a fault was applied after the pause"
+    );
+    let dir = run_dir().unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(meta["outcome"]["status"], "paused", "{}", meta["outcome"]);
+    assert_eq!(meta["outcome"]["step"], 2, "{}", meta["outcome"]);
+    let verdict: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("verdict.json")).unwrap()).unwrap();
+    let timeline = verdict["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "harness.timeline")
+        .unwrap();
+    assert_eq!(timeline["status"], "not_applicable", "{timeline}");
+    assert!(
+        timeline["observed"]
+            .as_str()
+            .unwrap()
+            .contains("paused before step 3"),
+        "{timeline}"
     );
 }

@@ -140,6 +140,14 @@ pub(super) fn timeline(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
         Outcome::Interrupted { step } => {
             (Status::Fail, format!("interrupted at step {}", step + 1))
         }
+        Outcome::Paused { step } => (
+            Status::NotApplicable,
+            format!(
+                "paused before step {} for inspection (vrlab up --pause-before): {} of {n} steps ran",
+                step + 1,
+                step
+            ),
+        ),
         Outcome::Unfinished => (
             Status::Fail,
             match last_step_begun(rec) {
