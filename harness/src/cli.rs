@@ -66,6 +66,13 @@ enum Command {
         /// GitHub job summary shows: `--markdown "$GITHUB_STEP_SUMMARY"`).
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
+        /// Print only each run's verdict line (and the roll-up); RUN_DIR/report.txt keeps the
+        /// whole report.
+        #[arg(long, short, conflicts_with = "failures_only")]
+        quiet: bool,
+        /// Print only the failed and known checks with their details, and the figures.
+        #[arg(long)]
+        failures_only: bool,
         /// Run only shard I of N (e.g. `2/3`, for a CI matrix): the scenarios sorted by file
         /// name, dealt round-robin, so each lands in the same shard every time.
         #[arg(long, value_name = "I/N", value_parser = shard)]
@@ -330,6 +337,8 @@ pub fn main() -> i32 {
             expect,
             junit,
             markdown,
+            quiet,
+            failures_only,
             shard: part,
         } => {
             let scenarios = match part {
@@ -349,6 +358,11 @@ pub fn main() -> i32 {
                     expect: expect.as_deref(),
                     junit: junit.as_deref(),
                     markdown: markdown.as_deref(),
+                    detail: match (quiet, failures_only) {
+                        (true, _) => report::Detail::Summary,
+                        (_, true) => report::Detail::Failures,
+                        _ => report::Detail::All,
+                    },
                 },
             )
         }
@@ -479,12 +493,25 @@ fn expectations(
         })
 }
 
-/// What `vrlab run` compares its verdicts with, and where else it writes them.
-#[derive(Default, Clone, Copy)]
+/// What `vrlab run` compares its verdicts with, how much it prints, and where else it writes
+/// them.
+#[derive(Clone, Copy)]
 struct Reports<'a> {
+    detail: report::Detail,
     expect: Option<&'a std::path::Path>,
     junit: Option<&'a std::path::Path>,
     markdown: Option<&'a std::path::Path>,
+}
+
+impl Default for Reports<'_> {
+    fn default() -> Self {
+        Reports {
+            detail: report::Detail::All,
+            expect: None,
+            junit: None,
+            markdown: None,
+        }
+    }
 }
 
 /// Where a report flag of `vrlab run` writes: named absolutely now (it is written after the
@@ -652,7 +679,13 @@ fn run_cmd(
                         let text = report::text(&verdict);
                         let _ = std::fs::write(layout.report_text(), &text);
                         let _ = std::fs::write(layout.report_html(), report::html::page(&verdict));
-                        print!("{text}");
+                        print!(
+                            "{}",
+                            match reports.detail {
+                                report::Detail::All => text,
+                                d => report::text_with(&verdict, d),
+                            }
+                        );
                         println!("run directory: {}", dir.display());
                         println!("timeline: {}", layout.timeline().display());
                         println!("report: {}", layout.report_html().display());

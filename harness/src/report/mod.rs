@@ -8,8 +8,32 @@ use std::fmt::Write;
 
 use crate::checks::{Status, Verdict};
 
+/// How much of a verdict the terminal report shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// One line per check result, details for failures, the figures.
+    All,
+    /// The failed (and known) checks with their details, and the figures.
+    Failures,
+    /// The verdict's first and last lines.
+    Summary,
+}
+
 /// A terminal report: one line per check result, details for failures, then the figures.
 pub fn text(v: &Verdict) -> String {
+    text_with(v, Detail::All)
+}
+
+/// The terminal report at the given detail.
+pub fn text_with(v: &Verdict, detail: Detail) -> String {
+    if detail == Detail::Summary {
+        return format!(
+            "{} × {}: {}\n",
+            v.scenario,
+            v.daemon,
+            summary(v).replace("\n", "\n  ")
+        );
+    }
     let mut s = String::new();
     let _ = writeln!(s, "\n{} × {} ({})", v.scenario, v.daemon, v.daemon_version);
     for n in &v.notes {
@@ -23,6 +47,9 @@ pub fn text(v: &Verdict) -> String {
             Status::Fail => "FAIL",
             Status::NotApplicable => " n/a",
         };
+        if detail == Detail::Failures && c.status != Status::Fail {
+            continue;
+        }
         let _ = writeln!(s, "  {mark:<5} {:<28} {}", c.id, c.subject);
         if c.status == Status::Fail {
             if let Some(e) = known(c.id) {
@@ -282,4 +309,55 @@ fn junit_suite(v: &Verdict) -> String {
     }
     let _ = writeln!(s, "</testsuite>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{Check, CheckResult, Metrics};
+
+    fn verdict() -> Verdict {
+        let result = |id: Check, status: Status| CheckResult {
+            id,
+            title: "a title".into(),
+            clause: "RFC 5798 §6.4.2".into(),
+            subject: "gw4".into(),
+            status,
+            expected: "what should be".into(),
+            observed: "what was".into(),
+            evidence: Vec::new(),
+        };
+        Verdict {
+            scenario: "crash".into(),
+            daemon: "keepalived".into(),
+            daemons: Default::default(),
+            daemon_version: "2.2.7".into(),
+            run_dir: String::new(),
+            checks: vec![
+                result(Check::C4AnnounceAfterAdvert, Status::Pass),
+                result(Check::D3ArpReplyVmac, Status::Fail),
+                result(Check::D6BackupSilent, Status::NotApplicable),
+            ],
+            metrics: Metrics::default(),
+            notes: Vec::new(),
+            expectation: None,
+        }
+    }
+
+    #[test]
+    fn each_detail_shows_what_it_says() {
+        let v = verdict();
+        let all = text_with(&v, Detail::All);
+        assert!(
+            all.contains("PASS  c4.") && all.contains("FAIL  d3.") && all.contains(" n/a  d6.")
+        );
+        let failures = text_with(&v, Detail::Failures);
+        assert!(failures.contains("FAIL  d3.") && failures.contains("observed: what was"));
+        assert!(!failures.contains("c4.") && !failures.contains("d6."));
+        assert!(failures.contains("FAILED: 1 passed, 1 failed, 1 not applicable"));
+        assert_eq!(
+            text_with(&v, Detail::Summary),
+            "crash × keepalived: FAILED: 1 passed, 1 failed, 1 not applicable\n"
+        );
+    }
 }
