@@ -192,60 +192,81 @@ fn nothing_survives_a_completed_run() {
     assert_nothing_left(&out, &before);
 }
 
-/// A kept lab (`vrlab up`) stops probing when its timeline is over: idle, it writes the
-/// daemons' adverts, not ~0.4 MB/s of echo traffic (about 1.5 GB an hour before). The record
-/// says when, and no probe follows.
-fn a_kept_lab_stops_probing_when_its_timeline_is_over() {
+/// `vrlab up SCENARIO --daemon vrlabd ARGS --out OUT`, in its own process group.
+fn up(scenario: &str, args: &[&str], out: &Path) -> Child {
     use std::os::unix::process::CommandExt;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("runs");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+    Command::new(env!("CARGO_BIN_EXE_vrlab"))
         .arg("up")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/restart.toml"))
-        .args(["--daemon", "vrlabd", "--out"])
-        .arg(&out)
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../scenarios")
+                .join(scenario),
+        )
+        .args(["--daemon", "vrlabd"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
         .spawn()
-        .unwrap();
-    let events = || -> Vec<serde_json::Value> {
-        std::fs::read_dir(&out)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path().join("events.jsonl"))
-            .filter_map(|p| std::fs::read_to_string(p).ok())
-            .flat_map(|t| {
-                t.lines()
-                    .filter_map(|l| serde_json::from_str(l).ok())
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    };
-    let stopped_at = |ev: &[serde_json::Value]| {
-        ev.iter()
-            .find(|e| e["action"] == "probes-stopped")
-            .and_then(|e| e["t"].as_u64())
-    };
+        .unwrap()
+}
+
+/// Every event recorded so far in the run directories under `out`.
+fn events_in(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_dir(out)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("events.jsonl"))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|t| {
+            t.lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Waits up to 30 s for an event the kept lab records: `what` says which, for the failure.
+fn wait_for(out: &Path, what: &str, seen: impl Fn(&serde_json::Value) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while stopped_at(&events()).is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "the timeline did not end within 30 s"
-        );
+    while !events_in(out).iter().any(&seen) {
+        assert!(Instant::now() < deadline, "{what} within 30 s");
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Idle for a while, then Ctrl-C.
-    std::thread::sleep(Duration::from_millis(500));
+}
+
+/// Ctrl-C to the kept lab's process group, and its end.
+fn interrupt(mut child: Child) {
     nix::sys::signal::killpg(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();
     child.wait().unwrap();
-    let ev = events();
-    let t = stopped_at(&ev).unwrap();
+}
+
+/// A kept lab (`vrlab up`) stops probing when its timeline is over: idle, it writes the
+/// daemons' adverts, not ~0.4 MB/s of echo traffic (about 1.5 GB an hour before). The record
+/// says when, and no probe follows.
+fn a_kept_lab_stops_probing_when_its_timeline_is_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let child = up("restart.toml", &[], &out);
+    wait_for(&out, "the end of the timeline", |e| {
+        e["action"] == "probes-stopped"
+    });
+    // Idle for a while, then Ctrl-C.
+    std::thread::sleep(Duration::from_millis(500));
+    interrupt(child);
+    let ev = events_in(&out);
+    let t = ev
+        .iter()
+        .find(|e| e["action"] == "probes-stopped")
+        .and_then(|e| e["t"].as_u64())
+        .unwrap();
     let probes_before = ev.iter().filter(|e| e["kind"] == "probe").count();
     let after: Vec<_> = ev
         .iter()
@@ -265,51 +286,14 @@ fn a_kept_lab_stops_probing_when_its_timeline_is_over() {
 /// a `paused` event, run.json's outcome, and the timeline check not applicable with the reason.
 /// Ctrl-C then tears it down.
 fn vrlab_up_pauses_before_a_step_and_keeps_the_lab() {
-    use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("runs");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vrlab"))
-        .arg("up")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/restart.toml"))
-        .args(["--daemon", "vrlabd", "--pause-before", "3", "--out"])
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .unwrap();
-    let run_dir = || {
-        std::fs::read_dir(&out)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .next()
-    };
-    let events = || -> Vec<serde_json::Value> {
-        run_dir()
-            .and_then(|d| std::fs::read_to_string(d.join("events.jsonl")).ok())
-            .map(|t| {
-                t.lines()
-                    .filter_map(|l| serde_json::from_str(l).ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !events().iter().any(|e| e["action"] == "paused") {
-        assert!(Instant::now() < deadline, "no pause within 30 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let child = up("restart.toml", &["--pause-before", "3"], &out);
+    wait_for(&out, "a pause", |e| e["action"] == "paused");
     // Kept: a while later the third step has still not begun.
     std::thread::sleep(Duration::from_millis(700));
-    nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
-    child.wait().unwrap();
-    let ev = events();
+    interrupt(child);
+    let ev = events_in(&out);
     let steps: Vec<u64> = ev
         .iter()
         .filter(|e| e["action"] == "step")
@@ -321,7 +305,12 @@ fn vrlab_up_pauses_before_a_step_and_keeps_the_lab() {
         !ev.iter().any(|e| e["action"] == "fault"),
         "a fault was applied after the pause"
     );
-    let dir = run_dir().unwrap();
+    let dir = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .next()
+        .unwrap();
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
     assert_eq!(meta["outcome"]["status"], "paused", "{}", meta["outcome"]);
