@@ -29,7 +29,7 @@ fn scenario_text(n: usize) -> String {
 pub fn main(sizes: &[usize], repeat: usize) -> i32 {
     if let Err(e) = crate::sandbox::enter() {
         eprintln!("vrlab: {e}");
-        return crate::cli::EXIT_ENVIRONMENT;
+        return crate::exit::EXIT_ENVIRONMENT;
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -46,7 +46,7 @@ pub fn main(sizes: &[usize], repeat: usize) -> i32 {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("{e}");
-                    return crate::cli::EXIT_BAD_INPUT;
+                    return crate::exit::EXIT_BAD_INPUT;
                 }
             };
             let (mut builds, mut downs) = (Vec::new(), Vec::new());
@@ -58,7 +58,7 @@ pub fn main(sizes: &[usize], repeat: usize) -> i32 {
                     Ok(t) => t,
                     Err(e) => {
                         eprintln!("{e}");
-                        return crate::cli::EXIT_LAB;
+                        return crate::exit::EXIT_LAB;
                     }
                 };
                 builds.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -75,6 +75,6 @@ pub fn main(sizes: &[usize], repeat: usize) -> i32 {
             let (b, d) = (med(&mut builds), med(&mut downs));
             println!("{n:>6} {b:>12.1} {d:>12.1} {:>12.1}", b + d);
         }
-        crate::cli::EXIT_OK
+        crate::exit::EXIT_OK
     })
 }

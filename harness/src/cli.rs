@@ -17,16 +17,7 @@ use crate::run::{self, Progress, RunError};
 use crate::sandbox;
 use crate::scenario::{self, Scenario};
 
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_CHECK_FAILED: i32 = 1;
-pub const EXIT_BAD_INPUT: i32 = 2;
-pub const EXIT_ENVIRONMENT: i32 = 3;
-pub const EXIT_LAB: i32 = 4;
-/// A capture or a `--vrid` holds nothing the checks could judge: not a pass.
-pub const EXIT_NOTHING_TO_JUDGE: i32 = 5;
-pub const EXIT_INTERRUPTED: i32 = 130;
-
-const EXIT_CODES: &str = "Exit codes: 0 every check passed (with --expect: no failure the file does not list, no listed deviation passed), 1 a check failed, 2 bad input (command line, scenario or expectations file), 3 environment (missing privilege or daemon, or a daemon that cannot render the scenario), 4 the lab could not be built or a daemon could not start, 5 nothing to judge (a capture without one VRRP or CARP advert, or without the VRID asked for), 130 interrupted.";
+pub use crate::exit::*;
 
 #[derive(Parser)]
 #[command(name = "vrlab", version, about = "A conformance and fault-injection lab for VRRP and CARP: real daemons in network namespaces, recorded and judged against RFC 3768, 5798 and 9568.", after_help = EXIT_CODES)]

@@ -290,9 +290,9 @@ pub fn main(json: bool) -> i32 {
         print!("{}", text(&findings));
     }
     if findings.iter().any(|f| f.level == Level::Broken) {
-        crate::cli::EXIT_ENVIRONMENT
+        crate::exit::EXIT_ENVIRONMENT
     } else {
-        crate::cli::EXIT_OK
+        crate::exit::EXIT_OK
     }
 }
 

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod daemons;
 pub mod doctor;
 pub mod events;
+pub mod exit;
 pub mod expect;
 pub mod faults;
 pub mod input;

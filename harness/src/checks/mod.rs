@@ -8,6 +8,7 @@ mod announce;
 mod capture;
 mod catalogue;
 mod discards;
+pub mod expectation;
 mod forwarding;
 mod handover;
 pub mod model;
@@ -193,7 +194,7 @@ pub struct Verdict {
     pub notes: Vec<String>,
     /// What the verdict made of the expected findings it was given (`--expect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expectation: Option<crate::expect::Outcome>,
+    pub expectation: Option<expectation::Outcome>,
 }
 
 impl Verdict {
