@@ -495,6 +495,7 @@ mod tests {
                 .collect(),
             metrics: Metrics::default(),
             notes: Vec::new(),
+            capture: None,
             expectation: None,
         }
     }

@@ -474,6 +474,14 @@ fn a_unicast_deployment_without_vmac_is_judged_as_told() {
     let (code, out, err) = vrlab(&["check", cap, "--json"]);
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // What the capture held, as fields.
+    assert_eq!(v["capture"]["frames"], 86);
+    assert_eq!(
+        v["capture"]["vrouters"],
+        serde_json::json!(["VRID 51 (ipv4)"])
+    );
+    assert_eq!(v["capture"]["senders_named_by"], "source address");
+    assert_eq!(v["capture"]["tolerance_ms"], 50.0);
     assert_eq!(
         failed(&v),
         [

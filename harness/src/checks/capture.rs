@@ -147,6 +147,13 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
             crate::scenario::duration::human(tolerance)
         ),
         run_dir: path.display().to_string(),
+        capture: Some(super::CaptureFacts {
+            frames: seg.frames,
+            copies_dropped: wire.duplicates,
+            vrouters: ctx.vrs.iter().map(|v| v.name.clone()).collect(),
+            senders_named_by: naming.into(),
+            tolerance_ms: tolerance.as_secs_f64() * 1000.0,
+        }),
         checks,
         metrics,
         notes: wire

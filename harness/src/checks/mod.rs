@@ -178,6 +178,19 @@ pub struct ServiceGap {
     pub bound_ms: f64,
 }
 
+/// What a capture held, as judged: the same facts as the report's first line, as fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaptureFacts {
+    pub frames: u64,
+    /// Copies of one frame recorded by `tcpdump -i any` on several ports, dropped.
+    pub copies_dropped: u64,
+    /// The virtual routers found (or asked for with `--vrid`), as the report names them.
+    pub vrouters: Vec<String>,
+    /// How senders were named: `bridge ports`, `pcapng interfaces`, `source address`.
+    pub senders_named_by: String,
+    pub tolerance_ms: f64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
     pub scenario: String,
@@ -192,6 +205,9 @@ pub struct Verdict {
     /// What a reader must know to trust the verdict: captures cut short, a run killed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// A capture's facts as fields (`vrlab check FILE`): none for a run directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<CaptureFacts>,
     /// What the verdict made of the expected findings it was given (`--expect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expectation: Option<expectation::Outcome>,
@@ -265,6 +281,7 @@ pub fn judge(rec: &Record) -> Verdict {
             .map(ToString::to_string)
             .chain(time_base(rec))
             .collect(),
+        capture: None,
         expectation: None,
     }
 }

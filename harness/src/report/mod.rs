@@ -340,6 +340,7 @@ mod tests {
             ],
             metrics: Metrics::default(),
             notes: Vec::new(),
+            capture: None,
             expectation: None,
         }
     }

@@ -386,6 +386,7 @@ mod tests {
                 ..Metrics::default()
             },
             notes: vec![],
+            capture: None,
             expectation: None,
         }
     }
