@@ -482,6 +482,18 @@ fn a_unicast_deployment_without_vmac_is_judged_as_told() {
     );
     assert_eq!(v["capture"]["senders_named_by"], "source address");
     assert_eq!(v["capture"]["tolerance_ms"], 50.0);
+    // Evidence times: seconds since the capture's first frame (as Wireshark's relative
+    // times), and the same moment absolute.
+    let first_ns = vrlab::wire::capture::read_all(cap).unwrap()[0].ts_ns as u64;
+    for e in v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["evidence"].as_array().unwrap())
+    {
+        let (at_s, t_ns) = (e["at_s"].as_f64().unwrap(), e["t_ns"].as_u64().unwrap());
+        assert!(((t_ns - first_ns) as f64 / 1e9 - at_s).abs() < 1e-6, "{e}");
+    }
     assert_eq!(
         failed(&v),
         [

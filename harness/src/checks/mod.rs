@@ -65,8 +65,13 @@ pub struct Evidence {
     /// Frame number in the segment's pcapng (1-based, as Wireshark shows it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frame: Option<u64>,
-    /// Seconds since the start of the run.
+    /// Seconds since the start of the run (of a capture: since its first frame, as Wireshark's
+    /// relative times count).
     pub at_s: f64,
+    /// The same moment as an absolute time: nanoseconds since the UNIX epoch (CLOCK_REALTIME,
+    /// the clock of the captures' timestamps and of events.jsonl).
+    #[serde(default)]
+    pub t_ns: u64,
     pub note: String,
 }
 
@@ -440,6 +445,7 @@ impl<'a> Ctx<'a> {
             segment: self.file(a.seg),
             frame: Some(a.frame),
             at_s: self.at(a.t),
+            t_ns: a.t,
             note,
         }
     }
@@ -450,6 +456,7 @@ impl<'a> Ctx<'a> {
             segment: self.file(o.seg),
             frame: Some(o.frame),
             at_s: self.at(o.t),
+            t_ns: o.t,
             note,
         }
     }
@@ -459,6 +466,7 @@ impl<'a> Ctx<'a> {
             segment: None,
             frame: None,
             at_s: self.at(e.t),
+            t_ns: e.t,
             note,
         }
     }

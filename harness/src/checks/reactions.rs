@@ -105,6 +105,7 @@ impl Ctx<'_> {
                     segment: self.file(f.seg),
                     frame: Some(f.frame),
                     at_s: self.at(f.t),
+                    t_ns: f.t,
                     note,
                 }
             }
@@ -112,6 +113,7 @@ impl Ctx<'_> {
                 segment: None,
                 frame: None,
                 at_s: self.at(inj.first_t),
+                t_ns: inj.first_t,
                 note: format!("{note} (not seen in the capture)"),
             },
         }

@@ -59,6 +59,7 @@ fn advert_evidence(rec: &Record, a: &Advert, note: String) -> Evidence {
         segment: Some(a.segment.clone()),
         frame: Some(a.frame),
         at_s: at(rec, a.t),
+        t_ns: a.t,
         note,
     }
 }
@@ -164,6 +165,7 @@ pub(super) fn timeline(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
             segment: None,
             frame: None,
             at_s: at(rec, e.t),
+            t_ns: e.t,
             note: e.str("reason").unwrap_or_default().to_string(),
         })
         .collect();
@@ -593,12 +595,14 @@ pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResul
                                 segment: None,
                                 frame: None,
                                 at_s: at(rec, gap.1),
+                                t_ns: gap.1,
                                 note: "last reply before the gap (received)".into(),
                             },
                             Evidence {
                                 segment: None,
                                 frame: None,
                                 at_s: at(rec, gap.2),
+                                t_ns: gap.2,
                                 note: "first reply after the gap (received)".into(),
                             },
                         ],

@@ -750,6 +750,7 @@ pub(super) fn b12_malformed(ctx: &Ctx) -> Vec<CheckResult> {
                 segment: ctx.file(m.seg),
                 frame: Some(m.frame),
                 at_s: ctx.at(m.t),
+                t_ns: m.t,
                 note: what,
             },
         ));

@@ -358,6 +358,7 @@ mod tests {
                     segment: Some("lan".into()),
                     frame: Some(42),
                     at_s: 3.0,
+                    t_ns: 3_000_000_000,
                     note: "r1 sent from the VMAC while r2 is master".into(),
                 }],
             }],
