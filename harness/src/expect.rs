@@ -355,7 +355,8 @@ fn deviation(
             );
             ok = false;
         }
-        Some(r) if !intermittent => {
+        // Shows that did not parse say nothing about intermittence: their errors stand alone.
+        Some(r) if shows.is_some() && !intermittent => {
             d.at(
                 r.span(),
                 "`race` says why an intermittent pair may pass, and no pair here is `intermittent = true`",
@@ -670,6 +671,13 @@ with = ["keepalived"]
             shown.contains("k.toml:9:8: error: `race` says why an intermittent pair may pass"),
             "{shown}"
         );
+        // A race beside pairs that did not parse is not blamed for them.
+        let broken = "[[deviation]]\nevidence = \"x\"\nrace = \"y\"\n\n[[deviation.shows]]\nchecks = [\"z9.none\"]\nintermittent = true\n";
+        let shown = Expectations::parse(Path::new("k.toml"), broken, None)
+            .unwrap_err()
+            .to_string();
+        assert!(shown.contains("`z9.none` is not a check"), "{shown}");
+        assert!(!shown.contains("`race` says why"), "{shown}");
     }
 
     #[test]
