@@ -75,6 +75,18 @@ pub struct Evidence {
     pub note: String,
 }
 
+impl Evidence {
+    /// Where to look, as reports name it: `lan.pcapng frame 12` (a segment's file or a
+    /// capture's name), or `events.jsonl` for evidence that is not a frame.
+    pub fn place(&self) -> String {
+        match (&self.segment, self.frame) {
+            (Some(file), Some(f)) if file.contains('.') => format!("{file} frame {f}"),
+            (Some(seg), Some(f)) => format!("{seg}.pcapng frame {f}"),
+            _ => "events.jsonl".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckResult {
     pub id: Check,

@@ -149,12 +149,10 @@ impl Adapter for Command {
             what,
             fix: "give the path of an executable file: --daemon command:./mydaemon".into(),
         };
-        let meta = self
-            .path
+        self.path
             .metadata()
             .map_err(|e| missing(format!("{}: {e}", self.path.display())))?;
-        use std::os::unix::fs::PermissionsExt;
-        if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+        if !super::is_executable(&self.path) {
             return Err(missing(format!(
                 "{} is not an executable file",
                 self.path.display()

@@ -102,13 +102,7 @@ fn checks(s: &mut String, v: &Verdict) {
             .evidence
             .iter()
             .take(SHOWN)
-            .map(|e| {
-                let place = match (&e.segment, e.frame) {
-                    (Some(file), Some(f)) => format!("{file} frame {f}"),
-                    _ => "events.jsonl".into(),
-                };
-                format!("{:.3} s, {}: {}", e.at_s, esc(&place), esc(&e.note))
-            })
+            .map(|e| format!("{:.3} s, {}: {}", e.at_s, esc(&e.place()), esc(&e.note)))
             .collect();
         if c.evidence.len() > SHOWN {
             evidence.push(format!(

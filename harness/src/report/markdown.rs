@@ -121,11 +121,7 @@ pub fn run(v: &Verdict) -> String {
                 None => ("❌ FAIL", String::new()),
             };
             let evidence = c.evidence.first().map_or(String::new(), |e| {
-                let place = match (&e.segment, e.frame) {
-                    (Some(file), Some(f)) => format!("{file} frame {f}"),
-                    _ => "events.jsonl".into(),
-                };
-                format!("{:.3} s, {place}: {}", e.at_s, e.note)
+                format!("{:.3} s, {}: {}", e.at_s, e.place(), e.note)
             });
             let _ = writeln!(
                 s,

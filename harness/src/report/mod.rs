@@ -59,13 +59,7 @@ pub fn text_with(v: &Verdict, detail: Detail) -> String {
             let _ = writeln!(s, "        expected: {}", c.expected);
             let _ = writeln!(s, "        observed: {}", c.observed);
             for e in &c.evidence {
-                let place = match (&e.segment, e.frame) {
-                    // A segment's file (`lan.pcapng`) or a capture's name.
-                    (Some(file), Some(f)) if file.contains('.') => format!("{file} frame {f}"),
-                    (Some(seg), Some(f)) => format!("{seg}.pcapng frame {f}"),
-                    _ => "events.jsonl".into(),
-                };
-                let _ = writeln!(s, "        at {:>8.3}s  {place}: {}", e.at_s, e.note);
+                let _ = writeln!(s, "        at {:>8.3}s  {}: {}", e.at_s, e.place(), e.note);
             }
         }
     }
@@ -266,13 +260,7 @@ fn junit_suite(v: &Verdict) -> String {
                     .evidence
                     .iter()
                     .map(|e| {
-                        let place = match (&e.segment, e.frame) {
-                            (Some(file), Some(f)) if file.contains('.') => {
-                                format!("{file} frame {f}")
-                            }
-                            (Some(seg), Some(f)) => format!("{seg}.pcapng frame {f}"),
-                            _ => "events.jsonl".into(),
-                        };
+                        let place = e.place();
                         format!(
                             "&#10;at {:.3}s {}: {}",
                             e.at_s,
