@@ -19,6 +19,9 @@ use crate::scenario::{self, Scenario};
 
 pub use crate::exit::*;
 
+mod jobs;
+use jobs::run_jobs;
+
 #[derive(Parser)]
 #[command(name = "vrlab", version, about = "A conformance and fault-injection lab for VRRP and CARP: real daemons in network namespaces, recorded and judged against RFC 3768, 5798 and 9568.", after_help = EXIT_CODES)]
 struct Cli {
@@ -68,6 +71,15 @@ enum Command {
         /// name, dealt round-robin, so each lands in the same shard every time.
         #[arg(long, value_name = "I/N", value_parser = shard)]
         shard: Option<(usize, usize)>,
+        /// Run up to N scenarios at once, each lab in a sandbox of its own; reports are
+        /// printed in the order of the files. Verdicts do not depend on it: capture times come
+        /// from the kernel (docs/benchmarks.md has the suite's figures with 1 and 2 jobs).
+        #[arg(long, short, value_name = "N", default_value_t = 1,
+              value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: u16,
+        /// Append each judged run directory to FILE (used by `--jobs`).
+        #[arg(long, value_name = "FILE", hide = true)]
+        run_dirs_to: Option<PathBuf>,
     },
     /// Build a scenario's lab, start its daemons and play its timeline, then keep it up until
     /// Ctrl-C; get in with `vrlab exec NODE -- CMD`.
@@ -331,6 +343,8 @@ pub fn main() -> i32 {
             quiet,
             failures_only,
             shard: part,
+            jobs,
+            run_dirs_to,
         } => {
             let scenarios = match part {
                 Some(part) => shard_of(&scenarios, part),
@@ -340,22 +354,21 @@ pub fn main() -> i32 {
                 println!("vrlab: this shard has no scenario");
                 return EXIT_OK;
             }
-            run_cmd(
-                &scenarios,
-                &daemon,
-                out,
-                run::Keep::No,
-                Reports {
-                    expect: expect.as_deref(),
-                    junit: junit.as_deref(),
-                    markdown: markdown.as_deref(),
-                    detail: match (quiet, failures_only) {
-                        (true, _) => report::Detail::Summary,
-                        (_, true) => report::Detail::Failures,
-                        _ => report::Detail::All,
-                    },
+            let reports = Reports {
+                expect: expect.as_deref(),
+                junit: junit.as_deref(),
+                markdown: markdown.as_deref(),
+                detail: match (quiet, failures_only) {
+                    (true, _) => report::Detail::Summary,
+                    (_, true) => report::Detail::Failures,
+                    _ => report::Detail::All,
                 },
-            )
+                record: run_dirs_to.as_deref(),
+            };
+            if jobs > 1 && scenarios.len() > 1 {
+                return run_jobs(&scenarios, &daemon, out, usize::from(jobs), reports);
+            }
+            run_cmd(&scenarios, &daemon, out, run::Keep::No, reports)
         }
         Command::Up {
             scenario,
@@ -492,6 +505,9 @@ struct Reports<'a> {
     expect: Option<&'a std::path::Path>,
     junit: Option<&'a std::path::Path>,
     markdown: Option<&'a std::path::Path>,
+    /// `--run-dirs-to`: where each judged run directory is appended, one per line (how
+    /// `--jobs` learns what its runs recorded).
+    record: Option<&'a std::path::Path>,
 }
 
 impl Default for Reports<'_> {
@@ -501,6 +517,7 @@ impl Default for Reports<'_> {
             expect: None,
             junit: None,
             markdown: None,
+            record: None,
         }
     }
 }
@@ -531,18 +548,26 @@ fn report_path(flag: &str, path: Option<&std::path::Path>) -> Result<Option<Path
     Ok(Some(path))
 }
 
-fn run_cmd(
+/// What `vrlab run` and `vrlab up` checked before anything is built.
+struct Checked {
+    scenarios: Vec<Scenario>,
+    daemons: Assignment,
+    expected: Option<crate::expect::Expectations>,
+    out: PathBuf,
+    junit: Option<PathBuf>,
+    markdown: Option<PathBuf>,
+}
+
+/// Refuses everything that can be refused before a sandbox exists: the scenarios, the
+/// daemons, the expectations, where the runs and the reports go.
+fn check_inputs(
     paths: &[PathBuf],
     daemon: &str,
     out: PathBuf,
     keep: run::Keep,
     reports: Reports,
-) -> i32 {
-    // Everything that can be refused is refused before the sandbox exists.
-    let scenarios = match load_all(paths) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+) -> Result<Checked, i32> {
+    let scenarios = load_all(paths)?;
     if let run::Keep::BeforeStep(i) = keep {
         if let Some(scn) = scenarios.iter().find(|s| i >= s.timeline.len().max(1)) {
             eprintln!(
@@ -552,42 +577,91 @@ fn run_cmd(
                 scn.timeline.len(),
                 scn.timeline.len().max(1)
             );
-            return EXIT_BAD_INPUT;
+            return Err(EXIT_BAD_INPUT);
         }
     }
-    let daemons = match pick_daemons(daemon, &scenarios) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    let expected = match expectations(reports.expect) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
-    let out = match std::path::absolute(&out) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("vrlab: bad --out {}: {e}", out.display());
-            return EXIT_BAD_INPUT;
-        }
-    };
+    let daemons = pick_daemons(daemon, &scenarios)?;
+    let expected = expectations(reports.expect)?;
+    let out = std::path::absolute(&out).map_err(|e| {
+        eprintln!("vrlab: bad --out {}: {e}", out.display());
+        EXIT_BAD_INPUT
+    })?;
     if let Some(hidden) = sandbox::hidden_in_lab(&out) {
         eprintln!(
             "vrlab: --out {}: the lab mounts its own {} over the host's, so a run directory there would vanish with the lab; choose another directory (e.g. ./runs)",
             out.display(),
             hidden.display()
         );
-        return EXIT_BAD_INPUT;
+        return Err(EXIT_BAD_INPUT);
     }
     if let Err(e) = std::fs::create_dir_all(&out) {
         eprintln!("vrlab: cannot create {}: {e}", out.display());
-        return EXIT_ENVIRONMENT;
+        return Err(EXIT_ENVIRONMENT);
     }
-    let (junit, markdown) = match (
-        report_path("--junit", reports.junit),
-        report_path("--markdown", reports.markdown),
-    ) {
-        (Ok(j), Ok(m)) => (j, m),
-        (Err(code), _) | (_, Err(code)) => return code,
+    let junit = report_path("--junit", reports.junit)?;
+    let markdown = report_path("--markdown", reports.markdown)?;
+    Ok(Checked {
+        scenarios,
+        daemons,
+        expected,
+        out,
+        junit,
+        markdown,
+    })
+}
+
+fn append_line(file: &std::path::Path, dir: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)?;
+    writeln!(f, "{}", dir.display())
+}
+
+/// Writes `--junit` and `--markdown` of every verdict; the exit code if one cannot be written.
+fn write_reports(
+    verdicts: &[crate::checks::Verdict],
+    junit: Option<&std::path::Path>,
+    markdown: Option<&std::path::Path>,
+) -> i32 {
+    let all: Vec<&crate::checks::Verdict> = verdicts.iter().collect();
+    let mut code = EXIT_OK;
+    for (flag, path, text) in [
+        (
+            "--junit",
+            junit,
+            report::junit as fn(&[&crate::checks::Verdict]) -> String,
+        ),
+        ("--markdown", markdown, report::markdown::report),
+    ] {
+        if let Some(path) = path {
+            if let Err(e) = std::fs::write(path, text(&all)) {
+                eprintln!("vrlab: {flag} {}: {e}", path.display());
+                code = EXIT_ENVIRONMENT;
+            }
+        }
+    }
+    code
+}
+
+fn run_cmd(
+    paths: &[PathBuf],
+    daemon: &str,
+    out: PathBuf,
+    keep: run::Keep,
+    reports: Reports,
+) -> i32 {
+    let Checked {
+        scenarios,
+        daemons,
+        expected,
+        out,
+        junit,
+        markdown,
+    } = match check_inputs(paths, daemon, out, keep, reports) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     if let Err(e) = sandbox::enter() {
         eprintln!("vrlab: {e}");
@@ -688,6 +762,11 @@ fn run_cmd(
                             } else {
                                 EXIT_CHECK_FAILED
                             };
+                        if let Some(record) = reports.record {
+                            if let Err(e) = append_line(record, &dir) {
+                                eprintln!("vrlab: --run-dirs-to {}: {e}", record.display());
+                            }
+                        }
                         verdicts.push(verdict);
                         code
                     }
@@ -714,23 +793,11 @@ fn run_cmd(
         if verdicts.len() > 1 {
             print!("{}", report::roll_up(&verdicts));
         }
-        let all: Vec<&crate::checks::Verdict> = verdicts.iter().collect();
-        for (flag, path, text) in [
-            (
-                "--junit",
-                &junit,
-                report::junit as fn(&[&crate::checks::Verdict]) -> String,
-            ),
-            ("--markdown", &markdown, report::markdown::report),
-        ] {
-            if let Some(path) = path {
-                if let Err(e) = std::fs::write(path, text(&all)) {
-                    eprintln!("vrlab: {flag} {}: {e}", path.display());
-                    worst = worst.max(EXIT_ENVIRONMENT);
-                }
-            }
-        }
-        worst
+        worst.max(write_reports(
+            &verdicts,
+            junit.as_deref(),
+            markdown.as_deref(),
+        ))
     })
 }
 

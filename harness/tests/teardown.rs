@@ -40,6 +40,11 @@ fn main() -> std::process::ExitCode {
             NEEDS,
             a_kept_lab_stops_probing_when_its_timeline_is_over,
         ),
+        trial(
+            "jobs_report_in_file_order_and_a_stop_reaches_every_lab",
+            NEEDS,
+            jobs_report_in_file_order_and_a_stop_reaches_every_lab,
+        ),
     ])
 }
 
@@ -331,4 +336,84 @@ fn vrlab_up_pauses_before_a_step_and_keeps_the_lab() {
             .contains("paused before step 3"),
         "{timeline}"
     );
+}
+
+/// `vrlab run --jobs 2 A B C` with vrlabd, in a process group of its own; stdout captured.
+fn jobs(out: &Path, junit: &Path) -> Child {
+    use std::os::unix::process::CommandExt;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .arg("run")
+        .args(["restart.toml", "no-preempt.toml", "accept-mode-off.toml"].map(|s| dir.join(s)))
+        .args(["--daemon", "vrlabd", "--jobs", "2", "--quiet", "--out"])
+        .arg(out)
+        .arg("--junit")
+        .arg(junit)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap()
+}
+
+/// `--jobs 2` runs each scenario in a lab of its own, two at a time: the reports come in the
+/// order of the files whatever order the runs end in, the roll-up and JUnit cover every run,
+/// and a SIGTERM to vrlab alone stops every running lab, leaving nothing behind and each
+/// run's record judged.
+fn jobs_report_in_file_order_and_a_stop_reaches_every_lab() {
+    let before = host_links();
+    let dir = tempfile::tempdir().unwrap();
+    let (out, junit) = (dir.path().join("runs"), dir.path().join("junit.xml"));
+    let done = jobs(&out, &junit).wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&done.stdout);
+    let order: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once(" × vrlabd: ").map(|(name, _)| name))
+        .collect();
+    assert_eq!(
+        order,
+        ["restart", "no-preempt", "accept-mode-off"],
+        "{text}"
+    );
+    assert!(text.contains("summary of 3 runs"), "{text}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), 3, "{xml}");
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        3,
+        "one run directory each"
+    );
+    assert_nothing_left(&out, &before);
+
+    let out = dir.path().join("stopped");
+    let child = jobs(&out, &junit);
+    wait_for(&out, "two labs' daemons", |_| {
+        events_in(&out)
+            .iter()
+            .filter(|e| e["kind"] == "process" && e["event"] == "start")
+            .count()
+            >= 4
+    });
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let stopped = child.wait_with_output().unwrap();
+    assert_eq!(stopped.status.code(), Some(130), "{stopped:?}");
+    assert_nothing_left(&out, &before);
+    let dirs: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 2, "the third run never started: {dirs:?}");
+    for d in dirs {
+        assert!(
+            d.join("verdict.json").is_file(),
+            "{} was judged",
+            d.display()
+        );
+    }
 }
