@@ -5,7 +5,14 @@
 //! `harness` (what vrlab did), `process` (daemon start, signal, exit), `fdb` (bridge
 //! forwarding table), `neigh` (a node's neighbour cache), `addr` and `link` (a node's
 //! addresses and interfaces), `probe` (one probe and its reply, if any).
+//!
+//! The contract is the type [`Event`]: the lab writes nothing but `Event`s and the judge reads
+//! them back as `Event`s, so a field cannot be renamed on one side only. `kind` selects a
+//! [`What`], `action` a [`Harness`] step, `fault` a [`Fault`], `event` a [`Process`] change;
+//! a line that does not fit is refused with its line number (extra fields are ignored, so a
+//! newer vrlab's additions do not stop an older judge).
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -13,7 +20,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::scenario::{Flow, FrameKind};
 
 /// Nanoseconds since the UNIX epoch, CLOCK_REALTIME.
 pub fn now_ns() -> u64 {
@@ -29,21 +38,441 @@ pub struct Recorder {
     out: Arc<Mutex<BufWriter<File>>>,
 }
 
-/// One recorded event, as read back for judging.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One line of `events.jsonl`: when, and what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// Nanoseconds since the UNIX epoch, CLOCK_REALTIME (the capture's clock).
     pub t: u64,
-    pub kind: String,
     #[serde(flatten)]
-    pub fields: Map<String, Value>,
+    pub what: What,
+}
+
+/// What happened, by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum What {
+    /// What vrlab did.
+    Harness(Harness),
+    /// A process the lab started: start, signal, exit, usage.
+    Process(Process),
+    /// The bridge forwarding table of a segment's switch.
+    Fdb(Fdb),
+    /// A node's neighbour cache.
+    Neigh(Neigh),
+    /// A node's addresses.
+    Addr(Addr),
+    /// A node's interfaces.
+    Link(Link),
+    /// One probe and its reply, if any.
+    Probe(Probe),
+}
+
+/// What vrlab did, by `action`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Harness {
+    /// The run began.
+    Run {
+        scenario: String,
+        /// The daemon, or the daemons in router order joined by `+`.
+        daemon: String,
+        /// Which daemon each router ran.
+        #[serde(default)]
+        daemons: BTreeMap<String, String>,
+        daemon_version: String,
+    },
+    /// The topology is built.
+    Topology {
+        nodes: usize,
+        segments: usize,
+        ms: f64,
+    },
+    /// A router's configuration files are written (relative to the run directory).
+    Prepared {
+        node: String,
+        files: Vec<String>,
+    },
+    /// The routers named have started and the wire shows them settled.
+    Settled {
+        started: Vec<String>,
+    },
+    /// They did not settle within `waited_ms`; the run goes on.
+    Unsettled {
+        started: Vec<String>,
+        waited_ms: u64,
+    },
+    /// A timeline step began (`step`: the step as the scenario has it).
+    Step {
+        index: usize,
+        step: Value,
+    },
+    /// It ended (`began`: when it began).
+    StepDone {
+        index: usize,
+        began: u64,
+    },
+    /// It failed: the run ends.
+    StepFailed {
+        index: usize,
+        began: u64,
+        reason: String,
+    },
+    /// `vrlab up --pause-before`: the timeline stopped before this step.
+    Paused {
+        before: usize,
+    },
+    /// A fault was applied (the event is recorded once it is in force).
+    Fault(Fault),
+    /// The lab's own questions after a change of master: no fault (an [`Fault::Inject`]).
+    Provoke(Fault),
+    /// One injected frame left its port.
+    Injected {
+        id: usize,
+        hex: String,
+    },
+    /// A daemon's own status at the end (`file`, relative to the run directory), or why not.
+    DaemonStatus {
+        node: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A kept lab's timeline is over: the probes stop.
+    ProbesStopped {
+        why: String,
+    },
+    /// The lab could not be set up.
+    SetupFailed {
+        error: String,
+    },
+    TeardownError {
+        error: String,
+    },
+    /// The run ended: how the timeline ended, what the capture kept.
+    End {
+        outcome: crate::rundir::Outcome,
+        frames: u64,
+        kernel_drops: u64,
+    },
+}
+
+/// A fault as applied, by `fault`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case")]
+pub enum Fault {
+    /// The node's daemons started (again).
+    Start {
+        node: String,
+    },
+    /// A signal fault: the daemons' PIDs it reached.
+    Stop {
+        node: String,
+        pids: Vec<i32>,
+    },
+    Crash {
+        node: String,
+        pids: Vec<i32>,
+    },
+    Freeze {
+        node: String,
+        pids: Vec<i32>,
+    },
+    Thaw {
+        node: String,
+        pids: Vec<i32>,
+    },
+    Restart {
+        node: String,
+        pids: Vec<i32>,
+    },
+    /// Every link of the node down or up.
+    LinkDown {
+        node: String,
+        links: Vec<String>,
+    },
+    LinkUp {
+        node: String,
+        links: Vec<String>,
+    },
+    Loss(DropFlows),
+    Partition(DropFlows),
+    Delay {
+        step: usize,
+        flows: Vec<Flow>,
+        delay_ms: f64,
+        jitter_ms: f64,
+        reorder_permille: u16,
+        duplicate_permille: u16,
+        seed: u64,
+        mechanism: String,
+    },
+    /// Every network fault in effect ended (`step`: the heal step; none at the end of a run).
+    Heal {
+        step: Option<usize>,
+        ended: Vec<Ended>,
+        mechanism: String,
+    },
+    Snooping {
+        step: usize,
+        segment: String,
+        enabled: bool,
+        querier: bool,
+    },
+    Exec {
+        node: String,
+        pid: i32,
+        command: Vec<String>,
+        background: bool,
+    },
+    Inject(Injection),
+}
+
+impl Fault {
+    /// The node a node fault acts on.
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            Fault::Start { node }
+            | Fault::Stop { node, .. }
+            | Fault::Crash { node, .. }
+            | Fault::Freeze { node, .. }
+            | Fault::Thaw { node, .. }
+            | Fault::Restart { node, .. }
+            | Fault::LinkDown { node, .. }
+            | Fault::LinkUp { node, .. }
+            | Fault::Exec { node, .. } => Some(node),
+            Fault::Inject(i) => Some(&i.node),
+            _ => None,
+        }
+    }
+}
+
+/// A loss or a partition: the share of the flows' frames dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DropFlows {
+    pub step: usize,
+    pub flows: Vec<Flow>,
+    /// Per mille (1000 for a partition).
+    pub permille: u16,
+    pub seed: u64,
+    /// What served it (`nftables bridge family, forward hook`).
+    pub mechanism: String,
+}
+
+/// A network fault that a heal ended, with what it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ended {
+    pub step: usize,
+    /// `loss`, `partition` or `delay`.
+    pub fault: String,
+    pub dropped: u64,
+    /// What a delay's relay did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relayed: Option<crate::faults::relay::RelayStats>,
+}
+
+/// Frames injected: an `inject` step, or the lab's provocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Injection {
+    /// Unique in the run: the `injected` events of its frames carry it.
+    pub id: usize,
+    pub step: usize,
+    pub provoked: bool,
+    pub node: String,
+    pub vrouter: String,
+    pub frame: FrameKind,
+    pub to: Option<String>,
+    pub count: u32,
+    pub every_ns: u64,
+    pub frames_per_burst: usize,
+    /// The check that judges a receiver's discard, and why it must discard it.
+    pub discard_check: Option<String>,
+    pub discard_why: Option<String>,
+}
+
+/// What happened to a process the lab started, by `event`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Process {
+    Start {
+        #[serde(flatten)]
+        who: Who,
+        argv: Vec<String>,
+    },
+    Signal {
+        #[serde(flatten)]
+        who: Who,
+        signal: String,
+        /// `process` or `group`.
+        target: String,
+        /// The fault or step that sent it (`crash`, `teardown` ...).
+        why: String,
+    },
+    Exit {
+        #[serde(flatten)]
+        who: Who,
+        status: String,
+    },
+    /// What it cost while it ran, before teardown.
+    Usage {
+        #[serde(flatten)]
+        who: Who,
+        #[serde(flatten)]
+        usage: crate::process::Usage,
+        wall_ms: f64,
+        cpu_percent: f64,
+    },
+}
+
+impl Process {
+    pub fn who(&self) -> &Who {
+        match self {
+            Process::Start { who, .. }
+            | Process::Signal { who, .. }
+            | Process::Exit { who, .. }
+            | Process::Usage { who, .. } => who,
+        }
+    }
+}
+
+/// A process: its node, name and PID.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Who {
+    pub node: String,
+    pub name: String,
+    pub pid: i32,
+}
+
+/// A table entry added (or changed) or deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    New,
+    Del,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fdb {
+    pub event: Change,
+    /// The switch's namespace.
+    pub ns: String,
+    pub mac: Option<String>,
+    /// The bridge port, and whose interface is behind it.
+    pub port: String,
+    pub node: String,
+    pub interface: String,
+    pub vlan: Option<u16>,
+    pub state: String,
+    pub flags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Neigh {
+    pub event: Change,
+    pub node: String,
+    pub interface: String,
+    pub ip: String,
+    pub mac: Option<String>,
+    pub state: String,
+    pub router: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Addr {
+    pub event: Change,
+    pub node: String,
+    pub interface: String,
+    pub ip: String,
+    pub prefix: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    pub event: Change,
+    pub node: String,
+    pub interface: Option<String>,
+    pub ifindex: u32,
+    pub mac: Option<String>,
+    pub up: bool,
+    pub lower_up: bool,
+}
+
+/// One probe: sent at the event's `t`; answered after `rtt_us`, or lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Probe {
+    pub node: String,
+    pub target: String,
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rtt_us: Option<u64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lost: bool,
+    /// Why it could not be sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Still unanswered when the probing stopped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unfinished: bool,
+}
+
+/// The neighbour entries added or changed, with their events.
+pub fn new_neigh(events: &[Event]) -> impl Iterator<Item = (&Event, &Neigh)> + Clone {
+    events
+        .iter()
+        .filter_map(|e| Some((e, e.neigh()?)))
+        .filter(|(_, n)| n.event == Change::New)
+}
+
+/// The event that began timeline step `index`.
+pub fn step_began(events: &[Event], index: usize) -> Option<&Event> {
+    events
+        .iter()
+        .find(|e| matches!(e.harness(), Some(Harness::Step { index: i, .. }) if *i == index))
 }
 
 impl Event {
-    pub fn str(&self, key: &str) -> Option<&str> {
-        self.fields.get(key).and_then(Value::as_str)
+    pub fn harness(&self) -> Option<&Harness> {
+        match &self.what {
+            What::Harness(h) => Some(h),
+            _ => None,
+        }
     }
-    pub fn u64(&self, key: &str) -> Option<u64> {
-        self.fields.get(key).and_then(Value::as_u64)
+    /// A fault of the timeline (not the lab's provocations).
+    pub fn fault(&self) -> Option<&Fault> {
+        match self.harness()? {
+            Harness::Fault(f) => Some(f),
+            _ => None,
+        }
+    }
+    pub fn process(&self) -> Option<&Process> {
+        match &self.what {
+            What::Process(p) => Some(p),
+            _ => None,
+        }
+    }
+    pub fn fdb(&self) -> Option<&Fdb> {
+        match &self.what {
+            What::Fdb(f) => Some(f),
+            _ => None,
+        }
+    }
+    pub fn neigh(&self) -> Option<&Neigh> {
+        match &self.what {
+            What::Neigh(n) => Some(n),
+            _ => None,
+        }
+    }
+    pub fn addr(&self) -> Option<&Addr> {
+        match &self.what {
+            What::Addr(a) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn probe(&self) -> Option<&Probe> {
+        match &self.what {
+            What::Probe(p) => Some(p),
+            _ => None,
+        }
     }
 }
 
@@ -54,15 +483,9 @@ impl Recorder {
         })
     }
 
-    /// Records an event of `kind` with `fields` (a JSON object) at time `t`.
-    pub fn at(&self, t: u64, kind: &str, fields: Value) {
-        let mut obj = Map::new();
-        obj.insert("t".into(), t.into());
-        obj.insert("kind".into(), kind.into());
-        if let Value::Object(f) = fields {
-            obj.extend(f);
-        }
-        let line = Value::Object(obj).to_string();
+    /// Records `what` at time `t`.
+    pub fn at(&self, t: u64, what: What) {
+        let line = serde_json::to_string(&Event { t, what }).unwrap_or_default();
         if let Ok(mut w) = self.out.lock() {
             // A full disk must not stop the lab mid-fault; the missing lines show in the
             // record, and the final flush reports the error.
@@ -70,9 +493,14 @@ impl Recorder {
         }
     }
 
-    /// Records an event now.
-    pub fn now(&self, kind: &str, fields: Value) {
-        self.at(now_ns(), kind, fields)
+    /// Records `what` now.
+    pub fn now(&self, what: What) {
+        self.at(now_ns(), what)
+    }
+
+    /// Records what vrlab did, now.
+    pub fn harness(&self, h: Harness) {
+        self.now(What::Harness(h))
     }
 
     pub fn flush(&self) -> io::Result<()> {
@@ -102,4 +530,96 @@ pub fn read(path: &Path) -> Result<Vec<Event>, String> {
             serde_json::from_str(l).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(e: &Event) -> String {
+        serde_json::to_string(e).unwrap()
+    }
+
+    /// Each kind is written with its tags and read back as it was.
+    #[test]
+    fn events_round_trip_with_their_tags() {
+        let who = Who {
+            node: "r1".into(),
+            name: "keepalived".into(),
+            pid: 7,
+        };
+        let cases = [
+            What::Harness(Harness::StepDone { index: 2, began: 5 }),
+            What::Harness(Harness::Fault(Fault::Crash {
+                node: "r1".into(),
+                pids: vec![7],
+            })),
+            What::Harness(Harness::Fault(Fault::Heal {
+                step: None,
+                ended: vec![Ended {
+                    step: 1,
+                    fault: "loss".into(),
+                    dropped: 3,
+                    relayed: None,
+                }],
+                mechanism: "nftables".into(),
+            })),
+            What::Process(Process::Signal {
+                who,
+                signal: "SIGTERM".into(),
+                target: "process".into(),
+                why: "stop".into(),
+            }),
+            What::Probe(Probe {
+                node: "h1".into(),
+                target: "192.0.2.100".into(),
+                seq: 4,
+                rtt_us: None,
+                lost: true,
+                error: None,
+                unfinished: false,
+            }),
+        ];
+        for what in cases {
+            let e = Event { t: 42, what };
+            let text = line(&e);
+            assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), e, "{text}");
+        }
+        let crash = line(&Event {
+            t: 1,
+            what: What::Harness(Harness::Fault(Fault::Crash {
+                node: "r1".into(),
+                pids: vec![],
+            })),
+        });
+        for field in [
+            r#""kind":"harness""#,
+            r#""action":"fault""#,
+            r#""fault":"crash""#,
+        ] {
+            assert!(crash.contains(field), "{crash} has {field}");
+        }
+        let step_done = line(&Event {
+            t: 1,
+            what: What::Harness(Harness::StepDone { index: 0, began: 0 }),
+        });
+        assert!(step_done.contains(r#""action":"step-done""#), "{step_done}");
+    }
+
+    /// A renamed or missing field is an error at its line, not a check that silently finds
+    /// nothing.
+    #[test]
+    fn a_line_that_breaks_the_contract_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        std::fs::write(
+            &path,
+            "{\"t\":1,\"kind\":\"harness\",\"action\":\"step-done\",\"index\":0,\"began\":0}\n\
+             {\"t\":2,\"kind\":\"probe\",\"host\":\"h1\",\"target\":\"192.0.2.1\",\"seq\":1}\n",
+        )
+        .unwrap();
+        let err = read(&path).unwrap_err();
+        assert!(err.contains("events.jsonl:2:"), "{err}");
+        assert!(err.contains("node"), "names the missing field: {err}");
+    }
 }

@@ -15,10 +15,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use crate::events::{now_ns, Recorder};
+use crate::events::{now_ns, Probe, Recorder, What};
 use crate::topology::Namespace;
 
 /// A probe not answered within this long is lost.
@@ -127,7 +126,14 @@ fn probe_loop(
                         t.outstanding.insert(t.seq, (sent, Instant::now()));
                     }
                     // No route or neighbour yet (ENETUNREACH, EHOSTUNREACH): a lost probe.
-                    Err(e) => rec.at(sent, "probe", json!({"node": node, "target": t.addr, "seq": t.seq, "lost": true, "error": e.to_string()})),
+                    Err(e) => rec.at(
+                        sent,
+                        What::Probe(Probe {
+                            lost: true,
+                            error: Some(e.to_string()),
+                            ..probe(node, t.addr, t.seq)
+                        }),
+                    ),
                 }
             }
             next += interval;
@@ -169,8 +175,10 @@ fn probe_loop(
                     let rtt = reply_at.duration_since(at).as_micros() as u64;
                     rec.at(
                         sent,
-                        "probe",
-                        json!({"node": node, "target": t.addr, "seq": seq, "rtt_us": rtt}),
+                        What::Probe(Probe {
+                            rtt_us: Some(rtt),
+                            ..probe(node, t.addr, seq)
+                        }),
                     );
                 }
             }
@@ -180,8 +188,10 @@ fn probe_loop(
                 if !keep {
                     rec.at(
                         *sent,
-                        "probe",
-                        json!({"node": node, "target": t.addr, "seq": seq, "lost": true}),
+                        What::Probe(Probe {
+                            lost: true,
+                            ..probe(node, t.addr, *seq)
+                        }),
                     );
                 }
                 keep
@@ -191,7 +201,27 @@ fn probe_loop(
     // Whatever is still outstanding at the end has not been answered in time to count.
     for t in targets.iter_mut() {
         for (seq, (sent, _)) in t.outstanding.drain() {
-            rec.at(sent, "probe", json!({"node": node, "target": t.addr, "seq": seq, "lost": true, "unfinished": true}));
+            rec.at(
+                sent,
+                What::Probe(Probe {
+                    lost: true,
+                    unfinished: true,
+                    ..probe(node, t.addr, seq)
+                }),
+            );
         }
+    }
+}
+
+/// A probe of `target` as the record has it, before its outcome is known.
+fn probe(node: &str, target: IpAddr, seq: u16) -> Probe {
+    Probe {
+        node: node.to_string(),
+        target: target.to_string(),
+        seq: seq.into(),
+        rtt_us: None,
+        lost: false,
+        error: None,
+        unfinished: false,
     }
 }

@@ -16,11 +16,10 @@ use std::time::Duration;
 use nix::sched::{setns, CloneFlags};
 use nix::sys::signal::{kill, killpg, Signal};
 use nix::unistd::Pid;
-use serde_json::json;
 use tokio::sync::watch;
 
 use crate::daemons::{ProcessSpec, Ready};
-use crate::events::Recorder;
+use crate::events::{self, Recorder, What, Who};
 use crate::topology::Namespace;
 
 /// A process started in a node, with a watch that says when it has exited.
@@ -58,7 +57,7 @@ impl Running {
             // (a priority-0 advert after SIGTERM) can reach the wire in between.
             let t = crate::events::now_ns();
             let _ = kill(Pid::from_raw(self.pid), sig);
-            rec.at(t, "process", json!({"node": self.node, "name": self.spec.name, "pid": self.pid, "event": "signal", "signal": sig.as_str(), "target": "process", "why": why}));
+            rec.at(t, self.signalled(sig, "process", why));
         }
     }
 
@@ -67,7 +66,25 @@ impl Running {
         // A group can outlive its leader (children of a killed parent); signal it anyway.
         let t = crate::events::now_ns();
         let _ = killpg(Pid::from_raw(self.pid), sig);
-        rec.at(t, "process", json!({"node": self.node, "name": self.spec.name, "pid": self.pid, "event": "signal", "signal": sig.as_str(), "target": "group", "why": why}));
+        rec.at(t, self.signalled(sig, "group", why));
+    }
+
+    /// Who this process is, in the record.
+    pub fn who(&self) -> Who {
+        Who {
+            node: self.node.clone(),
+            name: self.spec.name.clone(),
+            pid: self.pid,
+        }
+    }
+
+    fn signalled(&self, sig: Signal, target: &str, why: &str) -> What {
+        What::Process(events::Process::Signal {
+            who: self.who(),
+            signal: sig.as_str().to_string(),
+            target: target.to_string(),
+            why: why.to_string(),
+        })
     }
 }
 
@@ -99,19 +116,24 @@ pub fn spawn(
         )
     })?;
     let pid = child.id().map(|p| p as i32).unwrap_or(-1);
-    rec.now(
-        "process",
-        json!({"node": node, "name": spec.name, "pid": pid, "event": "start", "argv": spec.argv}),
-    );
+    let who = Who {
+        node: node.to_string(),
+        name: spec.name.clone(),
+        pid,
+    };
+    rec.now(What::Process(events::Process::Start {
+        who: who.clone(),
+        argv: spec.argv.clone(),
+    }));
     let (tx, rx) = watch::channel(None);
-    let (rec2, node2, name2) = (rec.clone(), node.to_string(), spec.name.clone());
+    let rec2 = rec.clone();
     tokio::spawn(async move {
         let status = child.wait().await;
         let desc = describe(status);
-        rec2.now(
-            "process",
-            json!({"node": node2, "name": name2, "pid": pid, "event": "exit", "status": desc}),
-        );
+        rec2.now(What::Process(events::Process::Exit {
+            who,
+            status: desc.clone(),
+        }));
         let _ = tx.send(Some(desc));
     });
     Ok(Running {
@@ -181,7 +203,7 @@ fn describe(status: io::Result<ExitStatus>) -> String {
 }
 
 /// CPU time and memory of a process group, read from /proc.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Usage {
     /// User + system CPU time of every live process in the group.
     pub cpu_ms: f64,

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use tokio::sync::watch;
 
 use crate::capture::live::LiveWire;
@@ -17,7 +16,7 @@ use crate::capture::tables;
 use crate::daemons::{
     Assignment, InterfaceSpec, LinkSpec, NodePaths, Plan, RouterSpec, VrouterSpec,
 };
-use crate::events::{now_ns, Recorder};
+use crate::events::{self, now_ns, Fault, Harness, Recorder, What};
 use crate::faults;
 use crate::probe::Prober;
 use crate::process::{self, Processes};
@@ -244,7 +243,12 @@ pub async fn run(
     let (label, version) = refuse_before_building(scn, daemons)?;
     let (run_dir, rec) = create_run_dir(scn, &opts.out, &label)?;
     let started_ns = now_ns();
-    rec.now("harness", json!({"action": "run", "scenario": scn.name, "daemon": label, "daemons": daemons.per_router(scn), "daemon_version": version}));
+    rec.harness(Harness::Run {
+        scenario: scn.name.clone(),
+        daemon: label.clone(),
+        daemons: daemons.per_router(scn),
+        daemon_version: version.clone(),
+    });
     opts.progress.step("building topology");
     let (mut lab, build_ms) = build_lab(scn, &run_dir, &rec).await?;
     let _monitors = tables::start(&lab.topo, &rec)
@@ -279,10 +283,9 @@ pub async fn run(
     let prober = match started.and_then(|()| start_probes(scn, &lab)) {
         Ok(p) => p,
         Err(e) => {
-            rec.now(
-                "harness",
-                json!({"action": "setup-failed", "error": e.to_string()}),
-            );
+            rec.harness(Harness::SetupFailed {
+                error: e.to_string(),
+            });
             teardown(&lab).await;
             drop(capture);
             let _ = rec.flush();
@@ -297,7 +300,7 @@ pub async fn run(
     }
     // Partitions and loss still in effect end before the daemons stop, with their counts.
     if let Err(e) = lab.net.heal(None, &lab.topo, &lab.rec) {
-        rec.now("harness", json!({"action": "teardown-error", "error": e}));
+        rec.harness(Harness::TeardownError { error: e });
     }
     teardown(&lab).await;
     // Let the last frames (priority-0 adverts of the stopping daemons) reach the capture.
@@ -305,7 +308,11 @@ pub async fn run(
         .await
         .map_err(|e| RunError::Setup(e.to_string()))?
         .map_err(|e| RunError::Setup(format!("capture: {e}")))?;
-    rec.now("harness", json!({"action": "end", "outcome": outcome, "frames": stats.frames, "kernel_drops": stats.kernel_drops}));
+    rec.harness(Harness::End {
+        outcome: outcome.clone(),
+        frames: stats.frames,
+        kernel_drops: stats.kernel_drops,
+    });
     rec.flush().map_err(io_err(&run_dir))?;
     meta.ended_ns = now_ns();
     meta.outcome = outcome;
@@ -390,7 +397,11 @@ async fn build_lab(scn: &Scenario, run_dir: &Path, rec: &Recorder) -> Result<(La
         .await
         .map_err(|e| RunError::Setup(e.to_string()))?;
     let build_ms = t0.elapsed().as_secs_f64() * 1000.0;
-    rec.now("harness", json!({"action": "topology", "nodes": scn.nodes.len(), "segments": scn.segments.len(), "ms": build_ms}));
+    rec.harness(Harness::Topology {
+        nodes: scn.nodes.len(),
+        segments: scn.segments.len(),
+        ms: build_ms,
+    });
     let mut lab = Lab {
         run_dir: run_dir.to_path_buf(),
         injections: Default::default(),
@@ -489,10 +500,9 @@ async fn play_timeline(
         // would write about 0.4 MB/s of echo traffic to its capture.
         if let Some(p) = prober.take() {
             p.stop();
-            lab.rec.now(
-                "harness",
-                json!({"action": "probes-stopped", "why": "the timeline is over; the lab is kept for inspection"}),
-            );
+            lab.rec.harness(Harness::ProbesStopped {
+                why: "the timeline is over; the lab is kept for inspection".into(),
+            });
         }
         // Everything so far on disk, for whoever inspects the kept lab.
         let _ = lab.rec.flush();
@@ -635,7 +645,14 @@ async fn prepare_routers(
             }
             std::fs::write(path, text).map_err(io_err(path))?;
         }
-        lab.rec.now("harness", json!({"action": "prepared", "node": r.name, "files": plan.files.iter().map(|(p, _)| p.strip_prefix(run_dir).unwrap_or(p).display().to_string()).collect::<Vec<_>>()}));
+        lab.rec.harness(Harness::Prepared {
+            node: r.name.clone(),
+            files: plan
+                .files
+                .iter()
+                .map(|(p, _)| p.strip_prefix(run_dir).unwrap_or(p).display().to_string())
+                .collect(),
+        });
         lab.node_dirs.insert(r.name.clone(), dir);
         lab.plans.insert(r.name.clone(), plan);
     }
@@ -709,10 +726,10 @@ async fn wait_settled(scn: &Scenario, lab: &Lab, started: &[&str], since: u64) {
     let deadline = tokio::time::Instant::now() + patience + Duration::from_secs(1);
     while !settled() {
         if tokio::time::Instant::now() >= deadline {
-            lab.rec.now(
-                "harness",
-                json!({"action": "unsettled", "started": started, "waited_ms": (patience + Duration::from_secs(1)).as_millis() as u64}),
-            );
+            lab.rec.harness(Harness::Unsettled {
+                started: started.iter().map(|s| s.to_string()).collect(),
+                waited_ms: (patience + Duration::from_secs(1)).as_millis() as u64,
+            });
             return;
         }
         tokio::select! {
@@ -720,8 +737,9 @@ async fn wait_settled(scn: &Scenario, lab: &Lab, started: &[&str], since: u64) {
             _ = tokio::time::sleep(Duration::from_millis(10)) => {}
         }
     }
-    lab.rec
-        .now("harness", json!({"action": "settled", "started": started}));
+    lab.rec.harness(Harness::Settled {
+        started: started.iter().map(|s| s.to_string()).collect(),
+    });
 }
 
 /// Starts every process of the node's plan that is not running, in order, each waiting for
@@ -762,13 +780,17 @@ async fn teardown(lab: &Lab) {
     for p in &all {
         let u = process::group_usage(p.pid);
         let wall_ms = p.started.elapsed().as_secs_f64() * 1000.0;
-        lab.rec.now(
-            "process",
-            json!({"node": p.node, "name": p.spec.name, "pid": p.pid, "event": "usage",
-                   "cpu_ms": u.cpu_ms, "user_ms": u.user_ms, "sys_ms": u.sys_ms, "wall_ms": wall_ms,
-                   "cpu_percent": if wall_ms > 0.0 { 100.0 * u.cpu_ms / wall_ms } else { 0.0 },
-                   "rss_kib": u.rss_kib, "hwm_kib": u.hwm_kib, "processes": u.processes}),
-        );
+        let cpu_percent = if wall_ms > 0.0 {
+            100.0 * u.cpu_ms / wall_ms
+        } else {
+            0.0
+        };
+        lab.rec.now(What::Process(events::Process::Usage {
+            who: p.who(),
+            usage: u,
+            wall_ms,
+            cpu_percent,
+        }));
     }
     for p in all.iter().rev() {
         p.signal(nix::sys::signal::Signal::SIGCONT, &lab.rec, "teardown");
@@ -856,13 +878,23 @@ async fn daemon_status(scn: &Scenario, daemons: &Assignment, lab: &Lab) {
             .await
             .map_err(|e| e.to_string())
             .and_then(|out| std::fs::write(&file, out).map_err(|e| e.to_string()));
-        let what = match result {
-            Ok(()) => {
-                json!({"action": "daemon-status", "node": r.name, "file": file.strip_prefix(&lab.run_dir).unwrap_or(&file)})
-            }
-            Err(e) => json!({"action": "daemon-status", "node": r.name, "error": e}),
+        let (file, error) = match result {
+            Ok(()) => (
+                Some(
+                    file.strip_prefix(&lab.run_dir)
+                        .unwrap_or(&file)
+                        .display()
+                        .to_string(),
+                ),
+                None,
+            ),
+            Err(e) => (None, Some(e)),
         };
-        lab.rec.now("harness", what);
+        lab.rec.harness(Harness::DaemonStatus {
+            node: r.name.clone(),
+            file,
+            error,
+        });
     }
 }
 
@@ -886,8 +918,7 @@ async fn play_steps(
             return Outcome::Interrupted { step: i };
         }
         if pause == Some(i) {
-            lab.rec
-                .now("harness", json!({"action": "paused", "before": i}));
+            lab.rec.harness(Harness::Paused { before: i });
             return Outcome::Paused { step: i };
         }
         lab.step.store(i, std::sync::atomic::Ordering::Relaxed);
@@ -895,8 +926,10 @@ async fn play_steps(
         let after_previous = previous_began.replace(began);
         lab.rec.at(
             began,
-            "harness",
-            json!({"action": "step", "index": i, "step": step}),
+            What::Harness(Harness::Step {
+                index: i,
+                step: serde_json::to_value(step).unwrap_or_default(),
+            }),
         );
         // On disk at once: a run killed during this step is judged as cut short in it.
         let _ = lab.rec.flush();
@@ -958,10 +991,8 @@ async fn play_steps(
                 progress.step(&format!("step {}: {} {node}", i + 1, fault.name()));
                 match fault {
                     FaultKind::Start => {
-                        lab.rec.now(
-                            "harness",
-                            json!({"action": "fault", "fault": "start", "node": node}),
-                        );
+                        lab.rec
+                            .harness(Harness::Fault(Fault::Start { node: node.clone() }));
                         start_node(lab, node).await
                     }
                     FaultKind::LinkDown | FaultKind::LinkUp => {
@@ -1027,11 +1058,12 @@ async fn play_steps(
                 ));
                 let set = lab.topo.set_snooping(segment, *enabled, *querier).await;
                 set.map(|()| {
-                    lab.rec.now(
-                        "harness",
-                        json!({"action": "fault", "fault": "snooping", "step": i,
-                               "segment": segment, "enabled": enabled, "querier": querier}),
-                    );
+                    lab.rec.harness(Harness::Fault(Fault::Snooping {
+                        step: i,
+                        segment: segment.clone(),
+                        enabled: *enabled,
+                        querier: *querier,
+                    }));
                 })
                 .map_err(|e| e.to_string())
             }
@@ -1091,16 +1123,17 @@ async fn play_steps(
         };
         let ended = now_ns();
         match res {
-            Ok(()) => lab.rec.at(
-                ended,
-                "harness",
-                json!({"action": "step-done", "index": i, "began": began}),
-            ),
+            Ok(()) => lab
+                .rec
+                .at(ended, What::Harness(Harness::StepDone { index: i, began })),
             Err(reason) => {
                 lab.rec.at(
                     ended,
-                    "harness",
-                    json!({"action": "step-failed", "index": i, "began": began, "reason": reason}),
+                    What::Harness(Harness::StepFailed {
+                        index: i,
+                        began,
+                        reason: reason.clone(),
+                    }),
                 );
                 return Outcome::StepFailed { step: i, reason };
             }

@@ -10,10 +10,9 @@ use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{LinkAttribute, LinkFlag, LinkMessage};
 use netlink_packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
-use serde_json::{json, Value};
 
 use crate::daemons::mac_string;
-use crate::events::{now_ns, Recorder};
+use crate::events::{now_ns, Addr, Change, Fdb, Link, Neigh, Recorder, What};
 use crate::topology::{monitor_in, Topology, SWITCH};
 
 const RTMGRP_LINK: u32 = 0x1;
@@ -49,7 +48,7 @@ pub fn start(topo: &Topology, rec: &Recorder) -> std::io::Result<Vec<tokio::task
             let t = now_ns();
             if let NetlinkPayload::InnerMessage(m) = msg.payload {
                 if let Some(v) = fdb_event(&m, &ports) {
-                    r.at(t, "fdb", v);
+                    r.at(t, What::Fdb(v));
                 }
             }
         }
@@ -76,25 +75,33 @@ pub fn start(topo: &Topology, rec: &Recorder) -> std::io::Result<Vec<tokio::task
                 let ev = match &m {
                     RouteNetlinkMessage::NewLink(l) | RouteNetlinkMessage::DelLink(l) => {
                         let new = matches!(m, RouteNetlinkMessage::NewLink(_));
-                        Some(("link", link_event(l, new, &node, &mut names)))
+                        Some(What::Link(link_event(l, new, &node, &mut names)))
                     }
                     RouteNetlinkMessage::NewNeighbour(n) | RouteNetlinkMessage::DelNeighbour(n) => {
                         let new = matches!(m, RouteNetlinkMessage::NewNeighbour(_));
-                        neigh_event(n, new, &node, &names).map(|v| ("neigh", v))
+                        neigh_event(n, new, &node, &names).map(What::Neigh)
                     }
                     RouteNetlinkMessage::NewAddress(a) | RouteNetlinkMessage::DelAddress(a) => {
                         let new = matches!(m, RouteNetlinkMessage::NewAddress(_));
-                        addr_event(a, new, &node, &names).map(|v| ("addr", v))
+                        addr_event(a, new, &node, &names).map(What::Addr)
                     }
                     _ => None,
                 };
-                if let Some((kind, v)) = ev {
-                    r.at(t, kind, v);
+                if let Some(what) = ev {
+                    r.at(t, what);
                 }
             }
         }));
     }
     Ok(tasks)
+}
+
+fn change(new: bool) -> Change {
+    if new {
+        Change::New
+    } else {
+        Change::Del
+    }
 }
 
 fn lladdr(attrs: &[NeighbourAttribute]) -> Option<String> {
@@ -113,7 +120,7 @@ fn state_name(n: &NeighbourMessage) -> String {
 fn fdb_event(
     m: &RouteNetlinkMessage,
     ports: &HashMap<u32, (String, String, String)>,
-) -> Option<Value> {
+) -> Option<Fdb> {
     let (n, new) = match m {
         RouteNetlinkMessage::NewNeighbour(n) => (n, true),
         RouteNetlinkMessage::DelNeighbour(n) => (n, false),
@@ -133,17 +140,17 @@ fn fdb_event(
         .iter()
         .map(|f| format!("{f:?}").to_lowercase())
         .collect();
-    Some(json!({
-        "ns": SWITCH,
-        "event": if new { "new" } else { "del" },
-        "mac": lladdr(&n.attributes),
-        "port": port,
-        "node": node,
-        "interface": iface,
-        "vlan": vlan,
-        "state": state_name(n),
-        "flags": flags,
-    }))
+    Some(Fdb {
+        event: change(new),
+        ns: SWITCH.to_string(),
+        mac: lladdr(&n.attributes),
+        port,
+        node,
+        interface: iface,
+        vlan,
+        state: state_name(n),
+        flags,
+    })
 }
 
 fn neigh_event(
@@ -151,22 +158,25 @@ fn neigh_event(
     new: bool,
     node: &str,
     names: &HashMap<u32, String>,
-) -> Option<Value> {
+) -> Option<Neigh> {
     let ip: IpAddr = n.attributes.iter().find_map(|a| match a {
         NeighbourAttribute::Destination(NeighbourAddress::Inet(v4)) => Some(IpAddr::V4(*v4)),
         NeighbourAttribute::Destination(NeighbourAddress::Inet6(v6)) => Some(IpAddr::V6(*v6)),
         _ => None,
     })?;
     let router = n.header.flags.iter().any(|f| format!("{f:?}") == "Router");
-    Some(json!({
-        "node": node,
-        "event": if new { "new" } else { "del" },
-        "ip": ip,
-        "mac": lladdr(&n.attributes),
-        "state": state_name(n),
-        "router": router,
-        "interface": names.get(&n.header.ifindex).cloned().unwrap_or_else(|| n.header.ifindex.to_string()),
-    }))
+    Some(Neigh {
+        event: change(new),
+        node: node.to_string(),
+        interface: names
+            .get(&n.header.ifindex)
+            .cloned()
+            .unwrap_or_else(|| n.header.ifindex.to_string()),
+        ip: ip.to_string(),
+        mac: lladdr(&n.attributes),
+        state: state_name(n),
+        router,
+    })
 }
 
 fn addr_event(
@@ -174,7 +184,7 @@ fn addr_event(
     new: bool,
     node: &str,
     names: &HashMap<u32, String>,
-) -> Option<Value> {
+) -> Option<Addr> {
     // IFA_LOCAL is the interface's own address on point-to-point links; prefer it.
     let ip = a
         .attributes
@@ -189,16 +199,19 @@ fn addr_event(
                 _ => None,
             })
         })?;
-    Some(json!({
-        "node": node,
-        "event": if new { "new" } else { "del" },
-        "ip": ip,
-        "prefix": a.header.prefix_len,
-        "interface": names.get(&a.header.index).cloned().unwrap_or_else(|| a.header.index.to_string()),
-    }))
+    Some(Addr {
+        event: change(new),
+        node: node.to_string(),
+        interface: names
+            .get(&a.header.index)
+            .cloned()
+            .unwrap_or_else(|| a.header.index.to_string()),
+        ip: ip.to_string(),
+        prefix: a.header.prefix_len,
+    })
 }
 
-fn link_event(l: &LinkMessage, new: bool, node: &str, names: &mut HashMap<u32, String>) -> Value {
+fn link_event(l: &LinkMessage, new: bool, node: &str, names: &mut HashMap<u32, String>) -> Link {
     let name = l.attributes.iter().find_map(|a| match a {
         LinkAttribute::IfName(n) => Some(n.clone()),
         _ => None,
@@ -210,13 +223,13 @@ fn link_event(l: &LinkMessage, new: bool, node: &str, names: &mut HashMap<u32, S
         LinkAttribute::Address(m) if m.len() == 6 => Some(mac_string(&m[..6].try_into().ok()?)),
         _ => None,
     });
-    json!({
-        "node": node,
-        "event": if new { "new" } else { "del" },
-        "interface": name,
-        "ifindex": l.header.index,
-        "mac": mac,
-        "up": l.header.flags.contains(&LinkFlag::Up),
-        "lower_up": l.header.flags.contains(&LinkFlag::LowerUp),
-    })
+    Link {
+        event: change(new),
+        node: node.to_string(),
+        interface: name,
+        ifindex: l.header.index,
+        mac,
+        up: l.header.flags.contains(&LinkFlag::Up),
+        lower_up: l.header.flags.contains(&LinkFlag::LowerUp),
+    }
 }

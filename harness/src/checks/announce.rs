@@ -8,6 +8,7 @@ use super::wire_checks::carp_na;
 use super::{
     not_applicable, result, verdict_of, Check, CheckResult, Ctx, Evidence, Status, VrSpec,
 };
+use crate::events::Change;
 use crate::scenario::Family;
 use crate::wire::MacAddr;
 
@@ -610,19 +611,20 @@ pub(super) fn d9(ctx: &Ctx, s: &VrSpec, _vm: &VrModel) -> CheckResult {
             bad.push((what.clone(), ctx.advert_ev(i as u32, what)));
         }
     }
-    for e in ctx
+    for (e, addr) in ctx
         .events
         .iter()
-        .filter(|e| e.kind == "addr" && e.str("event") == Some("new"))
+        .filter_map(|e| Some((e, e.addr()?)))
+        .filter(|(_, a)| a.event == Change::New)
     {
-        let Some(ip) = e.str("ip").and_then(|x| x.parse::<IpAddr>().ok()) else {
+        let Ok(ip) = addr.ip.parse::<IpAddr>() else {
             continue;
         };
         if from_vmac(&ip) && seen.insert(ip) {
             let what = format!(
                 "{} got address {ip} on {}, made from {}",
-                e.str("node").unwrap_or("?"),
-                e.str("interface").unwrap_or("?"),
+                addr.node,
+                addr.interface,
                 s.vmac_addr()
             );
             bad.push((what.clone(), ctx.event_ev(e, what)));

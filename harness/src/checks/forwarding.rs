@@ -8,13 +8,13 @@ use super::announce::vips_of;
 use super::model::{Kind, VrModel};
 use super::observe::{What, NO_NODE};
 use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpec};
-use crate::events::Event;
+use crate::events::{self, Change, Event, Fdb, Neigh};
 use crate::scenario::duration::human;
 use crate::scenario::Family;
 
 /// FDB events that put `mac` on a port of `segment`'s bridge (two segments may each have a
 /// virtual router with the same VRID, hence the same VMAC, each on its own bridge).
-fn fdb_events<'a>(ctx: &'a Ctx, mac: &str, segment: &str) -> Vec<&'a Event> {
+fn fdb_events<'a>(ctx: &'a Ctx, mac: &str, segment: &str) -> Vec<(&'a Event, &'a Fdb)> {
     let on_segment = |port: Option<&str>| {
         let Some(rec) = ctx.rec else { return true };
         let known = rec
@@ -26,11 +26,11 @@ fn fdb_events<'a>(ctx: &'a Ctx, mac: &str, segment: &str) -> Vec<&'a Event> {
     };
     ctx.events
         .iter()
-        .filter(|e| {
-            e.kind == "fdb"
-                && e.str("event") == Some("new")
-                && e.str("mac") == Some(mac)
-                && on_segment(e.str("port"))
+        .filter_map(|e| Some((e, e.fdb()?)))
+        .filter(|(_, f)| {
+            f.event == Change::New
+                && f.mac.as_deref() == Some(mac)
+                && on_segment(Some(f.port.as_str()))
         })
         .collect()
 }
@@ -87,18 +87,18 @@ pub(super) fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         let t = &vm.tenures[tr.to];
         let node = ctx.node(t.node);
         let iv = u64::from(t.interval_cs) * 10_000_000;
-        let before = fdb.iter().rev().find(|e| e.t <= tr.at);
+        let before = fdb.iter().rev().find(|(e, _)| e.t <= tr.at);
         let learnt = fdb
             .iter()
-            .find(|e| e.t > tr.at && e.t <= tr.at + iv + tol && e.str("node") == Some(node));
-        let already = before.is_some_and(|e| e.str("node") == Some(node));
+            .find(|(e, f)| e.t > tr.at && e.t <= tr.at + iv + tol && f.node == node);
+        let already = before.is_some_and(|(_, f)| f.node == node);
         seen += 1;
         if !already && learnt.is_none() {
             let what = format!(
                 "{node} became master ({}) but the switch did not learn {mac} on its port within one interval + tolerance{}",
                 tr.kind.describe(),
                 before
-                    .map(|e| format!(" (it stayed on {}'s port {})", e.str("node").unwrap_or("?"), e.str("port").unwrap_or("?")))
+                    .map(|(_, f)| format!(" (it stayed on {}'s port {})", f.node, f.port))
                     .unwrap_or_default()
             );
             bad.push((
@@ -178,8 +178,8 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     }
     let mac = vmac.to_string();
     let fdb = fdb_events(ctx, &mac, &s.segment);
-    for e in &fdb {
-        let node = e.str("node").unwrap_or("");
+    for (e, f) in &fdb {
+        let node = f.node.as_str();
         let Some(ni) = ctx.wire.node_index(node) else {
             continue;
         };
@@ -196,7 +196,7 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         if !owner(ni, cause.map_or(e.t, |o| o.t)) {
             let what = format!(
                 "the switch put {mac} on {node}'s port {} while {}",
-                e.str("port").unwrap_or("?"),
+                f.port,
                 describe_master(ctx, vm, e.t)
             );
             bad.push((what.clone(), ctx.event_ev(e, format!("fdb: {what}"))));
@@ -267,25 +267,21 @@ pub(super) fn e2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let mut entries = 0;
     let mut repaired = Vec::new();
     let poisonings = poisonings_of(ctx, s);
-    for e in ctx.events.iter().filter(|e| {
-        e.kind == "neigh"
-            && e.str("event") == Some("new")
-            && e.str("node").is_some_and(|n| hosts.contains(&n))
-            && e.str("ip").is_some_and(|ip| vips.iter().any(|v| v == ip))
-    }) {
-        let Some(mac) = e.str("mac") else { continue };
+    for (e, n) in events::new_neigh(ctx.events)
+        .filter(|(_, n)| hosts.contains(&n.node.as_str()) && vips.contains(&n.ip))
+    {
+        let Some(mac) = &n.mac else { continue };
         entries += 1;
         if let Some((_, r)) = routers.iter().find(|(m, _)| m == &mac.to_lowercase()) {
             let what = format!(
                 "{}'s entry for {} holds {mac}, {r}'s physical MAC",
-                e.str("node").unwrap_or("?"),
-                e.str("ip").unwrap_or("?")
+                n.node, n.ip
             );
             // Poisoned by a frame the lab injected: the stimulus, not the fault. The master
             // must repair it within one interval of the last injected frame.
             let during = |p: &&Poisoning| {
-                Some(p.host.as_str()) == e.str("node")
-                    && Some(p.vip.as_str()) == e.str("ip")
+                p.host == n.node
+                    && p.vip == n.ip
                     && e.t >= p.poisoned_t
                     && e.t <= p.repaired_t.unwrap_or(u64::MAX)
             };
@@ -376,11 +372,7 @@ pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
     let routers = router_macs(ctx);
     let vmac = s.vmac_addr().to_string();
     let vips: Vec<String> = s.vips.iter().map(|v| v.to_string()).collect();
-    let neigh = |e: &&Event| {
-        e.kind == "neigh"
-            && e.str("event") == Some("new")
-            && e.str("ip").is_some_and(|ip| vips.iter().any(|v| v == ip))
-    };
+    let neigh = || events::new_neigh(ctx.events).filter(|(_, n)| vips.contains(&n.ip));
     let mut out: Vec<Poisoning> = Vec::new();
     for inj in ctx
         .injections
@@ -388,12 +380,11 @@ pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
         .filter(|i| i.vrouter == s.name && (i.kind == "stale-na" || i.kind == "garp"))
     {
         let (from, until) = (inj.first_t, inj.last_t + TAKES + ctx.tol_ns());
-        for e in ctx.events.iter().filter(neigh) {
-            let (Some(host), Some(ip), Some(mac)) = (e.str("node"), e.str("ip"), e.str("mac"))
-            else {
+        for (e, n) in neigh() {
+            let (host, ip) = (n.node.as_str(), n.ip.as_str());
+            let Some(mac) = n.mac.as_deref().map(str::to_lowercase) else {
                 continue;
             };
-            let mac = mac.to_lowercase();
             if e.t < from || e.t > until || !routers.iter().any(|(m, _)| *m == mac) {
                 continue;
             }
@@ -403,30 +394,19 @@ pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
             {
                 continue;
             }
-            let same = |r: &&Event| r.str("node") == Some(host) && r.str("ip") == Some(ip);
+            let same = || neigh().filter(|(_, r)| r.node == host && r.ip == ip);
+            let mac_is =
+                |r: &Neigh, m: &str| r.mac.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(m));
             // The last time the burst poisoned it, then the first entry with the VMAC after.
-            let last_poison = ctx
-                .events
-                .iter()
-                .filter(neigh)
-                .filter(same)
-                .filter(|r| r.t >= e.t && r.t <= until)
-                .filter(|r| {
-                    r.str("mac")
-                        .is_some_and(|m| routers.iter().any(|(x, _)| x.eq_ignore_ascii_case(m)))
-                })
-                .map(|r| r.t)
+            let last_poison = same()
+                .filter(|(r, _)| r.t >= e.t && r.t <= until)
+                .filter(|(_, r)| routers.iter().any(|(x, _)| mac_is(r, x)))
+                .map(|(r, _)| r.t)
                 .max()
                 .unwrap_or(e.t);
-            let repaired_t = ctx
-                .events
-                .iter()
-                .filter(neigh)
-                .filter(same)
-                .find(|r| {
-                    r.t > last_poison && r.str("mac").is_some_and(|m| m.eq_ignore_ascii_case(&vmac))
-                })
-                .map(|r| r.t);
+            let repaired_t = same()
+                .find(|(r, n)| r.t > last_poison && mac_is(n, &vmac))
+                .map(|(r, _)| r.t);
             out.push(Poisoning {
                 step: inj.step,
                 host: host.to_string(),
@@ -486,24 +466,12 @@ pub(super) fn e3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         let hosts: Vec<&str> = rec.scenario.hosts().map(|h| h.name.as_str()).collect();
         let vip_text: Vec<String> = vips.iter().map(|v| v.to_string()).collect();
         let mut was_router: Vec<(String, String)> = Vec::new();
-        for e in ctx.events.iter().filter(|e| {
-            e.kind == "neigh"
-                && e.str("event") == Some("new")
-                && e.str("node").is_some_and(|n| hosts.contains(&n))
-                && e.str("ip")
-                    .is_some_and(|ip| vip_text.iter().any(|v| v == ip))
-        }) {
+        for (e, n) in events::new_neigh(ctx.events)
+            .filter(|(_, n)| hosts.contains(&n.node.as_str()) && vip_text.contains(&n.ip))
+        {
             entries += 1;
-            let key = (
-                e.str("node").unwrap_or("").to_string(),
-                e.str("ip").unwrap_or("").to_string(),
-            );
-            let router = e
-                .fields
-                .get("router")
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false);
-            if router {
+            let key = (n.node.clone(), n.ip.clone());
+            if n.router {
                 if !was_router.contains(&key) {
                     was_router.push(key);
                 }

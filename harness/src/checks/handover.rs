@@ -12,7 +12,7 @@ use super::model::Kind;
 use super::observe::{What, NO_NODE};
 use super::run_checks::outage;
 use super::Ctx;
-use crate::events::Event;
+use crate::events::{Change, Event, Probe};
 
 /// One address at one change of master.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -149,9 +149,10 @@ pub fn handovers(ctx: &Ctx) -> Vec<Handover> {
                     from: from.clone(),
                     to: to.clone(),
                     at_s: ctx.at(at),
-                    old_dropped_ms: addr_change(ctx.events, &from, address, "del", at, until)
+                    old_dropped_ms: addr_change(ctx.events, &from, address, Change::Del, at, until)
                         .map(rel),
-                    new_added_ms: addr_change(ctx.events, &to, address, "new", at, until).map(rel),
+                    new_added_ms: addr_change(ctx.events, &to, address, Change::New, at, until)
+                        .map(rel),
                     old_used: used.len(),
                     old_used_last_ms: used.last().map(|t| rel(*t)),
                     hosts: rec
@@ -185,7 +186,7 @@ fn addr_change(
     events: &[Event],
     node: &str,
     address: IpAddr,
-    event: &str,
+    event: Change,
     at: u64,
     until: u64,
 ) -> Option<u64> {
@@ -193,10 +194,10 @@ fn addr_change(
     let from = at.saturating_sub(1_000_000_000);
     events
         .iter()
-        .filter(|e| e.kind == "addr" && e.t >= from && e.t < until)
-        .filter(|e| e.str("node") == Some(node) && e.str("ip") == Some(ip.as_str()))
-        .find(|e| e.str("event") == Some(event))
-        .map(|e| e.t)
+        .filter(|e| e.t >= from && e.t < until)
+        .filter_map(|e| Some((e.t, e.addr()?)))
+        .find(|(_, a)| a.node == node && a.ip == ip && a.event == event)
+        .map(|(t, _)| t)
 }
 
 /// How long `host`'s entry for `address` named one of `own` (the old master's MACs) within
@@ -213,24 +214,25 @@ fn host_view(
     let entries: Vec<(u64, bool)> = ctx
         .events
         .iter()
-        .filter(|e| e.kind == "neigh" && e.t < until)
-        .filter(|e| e.str("node") == Some(host) && e.str("ip") == Some(ip.as_str()))
-        .map(|e| {
-            let names_old = e.str("event") == Some("new")
-                && e.str("mac")
+        .filter(|e| e.t < until)
+        .filter_map(|e| Some((e.t, e.neigh()?)))
+        .filter(|(_, n)| n.node == host && n.ip == ip)
+        .map(|(t, n)| {
+            let names_old = n.event == Change::New
+                && n.mac
+                    .as_deref()
                     .is_some_and(|m| own.iter().any(|o| o.eq_ignore_ascii_case(m)));
-            (e.t, names_old)
+            (t, names_old)
         })
         .collect();
     let (stale, stale_at_end) = stale_time(&entries, at, until);
-    let probes: Vec<&Event> = ctx
+    let probes: Vec<(u64, &Probe)> = ctx
         .events
         .iter()
-        .filter(|e| e.kind == "probe" && e.str("node") == Some(host))
-        .filter(|e| e.str("target") == Some(ip.as_str()))
+        .filter_map(|e| Some((e.t, e.probe()?)))
+        .filter(|(_, p)| p.node == host && p.target == ip)
         .collect();
-    let refs: Vec<&&Event> = probes.iter().collect();
-    let outage_ms = (!probes.is_empty()).then(|| outage(&refs, at, until).0 .0 as f64 / 1e6);
+    let outage_ms = (!probes.is_empty()).then(|| outage(&probes, at, until).0 .0 as f64 / 1e6);
     HostView {
         host: host.to_string(),
         stale_ms: stale as f64 / 1e6,

@@ -8,7 +8,7 @@
 //! moment the heal's rules were gone (the heal event, recorded once nft returned), or the end
 //! of the run. A frame inside it may have been dropped; one outside it was not.
 
-use crate::events::Event;
+use crate::events::{self, Event, Fault};
 use crate::scenario::{Flow, Scenario, Step};
 
 #[derive(Debug, Clone)]
@@ -54,7 +54,6 @@ impl NetFault {
 
 /// The network faults of a run, from its scenario and events.
 pub fn of_run(scn: &Scenario, events: &[Event], end: u64) -> Vec<NetFault> {
-    let harness = |e: &&Event, action: &str| e.kind == "harness" && e.str("action") == Some(action);
     let mut out: Vec<NetFault> = Vec::new();
     for (i, step) in scn.timeline.iter().enumerate() {
         let (kind, flows, permille) = match step {
@@ -63,10 +62,7 @@ pub fn of_run(scn: &Scenario, events: &[Event], end: u64) -> Vec<NetFault> {
             Step::Delay(d) => ("delay", d.flows.clone(), 0),
             _ => continue,
         };
-        let Some(began) = events
-            .iter()
-            .find(|e| harness(e, "step") && e.u64("index") == Some(i as u64))
-        else {
+        let Some(began) = events::step_began(events, i) else {
             continue;
         };
         out.push(NetFault {
@@ -80,23 +76,14 @@ pub fn of_run(scn: &Scenario, events: &[Event], end: u64) -> Vec<NetFault> {
         });
     }
     // Each heal (or the end of the run) ends what it lists.
-    for heal in events
-        .iter()
-        .filter(|e| harness(e, "fault") && e.str("fault") == Some("heal"))
-    {
-        let ended = heal
-            .fields
-            .get("ended")
-            .and_then(|v| v.as_array())
-            .cloned()
-            .unwrap_or_default();
+    for (t, ended) in events.iter().filter_map(|e| match e.fault()? {
+        Fault::Heal { ended, .. } => Some((e.t, ended)),
+        _ => None,
+    }) {
         for x in ended {
-            let Some(step) = x.get("step").and_then(|s| s.as_u64()) else {
-                continue;
-            };
-            if let Some(f) = out.iter_mut().find(|f| f.step as u64 == step) {
-                f.until = f.until.min(heal.t);
-                f.dropped = x.get("dropped").and_then(|d| d.as_u64());
+            if let Some(f) = out.iter_mut().find(|f| f.step == x.step) {
+                f.until = f.until.min(t);
+                f.dropped = Some(x.dropped);
             }
         }
     }

@@ -18,8 +18,9 @@ use std::net::IpAddr;
 use super::model::{Tenure, VrModel};
 use super::observe::{What, NO_NODE};
 use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpec};
-use crate::events::Event;
+use crate::events::{self, Event, Fault, Harness};
 use crate::scenario::duration::human;
+use crate::scenario::FrameKind;
 
 /// How long after an injected ARP request, NS or echo an answer would show: a kernel answers
 /// within microseconds; this leaves room for a loaded machine.
@@ -54,44 +55,40 @@ pub struct Injection {
 pub fn of_run(events: &[Event], wire: &super::observe::Observed) -> Vec<Injection> {
     events
         .iter()
-        .filter(|e| {
-            e.kind == "harness"
-                && matches!(e.str("action"), Some("fault") | Some("provoke"))
-                && e.str("fault") == Some("inject")
+        .filter_map(|e| match e.harness()? {
+            Harness::Fault(Fault::Inject(i)) | Harness::Provoke(Fault::Inject(i)) => Some((e.t, i)),
+            _ => None,
         })
-        .filter_map(|e| {
-            let step = e.u64("step")? as usize;
-            let id = e.u64("id")? as usize;
+        .map(|(t, i)| {
             let frames: Vec<usize> = wire
                 .injected
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| f.id == id)
-                .map(|(i, _)| i)
+                .filter(|(_, f)| f.id == i.id)
+                .map(|(k, _)| k)
                 .collect();
-            let times: Vec<u64> = frames.iter().map(|&i| wire.injected[i].t).collect();
-            Some(Injection {
-                id,
-                step,
-                provoked: e.fields.get("provoked").and_then(|v| v.as_bool()) == Some(true),
-                node: e.str("node")?.to_string(),
-                vrouter: e.str("vrouter")?.to_string(),
-                kind: e.fields.get("frame")?.get("kind")?.as_str()?.to_string(),
-                to: e.str("to").map(String::from),
-                priority: e
-                    .fields
-                    .get("frame")
-                    .and_then(|f| f.get("priority"))
-                    .and_then(|p| p.as_u64())
-                    .and_then(|p| u8::try_from(p).ok()),
-                discard: e
-                    .str("discard_check")
+            let times: Vec<u64> = frames.iter().map(|&k| wire.injected[k].t).collect();
+            Injection {
+                id: i.id,
+                step: i.step,
+                provoked: i.provoked,
+                node: i.node.clone(),
+                vrouter: i.vrouter.clone(),
+                kind: i.frame.name().to_string(),
+                to: i.to.clone(),
+                priority: match &i.frame {
+                    FrameKind::Advert(a) => a.priority,
+                    _ => None,
+                },
+                discard: i
+                    .discard_check
+                    .as_deref()
                     .and_then(Check::from_id)
-                    .map(|c| (c, e.str("discard_why").unwrap_or_default().to_string())),
-                first_t: times.iter().copied().min().unwrap_or(e.t),
-                last_t: times.iter().copied().max().unwrap_or(e.t),
+                    .map(|c| (c, i.discard_why.clone().unwrap_or_default())),
+                first_t: times.iter().copied().min().unwrap_or(t),
+                last_t: times.iter().copied().max().unwrap_or(t),
                 frames,
-            })
+            }
         })
         .collect()
 }
@@ -782,15 +779,21 @@ pub(super) fn c8(ctx: &Ctx) -> Vec<CheckResult> {
 /// what it still answers is E6's to judge.
 fn daemon_running(ctx: &Ctx, node: &str, t: u64) -> bool {
     let mut running = false;
-    for e in ctx.events.iter().filter(|e| {
-        e.kind == "process"
-            && e.t <= t
-            && e.str("node") == Some(node)
-            && !e.str("name").is_some_and(|n| n.starts_with("exec-"))
-    }) {
-        match (e.str("event"), e.str("signal")) {
-            (Some("start"), _) | (Some("signal"), Some("SIGCONT")) => running = true,
-            (Some("exit"), _) | (Some("signal"), Some("SIGSTOP")) => running = false,
+    for p in ctx
+        .events
+        .iter()
+        .filter(|e| e.t <= t)
+        .filter_map(|e| e.process())
+    {
+        let who = p.who();
+        if who.node != node || who.name.starts_with("exec-") {
+            continue;
+        }
+        match p {
+            events::Process::Start { .. } => running = true,
+            events::Process::Exit { .. } => running = false,
+            events::Process::Signal { signal, .. } if signal == "SIGCONT" => running = true,
+            events::Process::Signal { signal, .. } if signal == "SIGSTOP" => running = false,
             _ => {}
         }
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::observe::{self, LoadError, Observed, Source};
 
-use crate::events::{self, Event};
+use crate::events::{self, Event, Harness};
 use crate::rundir::{Layout, Outcome, RunMeta};
 use crate::scenario::{self, Family, Scenario};
 
@@ -62,13 +62,13 @@ fn bad(path: &Path, reason: impl ToString) -> RecordError {
 fn injected_frames(events: &[Event]) -> Vec<observe::Sent> {
     events
         .iter()
-        .filter(|e| e.kind == "harness" && e.str("action") == Some("injected"))
-        .filter_map(|e| {
-            Some(observe::Sent {
+        .filter_map(|e| match e.harness()? {
+            Harness::Injected { id, hex } => Some(observe::Sent {
                 t: e.t,
-                bytes: unhex(e.str("hex")?)?,
-                id: e.u64("id")? as usize,
-            })
+                bytes: unhex(hex)?,
+                id: *id,
+            }),
+            _ => None,
         })
         .collect()
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::{Advert, Check, CheckResult, Evidence, Metrics, Record, ServiceGap, Status, Takeover};
-use crate::events::Event;
+use crate::events::{self, Fault, Harness, Probe};
 use crate::rundir::Outcome;
 use crate::scenario::{duration::human, FaultKind, Step, Vrouter};
 
@@ -72,21 +72,18 @@ struct StepRun<'a> {
 }
 
 fn steps(rec: &Record) -> Vec<StepRun<'_>> {
-    let harness = |e: &&Event, action: &str| e.kind == "harness" && e.str("action") == Some(action);
     rec.scenario
         .timeline
         .iter()
         .enumerate()
         .filter_map(|(i, step)| {
-            let began = rec
-                .events
-                .iter()
-                .find(|e| harness(e, "step") && e.u64("index") == Some(i as u64))?
-                .t;
+            let began = events::step_began(&rec.events, i)?.t;
             let ended = rec
                 .events
                 .iter()
-                .find(|e| harness(e, "step-done") && e.u64("index") == Some(i as u64))
+                .find(
+                    |e| matches!(e.harness(), Some(Harness::StepDone { index, .. }) if *index == i),
+                )
                 .map(|e| e.t);
             Some(StepRun { step, began, ended })
         })
@@ -123,12 +120,10 @@ fn adverts_of<'a>(rec: &'a Record, v: &'a Vrouter) -> impl Iterator<Item = &'a A
 
 /// The index of the last timeline step the record says began.
 fn last_step_begun(rec: &Record) -> Option<usize> {
-    rec.events
-        .iter()
-        .rev()
-        .find(|e| e.kind == "harness" && e.str("action") == Some("step"))
-        .and_then(|e| e.u64("index"))
-        .map(|i| i as usize)
+    rec.events.iter().rev().find_map(|e| match e.harness()? {
+        Harness::Step { index, .. } => Some(*index),
+        _ => None,
+    })
 }
 
 pub(super) fn timeline(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
@@ -160,13 +155,15 @@ pub(super) fn timeline(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
     let evidence = rec
         .events
         .iter()
-        .filter(|e| e.kind == "harness" && e.str("action") == Some("step-failed"))
-        .map(|e| Evidence {
-            segment: None,
-            frame: None,
-            at_s: at(rec, e.t),
-            t_ns: e.t,
-            note: e.str("reason").unwrap_or_default().to_string(),
+        .filter_map(|e| match e.harness()? {
+            Harness::StepFailed { reason, .. } => Some(Evidence {
+                segment: None,
+                frame: None,
+                at_s: at(rec, e.t),
+                t_ns: e.t,
+                note: reason.clone(),
+            }),
+            _ => None,
         })
         .collect();
     vec![result(
@@ -338,12 +335,11 @@ pub(crate) fn faults(rec: &Record) -> Vec<(FaultKind, String, u64, u64)> {
 fn hit_time(rec: &Record, node: &str, began: u64, step_end: u64) -> u64 {
     rec.events
         .iter()
-        .find(|e| {
-            let signal = e.kind == "process" && e.str("event") == Some("signal");
-            let link = e.kind == "harness"
-                && e.str("action") == Some("fault")
-                && e.str("fault").is_some_and(|f| f.starts_with("link_"));
-            e.t >= began && e.t <= step_end && (signal || link) && e.str("node") == Some(node)
+        .filter(|e| e.t >= began && e.t <= step_end)
+        .find(|e| match (e.process(), e.fault()) {
+            (Some(p @ events::Process::Signal { .. }), _) => p.who().node == node,
+            (_, Some(Fault::LinkDown { node: n, .. } | Fault::LinkUp { node: n, .. })) => n == node,
+            _ => false,
         })
         .map_or(began, |e| e.t)
 }
@@ -500,7 +496,11 @@ pub(super) fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> 
 pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
     let tol = rec.scenario.expect.gap_tolerance;
     let mut out = Vec::new();
-    let probes: Vec<&Event> = rec.events.iter().filter(|e| e.kind == "probe").collect();
+    let probes: Vec<(u64, &Probe)> = rec
+        .events
+        .iter()
+        .filter_map(|e| Some((e.t, e.probe()?)))
+        .collect();
     for (kind, node, tf, until) in faults(rec) {
         for v in &rec.scenario.vrouters {
             if !v.answers_probes() {
@@ -532,27 +532,21 @@ pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResul
                     .iter()
                     .filter(|h| rec.scenario.probe_targets(h).contains(vip))
                 {
-                    let mine: Vec<&&Event> = probes
+                    let mine: Vec<(u64, &Probe)> = probes
                         .iter()
-                        .filter(|e| e.str("target") == Some(&target) && e.str("node") == Some(host))
+                        .filter(|(_, p)| p.target == target && &p.node == host)
+                        .copied()
                         .collect();
                     let lost = mine
                         .iter()
-                        .filter(|e| {
-                            e.t >= tf
-                                && e.t < until
-                                && e.fields.get("lost").is_some_and(|l| l == true)
-                        })
+                        .filter(|(t, p)| *t >= tf && *t < until && p.lost)
                         .count() as u64;
                     let subject = format!(
                         "{} of {node} at {:.3}s, {host} → {target}",
                         kind.name(),
                         at(rec, tf)
                     );
-                    if !mine
-                        .iter()
-                        .any(|e| e.t >= tf && e.fields.contains_key("rtt_us"))
-                    {
+                    if !mine.iter().any(|(t, p)| *t >= tf && p.rtt_us.is_some()) {
                         out.push(result(
                             Check::E4ServiceGap,
                             subject,
@@ -621,16 +615,16 @@ pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResul
 /// pause of the prober itself (a busy machine) is not an outage — every probe it sent was
 /// answered in turn — so it only widens the resolution, the second value: the longest interval
 /// between consecutive probes sent in the window.
-pub(super) fn outage(probes: &[&&Event], from: u64, until: u64) -> ((u64, u64, u64), u64) {
-    let arrival = |e: &Event| e.u64("rtt_us").map(|us| e.t + us * 1000);
-    let sent: Vec<&Event> = probes.iter().map(|e| **e).filter(|e| e.t < until).collect();
+pub(super) fn outage(probes: &[(u64, &Probe)], from: u64, until: u64) -> ((u64, u64, u64), u64) {
+    let arrival = |(t, p): &(u64, &Probe)| p.rtt_us.map(|us| t + us * 1000);
+    let sent: Vec<(u64, &Probe)> = probes.iter().copied().filter(|(t, _)| *t < until).collect();
     let resolution = sent
         .windows(2)
-        .filter(|w| w[1].t >= from)
-        .map(|w| w[1].t - w[0].t)
+        .filter(|w| w[1].0 >= from)
+        .map(|w| w[1].0 - w[0].0)
         .max()
         .unwrap_or(0);
-    let mut replies: Vec<u64> = sent.iter().filter_map(|e| arrival(e)).collect();
+    let mut replies: Vec<u64> = sent.iter().filter_map(arrival).collect();
     replies.sort_unstable();
     let mut worst = (0u64, from, from);
     for w in replies.windows(2) {
@@ -639,13 +633,13 @@ pub(super) fn outage(probes: &[&&Event], from: u64, until: u64) -> ((u64, u64, u
             continue;
         }
         // The probes sent between the two replies (sent is in send order).
-        let first = sent.partition_point(|e| e.t <= a);
-        let last = sent.partition_point(|e| e.t < b);
+        let first = sent.partition_point(|(t, _)| *t <= a);
+        let last = sent.partition_point(|(t, _)| *t < b);
         // No reply came in between, so every probe sent in between waited at least until
         // b: two of them, or one never answered, is the host going without service. One
         // answered later (a reply overtaken) or none (the prober paused) is not.
         let between = &sent[first..last];
-        let starved = between.len() >= 2 || between.iter().any(|e| arrival(e).is_none());
+        let starved = between.len() >= 2 || between.iter().any(|s| arrival(s).is_none());
         if starved {
             worst = (b - a, a, b);
         }
@@ -656,31 +650,33 @@ pub(super) fn outage(probes: &[&&Event], from: u64, until: u64) -> ((u64, u64, u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::Event;
 
-    fn probe(t: u64, answered: bool) -> Event {
-        let fields = if answered {
-            serde_json::json!({"rtt_us": 50})
-        } else {
-            serde_json::json!({"lost": true})
+    fn probe(t: u64, answered: bool) -> (u64, Probe) {
+        let p = Probe {
+            node: "h1".into(),
+            target: "192.0.2.100".into(),
+            seq: 0,
+            rtt_us: answered.then_some(50),
+            lost: !answered,
+            error: None,
+            unfinished: false,
         };
-        Event {
-            t,
-            kind: "probe".into(),
-            fields: fields.as_object().unwrap().clone(),
-        }
+        (t, p)
+    }
+
+    fn refs(ev: &[(u64, Probe)]) -> Vec<(u64, &Probe)> {
+        ev.iter().map(|(t, p)| (*t, p)).collect()
     }
 
     #[test]
     fn outage_spans_unanswered_probes_only() {
         // Answered at 0..=10 ms, lost 11..=20, answered again from 21; then a 100 ms pause of
         // the prober with every probe answered.
-        let mut ev: Vec<Event> = (0..=10).map(|i| probe(i * 1_000_000, true)).collect();
+        let mut ev: Vec<(u64, Probe)> = (0..=10).map(|i| probe(i * 1_000_000, true)).collect();
         ev.extend((11..=20).map(|i| probe(i * 1_000_000, false)));
         ev.extend((21..=30).map(|i| probe(i * 1_000_000, true)));
         ev.push(probe(130_000_000, true));
-        let refs: Vec<&Event> = ev.iter().collect();
-        let rr: Vec<&&Event> = refs.iter().collect();
+        let rr = refs(&ev);
         let ((gap, last, first), resolution) = outage(&rr, 5_000_000, 200_000_000);
         assert_eq!(
             gap, 11_000_000,
@@ -697,17 +693,15 @@ mod tests {
     /// from the last one before the queue until the queue's first reply arrives.
     #[test]
     fn outage_counts_replies_that_arrive_late() {
-        let mut ev: Vec<Event> = (0..=10).map(|i| probe(i * 1_000_000, true)).collect();
+        let mut ev: Vec<(u64, Probe)> = (0..=10).map(|i| probe(i * 1_000_000, true)).collect();
         // Sent at 11..=20 ms, all answered when resolution completes at 350 ms.
         ev.extend((11..=20).map(|i| {
             let mut e = probe(i * 1_000_000, true);
-            e.fields
-                .insert("rtt_us".into(), (350_000 - i * 1_000).into());
+            e.1.rtt_us = Some(350_000 - i * 1_000);
             e
         }));
         ev.extend((351..=360).map(|i| probe(i * 1_000_000, true)));
-        let refs: Vec<&Event> = ev.iter().collect();
-        let rr: Vec<&&Event> = refs.iter().collect();
+        let rr = refs(&ev);
         let ((gap, last, first), _) = outage(&rr, 5_000_000, u64::MAX);
         assert_eq!((last, first), (10_050_000, 350_000_000));
         assert_eq!(gap, 339_950_000, "not the 1 ms between sends");
@@ -715,9 +709,8 @@ mod tests {
 
     #[test]
     fn no_loss_no_outage() {
-        let ev: Vec<Event> = (0..50).map(|i| probe(i * 1_000_000, true)).collect();
-        let refs: Vec<&Event> = ev.iter().collect();
-        let rr: Vec<&&Event> = refs.iter().collect();
+        let ev: Vec<(u64, Probe)> = (0..50).map(|i| probe(i * 1_000_000, true)).collect();
+        let rr = refs(&ev);
         assert_eq!(outage(&rr, 0, u64::MAX).0 .0, 0);
     }
 }

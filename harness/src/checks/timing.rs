@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::model::{outranks, Kind, VrModel};
 use super::wire_checks::carp_na;
 use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, VrSpec};
-use crate::events::Event;
+use crate::events::{Event, Process};
 use crate::scenario::duration::human;
 
 fn ns(d: Duration) -> u64 {
@@ -186,13 +186,17 @@ pub(super) fn c2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     )]
 }
 
-fn process_events<'a>(ctx: &'a Ctx, node: &str, event: &str) -> Vec<&'a Event> {
+/// The starts of `node`'s processes.
+fn starts_of<'a>(ctx: &'a Ctx, node: &str) -> Vec<&'a Event> {
     ctx.events
         .iter()
-        .filter(|e| {
-            e.kind == "process" && e.str("node") == Some(node) && e.str("event") == Some(event)
-        })
+        .filter(|e| matches!(e.process(), Some(p @ Process::Start { .. }) if p.who().node == node))
         .collect()
+}
+
+/// The name of the process an event of the record concerns.
+fn process_name(e: &Event) -> &str {
+    e.process().map_or("daemon", |p| p.who().name.as_str())
 }
 
 /// c3: after each daemon start, the first advert of the node.
@@ -215,7 +219,7 @@ pub(super) fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
         let Some(ni) = ctx.wire.node_index(node) else {
             continue;
         };
-        let starts = process_events(ctx, node, "start");
+        let starts = starts_of(ctx, node);
         for t in vm.tenures.iter().filter(|t| t.node == ni) {
             // The latest start of the node's daemons before this tenure, with no earlier
             // tenure of the node after it: the tenure is the first after that start.
@@ -256,10 +260,7 @@ pub(super) fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
             if wrong {
                 bad.push((
                     what.clone(),
-                    ctx.event_ev(
-                        start,
-                        format!("{node}: {} started", start.str("name").unwrap_or("daemon")),
-                    ),
+                    ctx.event_ev(start, format!("{node}: {} started", process_name(start))),
                 ));
                 bad.push((
                     what.clone(),
@@ -304,7 +305,7 @@ pub(super) fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let ends: Vec<u64> = ctx
         .events
         .iter()
-        .filter(|e| e.kind == "harness" && e.str("action") == Some("fault"))
+        .filter(|e| e.fault().is_some())
         .map(|e| e.t)
         .chain(std::iter::once(rec.meta.ended_ns))
         .collect();
@@ -314,7 +315,7 @@ pub(super) fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
         let Some(ni) = ctx.wire.node_index(node) else {
             continue;
         };
-        let starts = process_events(ctx, node, "start");
+        let starts = starts_of(ctx, node);
         // One start per burst (zebra, then vrrpd): the last of a node's starts within 1 s.
         let starts: Vec<&Event> = starts
             .iter()
@@ -396,14 +397,15 @@ pub(super) fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 /// Harness signals to a node's daemons (a gap they explain is not the daemon's).
 fn signalled(ctx: &Ctx, node: &str, from: u64, to: u64) -> bool {
     ctx.events.iter().any(|e| {
-        e.kind == "process"
-            && e.str("node") == Some(node)
-            && matches!(
-                e.str("event"),
-                Some("signal") | Some("exit") | Some("start")
-            )
-            && e.t >= from
+        e.t >= from
             && e.t <= to
+            && e.process().is_some_and(|p| {
+                p.who().node == node
+                    && matches!(
+                        p,
+                        Process::Signal { .. } | Process::Exit { .. } | Process::Start { .. }
+                    )
+            })
     })
 }
 
@@ -681,17 +683,20 @@ pub(super) fn c11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
         };
         let mut last_start = 0u64;
         let mut handled_since_start = false;
-        for e in ctx
+        for (e, p) in ctx
             .events
             .iter()
-            .filter(|e| e.kind == "process" && e.str("node") == Some(node.as_str()))
+            .filter_map(|e| Some((e, e.process()?)))
+            .filter(|(_, p)| &p.who().node == node)
         {
-            match (e.str("event"), e.str("signal")) {
-                (Some("start"), _) => {
+            match p {
+                Process::Start { .. } => {
                     last_start = e.t;
                     handled_since_start = false;
                 }
-                (Some("signal"), Some("SIGTERM")) if !handled_since_start && e.t > last_start => {
+                Process::Signal { signal, .. }
+                    if signal == "SIGTERM" && !handled_since_start && e.t > last_start =>
+                {
                     handled_since_start = true;
                     let Some(t) = vm
                         .tenures
@@ -715,13 +720,7 @@ pub(super) fn c11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
                             );
                             bad.push((
                                 what.clone(),
-                                ctx.event_ev(
-                                    e,
-                                    format!(
-                                        "SIGTERM to {node}'s {}",
-                                        e.str("name").unwrap_or("daemon")
-                                    ),
-                                ),
+                                ctx.event_ev(e, format!("SIGTERM to {node}'s {}", process_name(e))),
                             ));
                             if let Some(&la) = t.adverts.last() {
                                 bad.push((

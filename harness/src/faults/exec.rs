@@ -8,10 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use serde_json::json;
 
 use crate::daemons::{ProcessSpec, Ready};
-use crate::events::Recorder;
+use crate::events::{Fault, Harness, Recorder};
 use crate::process::{self, Processes};
 use crate::topology::Namespace;
 
@@ -50,11 +49,12 @@ pub async fn run(
         )
     })?;
     let running = procs.add(running);
-    rec.now(
-        "harness",
-        json!({"action": "fault", "fault": "exec", "node": e.node, "pid": running.pid,
-               "command": e.command, "background": e.background}),
-    );
+    rec.harness(Harness::Fault(Fault::Exec {
+        node: e.node.to_string(),
+        pid: running.pid,
+        command: e.command.to_vec(),
+        background: e.background,
+    }));
     if e.background {
         return Ok(());
     }

@@ -7,9 +7,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use serde_json::json;
-
-use crate::events::{now_ns, Recorder};
+use crate::events::{now_ns, Fault, Harness, Injection, Recorder, What};
 use crate::scenario::{AdvertSpoof, Family, FrameKind, Inject, Scenario, Vrouter};
 use crate::topology::{node_mac, Namespace};
 use crate::wire::checksum;
@@ -298,18 +296,27 @@ pub async fn send(
     rec: &Recorder,
 ) -> Result<(), String> {
     let (id, discard) = (origin.id, &origin.discard);
+    let injection = Fault::Inject(Injection {
+        id,
+        step: origin.step,
+        provoked: origin.provoked,
+        node: inj.node.clone(),
+        vrouter: inj.vrouter.clone(),
+        frame: inj.frame.clone(),
+        to: inj.to.clone(),
+        count: inj.count,
+        every_ns: inj.every.as_nanos() as u64,
+        frames_per_burst: frames.len(),
+        discard_check: discard.as_ref().map(|d| d.0.id().to_string()),
+        discard_why: discard.as_ref().map(|d| d.1.clone()),
+    });
     // The lab's own questions are no fault: checks that look for the next fault must not
     // stop at them.
-    let action = if origin.provoked { "provoke" } else { "fault" };
-    rec.now(
-        "harness",
-        json!({"action": action, "fault": "inject", "id": id, "step": origin.step,
-               "provoked": origin.provoked, "node": inj.node,
-               "vrouter": inj.vrouter, "frame": inj.frame, "to": inj.to, "count": inj.count,
-               "every_ns": inj.every.as_nanos() as u64, "frames_per_burst": frames.len(),
-               "discard_check": discard.as_ref().map(|d| d.0.id()),
-               "discard_why": discard.as_ref().map(|d| d.1.clone())}),
-    );
+    rec.harness(if origin.provoked {
+        Harness::Provoke(injection)
+    } else {
+        Harness::Fault(injection)
+    });
     for i in 0..inj.count {
         if i > 0 {
             tokio::time::sleep(inj.every).await;
@@ -323,11 +330,7 @@ pub async fn send(
                     inj.frame.name()
                 )
             })?;
-            rec.at(
-                t,
-                "harness",
-                json!({"action": "injected", "id": id, "hex": hex(f)}),
-            );
+            rec.at(t, What::Harness(Harness::Injected { id, hex: hex(f) }));
         }
     }
     Ok(())

@@ -20,9 +20,8 @@ pub mod relay;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use serde_json::json;
 
-use crate::events::Recorder;
+use crate::events::{Fault, Harness, Recorder};
 use crate::process::Processes;
 use crate::scenario::FaultKind;
 use crate::topology::Topology;
@@ -46,11 +45,31 @@ pub async fn set_links(
     if links.is_empty() {
         return Err(format!("`{}` on {node}: it has no links", kind.name()));
     }
-    rec.now(
-        "harness",
-        json!({"action": "fault", "fault": kind.name(), "node": node, "links": links}),
-    );
+    let node = node.to_string();
+    rec.harness(Harness::Fault(if up {
+        Fault::LinkUp { node, links }
+    } else {
+        Fault::LinkDown { node, links }
+    }));
     Ok(())
+}
+
+/// How a signal fault is recorded: the daemons' PIDs it reached.
+fn signal_fault(kind: FaultKind, node: &str, pids: Vec<i32>) -> Fault {
+    let node = node.to_string();
+    match kind {
+        FaultKind::Stop => Fault::Stop { node, pids },
+        FaultKind::Crash => Fault::Crash { node, pids },
+        FaultKind::Freeze => Fault::Freeze { node, pids },
+        FaultKind::Thaw => Fault::Thaw { node, pids },
+        FaultKind::Restart => Fault::Restart { node, pids },
+        FaultKind::Start | FaultKind::LinkDown | FaultKind::LinkUp => {
+            unreachable!(
+                "`{}` is applied by its own step, not by a signal",
+                kind.name()
+            )
+        }
+    }
 }
 
 /// Applies a signal-based fault to the VRRP processes of `node`. `start` and `restart` need
@@ -62,13 +81,14 @@ pub async fn apply(
     rec: &Recorder,
 ) -> Result<(), String> {
     let targets: Vec<_> = procs.of(node).into_iter().filter(|p| p.spec.vrrp).collect();
-    if targets.is_empty() && kind != FaultKind::Start {
+    if targets.is_empty() {
         return Err(format!(
             "`{}` on {node}: no VRRP daemon is running there",
             kind.name()
         ));
     }
-    rec.now("harness", json!({"action": "fault", "fault": kind.name(), "node": node, "pids": targets.iter().map(|p| p.pid).collect::<Vec<_>>()}));
+    let pids = targets.iter().map(|p| p.pid).collect();
+    rec.harness(Harness::Fault(signal_fault(kind, node, pids)));
     let why = kind.name();
     match kind {
         FaultKind::Crash => {

@@ -14,10 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use serde_json::json;
-
 use super::relay::{Impairment, Relay, RelayStats, Tap};
-use crate::events::Recorder;
+use crate::events::{DropFlows, Ended, Fault, Harness, Recorder};
 use crate::scenario::{Family, Flow};
 use crate::topology::{Namespace, Port, Topology};
 
@@ -55,6 +53,35 @@ pub struct Active {
 impl Active {
     fn comment(&self) -> String {
         format!("step {} {}", self.step + 1, self.kind)
+    }
+
+    /// The fault as the record has it, once in force.
+    fn recorded(&self) -> Fault {
+        let (step, flows, seed) = (self.step, self.flows.clone(), self.seed);
+        if let Some(imp) = self.impair {
+            return Fault::Delay {
+                step,
+                flows,
+                delay_ms: imp.delay.as_secs_f64() * 1e3,
+                jitter_ms: imp.jitter.as_secs_f64() * 1e3,
+                reorder_permille: imp.reorder_permille,
+                duplicate_permille: imp.duplicate_permille,
+                seed,
+                mechanism: RELAY_MECHANISM.to_string(),
+            };
+        }
+        let drop = DropFlows {
+            step,
+            flows,
+            permille: self.permille,
+            seed,
+            mechanism: MECHANISM.to_string(),
+        };
+        if self.kind == "partition" {
+            Fault::Partition(drop)
+        } else {
+            Fault::Loss(drop)
+        }
     }
 }
 
@@ -117,17 +144,7 @@ impl NetFaults {
             return Err(e);
         }
         *active = next;
-        let event = match a.impair {
-            Some(imp) => json!({"action": "fault", "fault": a.kind, "step": a.step,
-                "flows": a.flows, "delay_ms": imp.delay.as_secs_f64() * 1e3,
-                "jitter_ms": imp.jitter.as_secs_f64() * 1e3,
-                "reorder_permille": imp.reorder_permille,
-                "duplicate_permille": imp.duplicate_permille, "seed": a.seed,
-                "mechanism": RELAY_MECHANISM}),
-            None => json!({"action": "fault", "fault": a.kind, "step": a.step, "flows": a.flows,
-                   "permille": a.permille, "seed": a.seed, "mechanism": MECHANISM}),
-        };
-        rec.now("harness", event);
+        rec.harness(Harness::Fault(a.recorded()));
         Ok(())
     }
 
@@ -220,23 +237,21 @@ impl NetFaults {
         let relayed = self.stop_relays(None);
         self.replace(switch, "")?;
         let counts = std::mem::take(&mut *self.dropped.lock().expect("tally"));
-        let ended: Vec<serde_json::Value> = active
+        let ended: Vec<Ended> = active
             .iter()
-            .map(|a| {
-                let n = counts.iter().find(|(s, _)| *s == a.step).map_or(0, |c| c.1);
-                match relayed.iter().find(|(s, _)| *s == a.step) {
-                    Some((_, r)) => {
-                        json!({"step": a.step, "fault": a.kind, "dropped": n, "relayed": r})
-                    }
-                    None => json!({"step": a.step, "fault": a.kind, "dropped": n}),
-                }
+            .map(|a| Ended {
+                step: a.step,
+                fault: a.kind.to_string(),
+                dropped: counts.iter().find(|(s, _)| *s == a.step).map_or(0, |c| c.1),
+                relayed: relayed.iter().find(|(s, _)| *s == a.step).map(|(_, r)| *r),
             })
             .collect();
         active.clear();
-        rec.now(
-            "harness",
-            json!({"action": "fault", "fault": "heal", "step": step, "ended": ended, "mechanism": MECHANISM}),
-        );
+        rec.harness(Harness::Fault(Fault::Heal {
+            step,
+            ended,
+            mechanism: MECHANISM.to_string(),
+        }));
         Ok(())
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::topology::Namespace;
 
@@ -37,7 +37,7 @@ pub struct Impairment {
 }
 
 /// What a relay did, for the record.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelayStats {
     /// Frames read from the senders' ports.
     pub frames: u64,

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Family, IpNet};
 use crate::checks::Check;
@@ -253,7 +253,7 @@ pub struct Inject {
     pub offset: Option<Duration>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FrameKind {
     /// A VRRP advert for the virtual router, spoofed as the fields say.
@@ -273,7 +273,8 @@ pub enum FrameKind {
 
 /// How an injected advert differs from a conforming one of its virtual router (source: the
 /// sending node's own MAC and address). `None` keeps the conforming value.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AdvertSpoof {
     pub priority: Option<u8>,
     pub ttl: Option<u8>,
@@ -365,7 +366,7 @@ impl FrameKind {
 
 /// Frames entering the segments from the `from` nodes' ports and leaving by the `to` nodes'
 /// ports. `None` is any port.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flow {
     pub from: Option<Vec<String>>,
     pub to: Option<Vec<String>>,

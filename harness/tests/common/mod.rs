@@ -15,6 +15,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
+use vrlab::events::{
+    Change, Ended, Event, Fault, Fdb, Harness, Injection, Neigh, Probe, Process, What, Who,
+};
+use vrlab::scenario::{AdvertSpoof, FrameKind};
 use vrlab::wire::arp::{ArpOp, ArpPacket};
 use vrlab::wire::emit::{self, AdvertFrame, AdvertMessage};
 use vrlab::wire::icmpv6::NaRepr;
@@ -256,15 +260,18 @@ pub struct Lab {
     pub story: Story,
     /// (t ns since T0, interface, bytes)
     pub frames: Vec<(u64, u32, Vec<u8>)>,
-    pub events: Vec<(u64, &'static str, Value)>,
+    pub events: Vec<(u64, What)>,
     pub end: u64,
 }
 
 const MS: u64 = 1_000_000;
 
 impl Lab {
-    fn ev(&mut self, t: u64, kind: &'static str, v: Value) {
-        self.events.push((t, kind, v));
+    fn ev(&mut self, t: u64, what: What) {
+        self.events.push((t, what));
+    }
+    fn harness(&mut self, t: u64, h: Harness) {
+        self.ev(t, What::Harness(h));
     }
     fn frame(&mut self, t: u64, iface: u32, bytes: Vec<u8>) {
         self.frames.push((t, iface, bytes));
@@ -446,7 +453,20 @@ impl Lab {
 
     fn fdb(&mut self, t: u64, node: u32, m: MacAddr) {
         let name = ["h1", "r1", "r2"][node as usize];
-        self.ev(t, "fdb", json!({"ns": "switch", "event": "new", "mac": m.to_string(), "port": format!("vp{node}"), "node": name, "interface": "eth0", "vlan": null, "state": "reachable", "flags": []}));
+        self.ev(
+            t,
+            What::Fdb(Fdb {
+                event: Change::New,
+                ns: "switch".into(),
+                mac: Some(m.to_string()),
+                port: format!("vp{node}"),
+                node: name.into(),
+                interface: "eth0".into(),
+                vlan: None,
+                state: "reachable".into(),
+                flags: vec![],
+            }),
+        );
     }
 
     fn fdbs(&mut self, t: u64, node: u32) {
@@ -478,18 +498,23 @@ impl Lab {
     }
 
     fn step(&mut self, i: usize, began: u64, ended: u64, step: Value) {
-        self.ev(
-            began,
-            "harness",
-            json!({"action": "step", "index": i, "step": step}),
-        );
+        self.harness(began, Harness::Step { index: i, step });
         if self.k().step_failed && i == 9 {
-            self.ev(ended, "harness", json!({"action": "step-failed", "index": i, "began": T0 + began, "reason": "wait until r2 is master did not hold within 1s"}));
-        } else {
-            self.ev(
+            self.harness(
                 ended,
-                "harness",
-                json!({"action": "step-done", "index": i, "began": T0 + began}),
+                Harness::StepFailed {
+                    index: i,
+                    began: T0 + began,
+                    reason: "wait until r2 is master did not hold within 1s".into(),
+                },
+            );
+        } else {
+            self.harness(
+                ended,
+                Harness::StepDone {
+                    index: i,
+                    began: T0 + began,
+                },
             );
         }
     }
@@ -550,20 +575,39 @@ impl Lab {
                 vec![echo(mac(H1), vmac4(), ip4(H1), VIP4, 8)],
             ),
         };
-        self.ev(
+        let frame = match kind {
+            "advert" => FrameKind::Advert(AdvertSpoof {
+                priority: matches!(i, Injected::PriorityZero { .. }).then_some(0),
+                ..AdvertSpoof::default()
+            }),
+            "arp-request" => FrameKind::ArpRequest,
+            _ => FrameKind::Echo,
+        };
+        self.harness(
             at - 100_000,
-            "harness",
-            json!({"action": "fault", "fault": "inject", "id": 0, "step": 10, "node": "h1", "vrouter": "gw4",
-                   "frame": if matches!(i, Injected::PriorityZero { .. }) { json!({"kind": kind, "priority": 0}) } else { json!({"kind": kind}) },
-                   "to": to, "count": frames.len(),
-                   "discard_check": discard.map(|d| d.0), "discard_why": discard.map(|d| d.1)}),
+            Harness::Fault(Fault::Inject(Injection {
+                id: 0,
+                step: 10,
+                provoked: false,
+                node: "h1".into(),
+                vrouter: "gw4".into(),
+                frame,
+                to: to.map(String::from),
+                count: frames.len() as u32,
+                every_ns: 20 * MS,
+                frames_per_burst: 1,
+                discard_check: discard.map(|d| d.0.to_string()),
+                discard_why: discard.map(|d| d.1.to_string()),
+            })),
         );
         for (n, f) in frames.into_iter().enumerate() {
             let t = at + n as u64 * 20 * MS;
-            self.ev(
+            self.harness(
                 t,
-                "harness",
-                json!({"action": "injected", "id": 0, "hex": f.iter().map(|b| format!("{b:02x}")).collect::<String>()}),
+                Harness::Injected {
+                    id: 0,
+                    hex: f.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                },
             );
             self.frame(t + 20_000, H1, f);
         }
@@ -594,12 +638,8 @@ impl Lab {
         }
     }
 
-    fn proc(&mut self, t: u64, node: &str, event: &str, extra: Value) {
-        let mut v = json!({"event": event, "name": "vrrpd", "node": node, "pid": 100});
-        if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
-            o.extend(e);
-        }
-        self.ev(t, "process", v);
+    fn proc(&mut self, t: u64, p: Process) {
+        self.ev(t, What::Process(p));
     }
 }
 
@@ -613,10 +653,18 @@ pub fn build(story: Story) -> Lab {
     };
     let k = l.k().clone();
     let iv = l.iv();
-    l.ev(0, "harness", json!({"action": "run"}));
+    l.harness(
+        0,
+        Harness::Run {
+            scenario: "story".into(),
+            daemon: "frr".into(),
+            daemons: Default::default(),
+            daemon_version: "FRR 8.4.4".into(),
+        },
+    );
     // Start: both daemons; r1 becomes master after its Master_Down_Interval.
-    l.proc(10 * MS, "r1", "start", json!({}));
-    l.proc(12 * MS, "r2", "start", json!({}));
+    l.proc(10 * MS, start("r1"));
+    l.proc(12 * MS, start("r2"));
     let t_r1 = if k.c3_early_start {
         15 * MS
     } else {
@@ -655,7 +703,10 @@ pub fn build(story: Story) -> Lab {
         ),
     );
     let host_mac = if k.e2_physical { mac(R1) } else { vmac4() };
-    l.ev(q + 200_000, "neigh", json!({"node": "h1", "event": "new", "ip": VIP4.to_string(), "mac": host_mac.to_string(), "state": "reachable", "router": false, "interface": "eth0"}));
+    l.ev(
+        q + 200_000,
+        neigh_new(VIP4.to_string(), host_mac.to_string(), "reachable", false),
+    );
     if l.story.v6 {
         let h1ll = ll(H1);
         l.frame(q + MS, H1, emit::neighbor_solicit(mac(H1), h1ll, VIP6));
@@ -681,7 +732,10 @@ pub fn build(story: Story) -> Lab {
                 },
             ),
         );
-        l.ev(q + MS + 200_000, "neigh", json!({"node": "h1", "event": "new", "ip": VIP6.to_string(), "mac": vmac6().to_string(), "state": "reachable", "router": true, "interface": "eth0"}));
+        l.ev(
+            q + MS + 200_000,
+            neigh_new(VIP6.to_string(), vmac6().to_string(), "reachable", true),
+        );
         // r1 sends a router advertisement for the virtual router.
         l.frame(q + 2 * MS, R1, ra_frame(vmac6(), VLL6, 1800));
         if k.d5_backup_ra {
@@ -706,7 +760,10 @@ pub fn build(story: Story) -> Lab {
             );
         }
         if k.e3_flag_lost {
-            l.ev(q + 6 * MS, "neigh", json!({"node": "h1", "event": "new", "ip": VIP6.to_string(), "mac": vmac6().to_string(), "state": "stale", "router": false, "interface": "eth0"}));
+            l.ev(
+                q + 6 * MS,
+                neigh_new(VIP6.to_string(), vmac6().to_string(), "stale", false),
+            );
         }
     }
     if k.e1_fdb {
@@ -773,23 +830,15 @@ pub fn build(story: Story) -> Lab {
         crash + 2 * MS,
         json!({"action": "fault", "fault": "crash", "node": "r1"}),
     );
-    l.ev(
+    l.harness(
         crash,
-        "harness",
-        json!({"action": "fault", "fault": "crash", "node": "r1"}),
+        Harness::Fault(Fault::Crash {
+            node: "r1".into(),
+            pids: vec![100],
+        }),
     );
-    l.proc(
-        crash + MS,
-        "r1",
-        "signal",
-        json!({"signal": "SIGKILL", "target": "group", "why": "crash"}),
-    );
-    l.proc(
-        crash + 2 * MS,
-        "r1",
-        "exit",
-        json!({"status": "killed by SIGKILL"}),
-    );
+    l.proc(crash + MS, signal("r1", "SIGKILL", "group", "crash"));
+    l.proc(crash + 2 * MS, exit("r1", "killed by SIGKILL"));
     let mut t_r2 = last_r1 + l.mdi(100) + 500_000;
     if let Some(n) = k.late_takeover {
         t_r2 += n * iv;
@@ -823,12 +872,8 @@ pub fn build(story: Story) -> Lab {
         start_r1 + MS,
         json!({"action": "fault", "fault": "start", "node": "r1"}),
     );
-    l.ev(
-        start_r1,
-        "harness",
-        json!({"action": "fault", "fault": "start", "node": "r1"}),
-    );
-    l.proc(start_r1 + 500_000, "r1", "start", json!({}));
+    l.harness(start_r1, Harness::Fault(Fault::Start { node: "r1".into() }));
+    l.proc(start_r1 + 500_000, start("r1"));
     let t_pre = start_r1 + 500_000 + l.mdi(200) + MS;
     let stop = t_pre + 14 * iv;
     let mut r2_until = t_pre;
@@ -849,15 +894,25 @@ pub fn build(story: Story) -> Lab {
     let _ = last_r2;
     if let Some(n) = k.partition_healed_ivs_before_end {
         let heal = r2_until - n * iv;
-        l.ev(
+        l.harness(
             start_r1 - MS,
-            "harness",
-            json!({"action": "step", "index": 10, "step": {"action": "partition"}}),
+            Harness::Step {
+                index: 10,
+                step: json!({"action": "partition"}),
+            },
         );
-        l.ev(
+        l.harness(
             heal,
-            "harness",
-            json!({"action": "fault", "fault": "heal", "step": 11, "ended": [{"step": 10, "fault": "partition", "dropped": 42}]}),
+            Harness::Fault(Fault::Heal {
+                step: Some(11),
+                ended: vec![Ended {
+                    step: 10,
+                    fault: "partition".into(),
+                    dropped: 42,
+                    relayed: None,
+                }],
+                mechanism: "nftables bridge family, forward hook".into(),
+            }),
         );
     }
     if k.brief_overlap {
@@ -894,23 +949,20 @@ pub fn build(story: Story) -> Lab {
         stop + MS,
         json!({"action": "fault", "fault": "stop", "node": "r1"}),
     );
-    l.ev(
+    l.harness(
         stop,
-        "harness",
-        json!({"action": "fault", "fault": "stop", "node": "r1"}),
+        Harness::Fault(Fault::Stop {
+            node: "r1".into(),
+            pids: vec![100],
+        }),
     );
-    l.proc(
-        stop + 200_000,
-        "r1",
-        "signal",
-        json!({"signal": "SIGTERM", "target": "group", "why": "stop"}),
-    );
+    l.proc(stop + 200_000, signal("r1", "SIGTERM", "group", "stop"));
     let p0 = stop + 500_000;
     let leave = !(k.c6_no_preempt || k.c10_winner_yields);
     if leave && !k.c11_no_leave {
         l.adverts(p0, R1, 0);
     }
-    l.proc(stop + 2 * MS, "r1", "exit", json!({"status": "exit 0"}));
+    l.proc(stop + 2 * MS, exit("r1", "exit 0"));
     let mut t_r2b = p0 + l.skew(100) + 300_000;
     if k.c1_no_skew {
         t_r2b = p0 + MS;
@@ -927,16 +979,18 @@ pub fn build(story: Story) -> Lab {
     }
     // Teardown: r2 leaves.
     let down = end_hold + 5 * MS;
-    l.proc(
-        down,
-        "r2",
-        "signal",
-        json!({"signal": "SIGTERM", "target": "process", "why": "teardown"}),
-    );
+    l.proc(down, signal("r2", "SIGTERM", "process", "teardown"));
     l.adverts(down + 300_000, R2, 0);
-    l.proc(down + 3 * MS, "r2", "exit", json!({"status": "exit 0"}));
+    l.proc(down + 3 * MS, exit("r2", "exit 0"));
     l.end = down + 10 * MS;
-    l.ev(l.end, "harness", json!({"action": "end"}));
+    l.harness(
+        l.end,
+        Harness::End {
+            outcome: vrlab::rundir::Outcome::Completed,
+            frames: 0,
+            kernel_drops: 0,
+        },
+    );
     if let Some(i) = k.inject {
         l.inject(i, t_r1 + 5 * iv + 3 * MS);
     }
@@ -951,19 +1005,18 @@ pub fn build(story: Story) -> Lab {
                 continue;
             }
             let lost = k.e4_probe_gap && t > crash && t < crash + 20 * iv;
-            if lost {
-                l.ev(
-                    t,
-                    "probe",
-                    json!({"node": "h1", "target": target, "seq": seq, "lost": true}),
-                );
-            } else {
-                l.ev(
-                    t,
-                    "probe",
-                    json!({"node": "h1", "target": target, "seq": seq, "rtt_us": 80}),
-                );
-            }
+            l.ev(
+                t,
+                What::Probe(Probe {
+                    node: "h1".into(),
+                    target,
+                    seq,
+                    rtt_us: (!lost).then_some(80),
+                    lost,
+                    error: None,
+                    unfinished: false,
+                }),
+            );
         }
         seq += 1;
         t += every;
@@ -1195,14 +1248,9 @@ pub fn write(l: &Lab, dir: &Path) -> PathBuf {
     let mut events = l.events.clone();
     events.sort_by_key(|e| e.0);
     let mut text = String::new();
-    for (t, kind, v) in &events {
-        let mut o = serde_json::Map::new();
-        o.insert("t".into(), json!(T0 + t));
-        o.insert("kind".into(), json!(kind));
-        if let Value::Object(m) = v {
-            o.extend(m.clone());
-        }
-        text.push_str(&Value::Object(o).to_string());
+    for (t, what) in events {
+        let e = Event { t: T0 + t, what };
+        text.push_str(&serde_json::to_string(&e).unwrap());
         text.push('\n');
     }
     std::fs::write(dir.join("events.jsonl"), text).unwrap();
@@ -1267,4 +1315,48 @@ fn arp_reply_to_h1(from: MacAddr) -> Vec<u8> {
             gratuitous: false,
         },
     )
+}
+
+fn who(node: &str) -> Who {
+    Who {
+        node: node.into(),
+        name: "vrrpd".into(),
+        pid: 100,
+    }
+}
+
+fn start(node: &str) -> Process {
+    Process::Start {
+        who: who(node),
+        argv: vec!["vrrpd".into()],
+    }
+}
+
+fn signal(node: &str, signal: &str, target: &str, why: &str) -> Process {
+    Process::Signal {
+        who: who(node),
+        signal: signal.into(),
+        target: target.into(),
+        why: why.into(),
+    }
+}
+
+fn exit(node: &str, status: &str) -> Process {
+    Process::Exit {
+        who: who(node),
+        status: status.into(),
+    }
+}
+
+/// h1's neighbour entry for `ip`, added or changed.
+fn neigh_new(ip: String, mac: String, state: &str, router: bool) -> What {
+    What::Neigh(Neigh {
+        event: Change::New,
+        node: "h1".into(),
+        interface: "eth0".into(),
+        ip,
+        mac: Some(mac),
+        state: state.into(),
+        router,
+    })
 }
