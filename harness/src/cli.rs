@@ -580,6 +580,20 @@ fn check_inputs(
             return Err(EXIT_BAD_INPUT);
         }
     }
+    let findings: Vec<String> = scenarios
+        .iter()
+        .flat_map(run::own_config_findings)
+        .collect();
+    if !findings.is_empty() {
+        for f in &findings {
+            eprintln!("{f}");
+        }
+        eprintln!(
+            "vrlab: {} finding(s) in configurations of yours: nothing was built",
+            findings.len()
+        );
+        return Err(EXIT_BAD_INPUT);
+    }
     let daemons = pick_daemons(daemon, &scenarios)?;
     let expected = expectations(reports.expect)?;
     let out = std::path::absolute(&out).map_err(|e| {

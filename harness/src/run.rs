@@ -160,6 +160,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
         node: node.to_string(),
         interfaces,
         vrouters,
+        configs: n.configs.clone(),
     }
 }
 
@@ -233,6 +234,55 @@ pub fn cannot_render(scn: &Scenario, daemons: &Assignment) -> Vec<String> {
         );
     }
     reasons
+}
+
+/// Where a router's own configuration (scenario `config.DAEMON`) cannot be used, each with
+/// its place in the file and where the scenario names it: a daemon that takes none, a
+/// placeholder that does not fill, notify hooks the lab would have to add to it, or a
+/// disagreement with the scenario's virtual routers, which the judge holds the run to.
+/// Checked whichever daemons this run uses: the scenario is refused the same way every time.
+pub fn own_config_findings(scn: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in scn.routers() {
+        let spec = router_spec(scn, &r.name);
+        for c in &spec.configs {
+            let adapter = match crate::daemons::by_name(&c.daemon) {
+                Some(a) if a.takes_own_config() => a,
+                found => {
+                    out.push(format!(
+                        "{}: error: {}: {}",
+                        c.named_at,
+                        r.name,
+                        match found {
+                            None => format!("no daemon is called `{}` (see `vrlab list`)", c.daemon),
+                            Some(_) => format!(
+                                "{} does not run with a configuration of yours yet (keepalived does)",
+                                c.daemon
+                            ),
+                        }
+                    ));
+                    continue;
+                }
+            };
+            if let Some(v) = spec.vrouters.iter().find(|v| v.notify.is_some()) {
+                out.push(format!(
+                    "{}: error: {}: the scenario gives {} notify hooks, which the lab would have to add to your configuration: put them in it, or drop `notify`",
+                    c.named_at, r.name, v.name
+                ));
+            }
+            let dir = Path::new("RUN_DIR/nodes").join(&r.name);
+            match crate::daemons::own::fill(&c.text, &spec, &dir) {
+                Err(bad) => out.extend(bad.iter().map(|f| f.cite(c))),
+                Ok(text) => out.extend(
+                    adapter
+                        .own_config_findings(&text, &spec)
+                        .iter()
+                        .map(|f| f.cite(c)),
+                ),
+            }
+        }
+    }
+    out
 }
 
 pub async fn run(

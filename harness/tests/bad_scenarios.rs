@@ -12,6 +12,16 @@ fn bad_dir() -> std::path::PathBuf {
 /// (file, line:column of the first diagnostic, text the message must contain)
 const CASES: &[(&str, &str, &str)] = &[
     ("syntax-error.toml", "2:14", "expected `.`, `]`"),
+    (
+        "own-config-missing.toml",
+        "6:21",
+        "cannot read r1's keepalived configuration",
+    ),
+    (
+        "own-config-on-host.toml",
+        "6:8",
+        "`h1` is a host: only a router runs a daemon with a configuration of yours",
+    ),
     ("unknown-key.toml", "6:1", "unknown field `priorty`"),
     (
         "undefined-segment.toml",

@@ -93,7 +93,7 @@ impl Record {
         )
         .map_err(|e| bad(&meta_path, e))?;
         let scenario =
-            scenario::load(&layout.scenario()).map_err(|e| bad(&layout.scenario(), e))?;
+            scenario::load_recorded(&layout.scenario()).map_err(|e| bad(&layout.scenario(), e))?;
         let mut events = events::read(&layout.events()).map_err(|e| bad(&layout.events(), e))?;
         events.sort_by_key(|e| e.t);
         let sources: Vec<Source> = meta

@@ -217,6 +217,7 @@ mod tests {
                 vr("gw4", 51, Family::Ipv4, "192.0.2.100"),
                 vr("gw6", 52, Family::Ipv6, "2001:db8:1::100"),
             ],
+            configs: vec![],
         };
         let dir = tempfile::tempdir().unwrap();
         let paths = NodePaths {

@@ -23,8 +23,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{
-    find_program, hook_scripts, host_prefix, version_line, Adapter, AdapterError, Hook, Missing,
-    NodePaths, Plan, ProcessSpec, Ready, RouterSpec, Version, VrouterSpec,
+    find_program, hook_scripts, host_prefix, keepalived_conf, own, version_line, Adapter,
+    AdapterError, Hook, Missing, NodePaths, Plan, ProcessSpec, Ready, RouterSpec, Version,
+    VrouterSpec,
 };
 
 pub struct Keepalived;
@@ -87,6 +88,14 @@ impl Adapter for Keepalived {
         out
     }
 
+    fn takes_own_config(&self) -> bool {
+        true
+    }
+
+    fn own_config_findings(&self, text: &str, node: &RouterSpec) -> Vec<own::Finding> {
+        keepalived_conf::findings(text, node)
+    }
+
     fn prepare(&self, node: &RouterSpec, paths: &NodePaths) -> Result<Plan, AdapterError> {
         if let Some(reason) = self.unsupported(node).into_iter().next() {
             return Err(AdapterError::Unsupported {
@@ -99,8 +108,26 @@ impl Adapter for Keepalived {
         let prog =
             find_program(PROGRAM, DIRS).unwrap_or_else(|| PathBuf::from("/usr/sbin/keepalived"));
         let mut plan = Plan::default();
-        let hooks = hook_scripts(node, paths, &mut plan);
-        plan.files.push((conf.clone(), render(node, &hooks)));
+        let text = match node.own_config(self.name()) {
+            // The user's own, placeholders filled; checked against the scenario before the
+            // lab was built.
+            Some(own) => {
+                own::fill(&own.text, node, &paths.dir).map_err(|bad| AdapterError::Unsupported {
+                    daemon: "keepalived",
+                    node: node.node.clone(),
+                    reason: bad
+                        .iter()
+                        .map(|f| f.cite(own))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                })?
+            }
+            None => {
+                let hooks = hook_scripts(node, paths, &mut plan);
+                render(node, &hooks)
+            }
+        };
+        plan.files.push((conf.clone(), text));
         Ok(Plan {
             sysctls: sysctls(node),
             processes: vec![ProcessSpec {

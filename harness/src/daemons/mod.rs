@@ -8,12 +8,14 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{Family, HookState, IpNet, Notify};
+use crate::scenario::{Family, HookState, IpNet, Notify, OwnConfig};
 
 mod assign;
 mod command;
 mod frr;
 mod keepalived;
+mod keepalived_conf;
+pub mod own;
 mod vrlabd;
 
 pub use assign::Assignment;
@@ -63,6 +65,17 @@ pub trait Adapter: Send + Sync {
     fn status_argv(&self) -> Option<Vec<String>> {
         None
     }
+    /// Whether a router can run this daemon with a configuration of the user's
+    /// (`config.NAME` in the scenario) instead of the one the adapter renders.
+    fn takes_own_config(&self) -> bool {
+        false
+    }
+    /// Where the user's configuration `text` (placeholders filled) disagrees with the
+    /// scenario's virtual routers for `node`: the judge holds the run to the scenario.
+    fn own_config_findings(&self, text: &str, node: &RouterSpec) -> Vec<own::Finding> {
+        let _ = (text, node);
+        Vec::new()
+    }
     /// Render configuration and the processes to start for one router node.
     fn prepare(&self, node: &RouterSpec, paths: &NodePaths) -> Result<Plan, AdapterError>;
 }
@@ -105,6 +118,8 @@ pub struct RouterSpec {
     pub node: String,
     pub interfaces: Vec<InterfaceSpec>,
     pub vrouters: Vec<VrouterSpec>,
+    /// The user's own configurations for this router, by daemon (scenario `config.DAEMON`).
+    pub configs: Vec<OwnConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -293,6 +308,11 @@ pub enum Ready {
 }
 
 impl RouterSpec {
+    /// The user's own configuration for `daemon`, if the scenario gives one.
+    pub fn own_config(&self, daemon: &str) -> Option<&OwnConfig> {
+        self.configs.iter().find(|c| c.daemon == daemon)
+    }
+
     /// The interface called `name` and its position in [`RouterSpec::interfaces`].
     pub fn interface(&self, name: &str) -> Option<(usize, &InterfaceSpec)> {
         self.interfaces
@@ -479,6 +499,7 @@ pub(crate) mod tests_support {
                 vr("gw4", 51, Family::Ipv4, "192.0.2.100"),
                 vr("gw6", 52, Family::Ipv6, "2001:db8:1::100"),
             ],
+            configs: vec![],
         }
     }
 }

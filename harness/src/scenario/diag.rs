@@ -88,6 +88,11 @@ impl<'a> Diagnostics<'a> {
         }
     }
 
+    /// Where `span` is, without reporting anything.
+    pub(crate) fn locate(&self, span: Range<usize>) -> Diagnostic {
+        locate(self.source, span, String::new())
+    }
+
     pub(crate) fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
         let d = locate(self.source, span, message.into());
         self.found.push(d);

@@ -53,6 +53,24 @@ pub struct Node {
     pub interfaces: Vec<Interface>,
     /// Extra sysctls from the scenario, applied after vrlab's own defaults.
     pub sysctls: Vec<(String, String)>,
+    /// The user's own daemon configurations for this router, by daemon.
+    pub configs: Vec<OwnConfig>,
+}
+
+/// A daemon configuration of the user's (`config.keepalived = "r1.conf"` on a router node):
+/// when the node runs that daemon, the lab runs it with this file, its placeholders filled
+/// in, instead of the configuration it would render from the scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnConfig {
+    /// The daemon it is for.
+    pub daemon: String,
+    /// The file, resolved against the scenario's directory.
+    pub path: PathBuf,
+    /// Its text, read with the scenario.
+    #[serde(skip)]
+    pub text: String,
+    /// `SCENARIO:LINE:COL` of the entry that names it, for findings that cite both places.
+    pub named_at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -55,6 +55,9 @@ pub(crate) struct RawNode {
     pub interfaces: BTreeMap<Name, RawInterface>,
     #[serde(default)]
     pub sysctl: BTreeMap<Name, Spanned<toml::Value>>,
+    /// A configuration of the user's per daemon (`config.keepalived = "r1.conf"`).
+    #[serde(default)]
+    pub config: BTreeMap<Name, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml::Spanned;
@@ -45,8 +45,23 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     parse(path, &text)
 }
 
+/// Reads the scenario a run directory recorded (`RUN_DIR/scenario.toml`) for judging: the
+/// files it names (a router's own configuration) are not read again — the run kept what it
+/// ran under `nodes/`, and the judge needs only the scenario.
+pub fn load_recorded(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = crate::input::read_text(path, crate::input::SCENARIO_LIMIT).map_err(|e| {
+        ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
+    })?;
+    validate(path, &text, false)
+}
+
 /// Validates scenario text; `path` is used for messages and the default name.
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    validate(path, text, true)
+}
+
+/// `read_files`: read the files the scenario names (a router's own configuration).
+fn validate(path: &Path, text: &str, read_files: bool) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         // toml's message repeats the location on its first lines; keep the last line.
@@ -58,6 +73,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     })?;
     let mut v = Validator {
         d: Diagnostics::new(text),
+        path: path.to_path_buf(),
+        read_files,
     };
     let scenario = v.scenario(path, text, raw);
     if v.d.found.is_empty() {
@@ -73,6 +90,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
 
 struct Validator<'a> {
     d: Diagnostics<'a>,
+    /// The scenario file, against whose directory the files it names are resolved.
+    path: PathBuf,
+    /// Whether to read the files it names (not when judging a recorded run).
+    read_files: bool,
 }
 
 fn span<T>(s: &Spanned<T>) -> Range<usize> {
@@ -400,6 +421,7 @@ impl Validator<'_> {
                 }
                 sysctls.push((key.clone(), value));
             }
+            let configs = self.own_configs(n, node);
             nodes.push(Node {
                 name: n.get_ref().clone(),
                 role: match node.role.get_ref() {
@@ -408,9 +430,63 @@ impl Validator<'_> {
                 },
                 interfaces,
                 sysctls,
+                configs,
             });
         }
         nodes
+    }
+
+    /// A router's own daemon configurations: each file read now, so that a missing one is
+    /// refused with the scenario's line and column before anything is built.
+    fn own_configs(&mut self, n: &Spanned<String>, node: &RawNode) -> Vec<OwnConfig> {
+        let mut out = Vec::new();
+        for (daemon, file) in &node.config {
+            if matches!(node.role.get_ref(), RawRole::Host) {
+                self.d.at(
+                    span(daemon),
+                    format!(
+                        "`{}` is a host: only a router runs a daemon with a configuration of yours",
+                        n.get_ref()
+                    ),
+                );
+                continue;
+            }
+            if !valid_name(daemon.get_ref()) {
+                self.d.at(
+                    span(daemon),
+                    format!("`{}` names no daemon (e.g. `keepalived`)", daemon.get_ref()),
+                );
+                continue;
+            }
+            let dir = self.path.parent().unwrap_or(Path::new("."));
+            let path = dir.join(file.get_ref());
+            let read = if self.read_files {
+                crate::input::read_text(&path, crate::input::SCENARIO_LIMIT)
+            } else {
+                Ok(String::new())
+            };
+            match read {
+                Ok(text) => {
+                    let at = self.d.locate(span(file));
+                    out.push(OwnConfig {
+                        daemon: daemon.get_ref().clone(),
+                        path,
+                        text,
+                        named_at: format!("{}:{}:{}", self.path.display(), at.line, at.column),
+                    });
+                }
+                Err(e) => self.d.at(
+                    span(file),
+                    format!(
+                        "cannot read {}'s {} configuration {}: {e}",
+                        n.get_ref(),
+                        daemon.get_ref(),
+                        path.display()
+                    ),
+                ),
+            }
+        }
+        out
     }
 
     fn vrouters(

@@ -1,0 +1,158 @@
+//! Your own keepalived.conf under test (scenario `config.keepalived = "r1.conf"`): the lab
+//! runs keepalived with the user's file, placeholders filled, and judges the run as any
+//! other; a file that disagrees with the scenario's virtual routers is refused before anything
+//! is built, citing the line in the file and where the scenario names it.
+//!
+//! The refusal needs nothing; the run needs root and keepalived (ignored without them
+//! locally, a failure under CI=true).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[path = "support/need.rs"]
+mod need;
+
+fn main() -> std::process::ExitCode {
+    need::run(vec![
+        need::trial(
+            "a_config_that_disagrees_with_the_scenario_is_refused_with_both_places",
+            &[],
+            a_config_that_disagrees_with_the_scenario_is_refused_with_both_places,
+        ),
+        need::trial(
+            "keepalived_runs_your_config_and_the_run_is_judged",
+            &[need::ROOT, need::KEEPALIVED],
+            keepalived_runs_your_config_and_the_run_is_judged,
+        ),
+    ])
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/own-config")
+}
+
+fn vrlab(args: &[&str], scenario: &Path, out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vrlab"))
+        .arg("run")
+        .arg(scenario)
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+fn a_config_that_disagrees_with_the_scenario_is_refused_with_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["keepalived-pair.toml", "r1.conf"] {
+        std::fs::copy(example().join(f), dir.path().join(f)).unwrap();
+    }
+    // r2's file as someone edited it at work: another priority, a VIP more, a typo.
+    let r2 = std::fs::read_to_string(example().join("r2.conf"))
+        .unwrap()
+        .replace("priority 100", "priority 150")
+        .replace("192.0.2.100/24", "192.0.2.100/24\n        192.0.2.101/24")
+        .replace("{{interface lan}}", "{{interface lan0}}");
+    std::fs::write(dir.path().join("r2.conf"), r2).unwrap();
+    let out = dir.path().join("runs");
+    let run = vrlab(
+        &["--daemon", "vrlabd"],
+        &dir.path().join("keepalived-pair.toml"),
+        &out,
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    let file = dir.path().join("r2.conf");
+    let named = format!("{}:24:", dir.path().join("keepalived-pair.toml").display());
+    assert!(
+        err.contains(&format!(
+            "{}:9:15: error: `{{{{interface lan0}}}}`: r2 is not on segment `lan0`",
+            file.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&named),
+        "names where the scenario names the file: {err}"
+    );
+    assert!(!out.exists(), "nothing was built: {}", out.display());
+    // With the placeholder right, what is left is the disagreement with the scenario.
+    let r2 = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("lan0", "lan");
+    std::fs::write(&file, r2).unwrap();
+    let run = vrlab(
+        &["--daemon", "vrlabd"],
+        &dir.path().join("keepalived-pair.toml"),
+        &out,
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    for part in [
+        format!("{}:11:5: error: vrrp_instance gateway: priority 150, but the scenario gives 100", file.display()),
+        format!("{}:15:9: error: vrrp_instance gateway: virtual_ipaddress 192.0.2.100, 192.0.2.101, but the scenario's VIPs are 192.0.2.100", file.display()),
+    ] {
+        assert!(err.contains(&part), "missing `{part}` in {err}");
+    }
+    assert!(!out.exists());
+}
+
+fn keepalived_runs_your_config_and_the_run_is_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let run = vrlab(
+        &["--daemon", "keepalived", "--quiet"],
+        &example().join("keepalived-pair.toml"),
+        &out,
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)),
+        "{text}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let run_dir = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    // keepalived ran the user's file, placeholders filled.
+    let used = std::fs::read_to_string(run_dir.join("nodes/r1/keepalived.conf")).unwrap();
+    let theirs: String = std::fs::read_to_string(example().join("r1.conf"))
+        .unwrap()
+        .split_inclusive('\n')
+        .map(|l| match l.starts_with('!') {
+            true => l.to_string(),
+            false => l
+                .replace("{{node}}", "r1")
+                .replace("{{interface lan}}", "eth0"),
+        })
+        .collect();
+    assert_eq!(used, theirs);
+    // And the run was judged like any other: the timeline ran, r2 took over within
+    // Master_Down_Interval, the hosts' service came back in time.
+    let verdict: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("verdict.json")).unwrap()).unwrap();
+    let status = |id: &str| -> Vec<String> {
+        verdict["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] == id)
+            .map(|c| c["status"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for id in [
+        "harness.timeline",
+        "c2.takeover-time",
+        "e4.service-gap",
+        "d1.gratuitous-arp",
+    ] {
+        let s = status(id);
+        assert!(
+            !s.is_empty() && s.iter().all(|s| s == "pass"),
+            "{id}: {s:?}\n{text}"
+        );
+    }
+}
