@@ -153,6 +153,10 @@ enum Command {
         /// without `use_vmac`): the checks that hold frames to it do not apply.
         #[arg(long)]
         no_vmac: bool,
+        /// Capture only: the CARP password the routers share (ucarp's `--pass`): every CARP
+        /// advert's HMAC is verified against it (`b14.carp-hmac`).
+        #[arg(long, value_name = "PASSWORD")]
+        carp_pass: Option<String>,
         /// Capture only: name a sender, e.g. `--name 52:54:00:12:34:56=r1` or
         /// `--name 10.0.0.2=r2` (repeatable; two addresses may name one router).
         #[arg(long, value_name = "ADDRESS=NAME", value_parser = sender_name)]
@@ -403,6 +407,7 @@ pub fn main() -> i32 {
             tolerance,
             unicast,
             no_vmac,
+            carp_pass,
             name,
             expect,
             svg,
@@ -417,6 +422,7 @@ pub fn main() -> i32 {
                 tolerance,
                 unicast,
                 no_vmac,
+                carp_pass,
                 names: name,
             },
             expect.as_deref(),

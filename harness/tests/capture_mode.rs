@@ -451,6 +451,54 @@ fn expected_findings_pass_known_failures_and_fail_stale_ones() {
     assert!(err.contains("keepalived.toml:1:"), "{err}");
 }
 
+/// ucarp's adverts (captures/ucarp.pcap, password `secret`) carry the HMAC of the password
+/// they share: `--carp-pass secret` verifies all of them, another password flags every one,
+/// and without a password the check says what it needs.
+#[test]
+fn carp_adverts_are_held_to_the_password_they_share() {
+    let cap = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures/ucarp.pcap");
+    let cap = cap.to_str().unwrap();
+    let b14 = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["check", cap, "--json"];
+        all.extend_from_slice(args);
+        let (_, out, err) = vrlab(&all);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "b14.carp-hmac")
+            .cloned()
+            .unwrap()
+    };
+    let right = b14(&["--carp-pass", "secret"]);
+    assert_eq!(right["status"], "pass", "{right}");
+    assert!(
+        right["expected"]
+            .as_str()
+            .unwrap()
+            .contains("VHID 7, 10.9.1.100"),
+        "{right}"
+    );
+    let wrong = b14(&["--carp-pass", "guess"]);
+    assert_eq!(wrong["status"], "fail", "{wrong}");
+    assert_eq!(
+        wrong["evidence"].as_array().unwrap().len(),
+        5,
+        "every advert: {wrong}"
+    );
+    let unknown = b14(&[]);
+    assert_eq!(unknown["status"], "not_applicable");
+    assert!(
+        unknown["observed"]
+            .as_str()
+            .unwrap()
+            .contains("--carp-pass"),
+        "{unknown}"
+    );
+}
+
 /// A deployment outside the RFCs' defaults (keepalived with `unicast_peer` and without
 /// `use_vmac`, captures/README.md) is judged as it is meant to work once the judge is told:
 /// without the flags its unicast destination and physical MACs fail a1, a9, d1 and d3; with

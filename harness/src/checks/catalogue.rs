@@ -318,6 +318,10 @@ checks! {
       "VRRP; needs an advert with another interval", Injection,
       "An interval mismatch: v2 discards the advert; v3 adopts the master's interval")
         .judged_by(&[Discards]),
+    B14CarpHmac: c("b14.carp-hmac", "CARP", "carp(4); ucarp(8) (no RFC)",
+      "CARP, with the password the routers share (`vrlab check --carp-pass`)", Wire,
+      "Every CARP advert carries the HMAC-SHA1 of the shared password over its VHID, the virtual addresses and its counter: a sender with another password cannot take the address")
+        .judged_by(&[PerVrouter(wire_checks::b14)]),
     // C. Timers and states
     C1SkewTime: c("c1.skew-time", "C1, C5", "RFC 3768 §6.1, §6.4.2; RFC 5798 §6.1, §6.4.2; RFC 9568 §6.1, §6.4.2",
       "VRRP; every takeover after a priority-0 advert", Wire,

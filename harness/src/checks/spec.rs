@@ -31,6 +31,8 @@ pub struct VrSpec {
     pub priorities: Vec<(String, u8)>,
     /// Addresses the scenario's notify hooks move with mastership (not VIPs).
     pub moves: Vec<IpAddr>,
+    /// CARP: the password the routers share, if known (verifies the adverts' HMAC).
+    pub carp_password: Option<String>,
     /// `None` for a scenario's virtual router.
     pub inferred: Option<Inferred>,
 }
@@ -55,6 +57,8 @@ pub struct CaptureHints {
     pub unicast: bool,
     /// The deployment does not use the virtual router MAC.
     pub no_vmac: bool,
+    /// The CARP password the routers share.
+    pub carp_pass: Option<String>,
     /// (address as the capture names a sender, the name to show instead).
     pub names: Vec<(String, String)>,
 }
@@ -68,6 +72,7 @@ impl CaptureHints {
             || self.tolerance.is_some()
             || self.unicast
             || self.no_vmac
+            || self.carp_pass.is_some()
             || !self.names.is_empty()
     }
 }
@@ -91,6 +96,7 @@ impl VrSpec {
             unicast: v.unicast,
             priorities: v.priorities.clone(),
             moves: v.notify.iter().flat_map(|n| n.moves.clone()).collect(),
+            carp_password: None,
             inferred: None,
         }
     }
@@ -278,6 +284,7 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 unicast: hints.unicast,
                 priorities: prios.into_iter().filter(|(_, p)| *p > 0).collect(),
                 moves: Vec::new(),
+                carp_password: hints.carp_pass.clone().filter(|_| carp),
                 inferred: Some(Inferred {
                     version_given: hints.version.is_some(),
                     interval_given: hints.interval.is_some(),

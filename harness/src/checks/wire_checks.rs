@@ -628,6 +628,63 @@ pub(super) fn b9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     r
 }
 
+/// b14: the HMAC of every CARP advert, computed with the password the routers share over the
+/// VHID, the virtual addresses (for a capture, those the masters announced) and the counter.
+pub(super) fn b14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+    let id = Check::B14CarpHmac;
+    if !s.carp {
+        return not_applicable(id, &s.name, "VRRP: the HMAC is CARP's");
+    }
+    let Some(password) = &s.carp_password else {
+        return not_applicable(
+            id,
+            &s.name,
+            "the routers' password was not given (--carp-pass PASSWORD)",
+        );
+    };
+    let vips: Vec<Ipv4Addr> = if s.vips.is_empty() {
+        super::model::carp_vips(ctx.wire, vm)
+    } else {
+        s.vips.clone()
+    }
+    .into_iter()
+    .filter_map(|a| match a {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(_) => None,
+    })
+    .collect();
+    if vips.is_empty() {
+        return not_applicable(
+            id,
+            &s.name,
+            "no virtual address was seen announced, and the HMAC covers them",
+        );
+    }
+    let listed = vips
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    per_advert(
+        ctx,
+        id,
+        s,
+        vm,
+        format!(
+            "HMAC-SHA1 of the shared password over VHID {}, {listed} and the counter",
+            s.vrid
+        ),
+        |a| {
+            let auth = a.summary.carp_auth.as_ref()?;
+            let want = crate::wire::carp::hmac(password, s.vrid, &vips, auth.counter);
+            (want != auth.hmac).then(|| {
+                "its HMAC is not the shared password's: another password (or other addresses)"
+                    .into()
+            })
+        },
+    )
+}
+
 fn without_link_local(addrs: &[IpAddr]) -> BTreeSet<IpAddr> {
     addrs
         .iter()

@@ -110,6 +110,33 @@ pub fn parse(msg: &[u8]) -> Result<CarpAdvert, WireError> {
     })
 }
 
+/// What authenticates a CARP advert: its replay counter and HMAC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CarpAuth {
+    pub counter: u64,
+    #[serde(serialize_with = "super::small::ser_hex")]
+    pub hmac: [u8; 20],
+}
+
+/// The HMAC-SHA1 a CARP advert of `vhid` carries when its sender shares `password`: keyed
+/// with the password, over the version and the type (one octet each: 2, 1), the VHID, the
+/// virtual IPv4 addresses in ascending order, and the 64-bit counter. This is what ucarp
+/// computes: its adverts in captures/ucarp.pcap verify with `secret`. Several addresses are
+/// hashed in ascending order, as carp(4) does (ucarp carries one).
+pub fn hmac(password: &str, vhid: u8, vips: &[std::net::Ipv4Addr], counter: u64) -> [u8; 20] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(password.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(&[2, 1, vhid]);
+    let mut sorted = vips.to_vec();
+    sorted.sort();
+    for v in sorted {
+        mac.update(&v.octets());
+    }
+    mac.update(&counter.to_be_bytes());
+    mac.finalize().into_bytes().into()
+}
+
 /// A CARP advert to emit (tests, fault injection). The HMAC is taken as given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CarpRepr {
@@ -198,6 +225,32 @@ mod tests {
         }
         .emit(&mut out);
         assert_eq!(out, UCARP);
+    }
+
+    /// r2's first advert of captures/ucarp.pcap (`ucarp -v 7 -p secret -a 10.9.1.100 -k 50`).
+    const UCARP_SECRET: [u8; 36] = [
+        0x21, 0x07, 0x32, 0x07, 0x00, 0x01, 0x80, 0x40, 0x67, 0x72, 0x84, 0xf4, 0x43, 0xdb, 0x9e,
+        0x85, 0xce, 0xcb, 0xde, 0x92, 0xae, 0x3c, 0x92, 0x29, 0xfc, 0x72, 0x7c, 0x7d, 0xf9, 0x2e,
+        0xda, 0x8c, 0xf4, 0x37, 0x2f, 0x3f,
+    ];
+
+    #[test]
+    fn ucarps_hmac_is_the_passwords_over_vhid_address_and_counter() {
+        let a = parse(&UCARP_SECRET).unwrap();
+        let vip = [std::net::Ipv4Addr::new(10, 9, 1, 100)];
+        assert_eq!(hmac("secret", a.vhid, &vip, a.counter), a.hmac);
+        assert_ne!(hmac("Secret", a.vhid, &vip, a.counter), a.hmac);
+        assert_ne!(
+            hmac("secret", a.vhid, &vip, a.counter + 1),
+            a.hmac,
+            "the counter counts"
+        );
+        let other = [std::net::Ipv4Addr::new(10, 9, 1, 101)];
+        assert_ne!(
+            hmac("secret", a.vhid, &other, a.counter),
+            a.hmac,
+            "so does the address"
+        );
     }
 
     #[test]

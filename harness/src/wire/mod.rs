@@ -528,6 +528,8 @@ pub struct AdvertSummary {
     pub count: u8,
     /// Addresses carried (CARP: none).
     pub addrs: AddrList,
+    /// CARP's counter and HMAC, to verify against a password (boxed: most adverts are VRRP).
+    pub carp_auth: Option<Box<carp::CarpAuth>>,
 }
 
 /// Which virtual router an advert speaks for on its segment.
@@ -558,6 +560,13 @@ impl AdvertSummary {
 /// Summarise a VRRP or CARP advert; `None` for any other frame.
 pub fn vrrp_summary(frame: &Frame) -> Option<AdvertSummary> {
     let ip = frame.ip.as_ref()?;
+    let carp_auth = match &frame.payload {
+        Payload::Carp(c) => Some(Box::new(carp::CarpAuth {
+            counter: c.counter,
+            hmac: c.hmac,
+        })),
+        _ => None,
+    };
     let (protocol, vrid, priority, skew, interval_ns, checksum, count, addrs) = match &frame.payload
     {
         Payload::VrrpV2(a) => (
@@ -608,5 +617,6 @@ pub fn vrrp_summary(frame: &Frame) -> Option<AdvertSummary> {
         checksum,
         count,
         addrs,
+        carp_auth,
     })
 }
