@@ -153,6 +153,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
                 unicast_peers: peers,
                 vmac: v.vmac,
                 notify: v.notify.clone(),
+                carp: v.carp.clone(),
             })
         })
         .collect();
@@ -226,9 +227,25 @@ pub fn cannot_render(scn: &Scenario, daemons: &Assignment) -> Vec<String> {
         let Some(adapter) = daemons.for_node(&r.name) else {
             continue;
         };
+        let spec = router_spec(scn, &r.name);
+        for vr in &spec.vrouters {
+            let (speaks, what) = match vr.carp {
+                Some(_) => (adapter.speaks_carp(), "CARP"),
+                None => (adapter.speaks_vrrp(), "VRRP"),
+            };
+            if !speaks {
+                reasons.push(format!(
+                    "{} ({}): {} is {what}, which {} does not speak",
+                    r.name,
+                    adapter.name(),
+                    vr.name,
+                    adapter.name()
+                ));
+            }
+        }
         reasons.extend(
             adapter
-                .unsupported(&router_spec(scn, &r.name))
+                .unsupported(&spec)
                 .into_iter()
                 .map(|x| format!("{} ({}): {x}", r.name, adapter.name())),
         );
@@ -694,6 +711,11 @@ async fn prepare_routers(
                 std::fs::create_dir_all(dir).map_err(io_err(dir))?;
             }
             std::fs::write(path, text).map_err(io_err(path))?;
+            if text.starts_with("#!") {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+                    .map_err(io_err(path))?;
+            }
         }
         lab.rec.harness(Harness::Prepared {
             node: r.name.clone(),

@@ -13,6 +13,21 @@ fn bad_dir() -> std::path::PathBuf {
 const CASES: &[(&str, &str, &str)] = &[
     ("syntax-error.toml", "2:14", "expected `.`, `]`"),
     (
+        "carp-no-password.toml",
+        "6:11",
+        "a CARP virtual host needs `password`",
+    ),
+    (
+        "carp-with-priorities.toml",
+        "12:14",
+        "`priorities` is VRRP's: give `advskew` instead",
+    ),
+    (
+        "carp-field-on-vrrp.toml",
+        "11:12",
+        "`password` is CARP's: add `protocol = \"carp\"`",
+    ),
+    (
         "own-config-missing.toml",
         "6:21",
         "cannot read r1's keepalived configuration",

@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{judge, Injected, Knobs, Story};
-use vrlab::checks::{Requires, Status, Verdict};
+use vrlab::checks::{CaptureHints, Requires, Status, Verdict};
 
 type Mutate = fn(&mut Knobs);
 
@@ -211,6 +211,24 @@ fn cases() -> Vec<(&'static str, Story, Story)> {
     ]
 }
 
+/// Checks whose evidence the synthetic story does not hold (CARP's HMAC), proven on a real
+/// capture with what a person tells the judge: (check, capture, hints it passes with, hints it
+/// fails with).
+fn capture_cases() -> Vec<(&'static str, &'static str, CaptureHints, CaptureHints)> {
+    let pass = |p: &str| CaptureHints {
+        carp_pass: Some(p.into()),
+        ..CaptureHints::default()
+    };
+    vec![("b14.carp-hmac", "ucarp.pcap", pass("secret"), pass("guess"))]
+}
+
+fn judge_capture(file: &str, hints: &CaptureHints) -> Verdict {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../captures")
+        .join(file);
+    vrlab::checks::judge_capture(&path, hints).unwrap()
+}
+
 fn of<'a>(v: &'a Verdict, id: &str) -> Vec<&'a vrlab::checks::CheckResult> {
     v.checks.iter().filter(|c| c.id.id() == id).collect()
 }
@@ -246,8 +264,23 @@ fn every_check_passes_and_fails_on_a_recording() {
             problems.push(format!("{id} should fail:\n{}", show(&bad, id)));
         }
     }
+    for (id, file, pass, fail) in capture_cases() {
+        let good = judge_capture(file, &pass);
+        let r = of(&good, id);
+        if r.is_empty() || r.iter().any(|c| c.status != Status::Pass) {
+            problems.push(format!("{id} should pass on {file}:\n{}", show(&good, id)));
+        }
+        let bad = judge_capture(file, &fail);
+        if !of(&bad, id).iter().any(|c| c.status == Status::Fail) {
+            problems.push(format!("{id} should fail on {file}:\n{}", show(&bad, id)));
+        }
+    }
     // Every check of the catalogue is covered, those that need an injection too.
-    let covered: BTreeSet<&str> = cases.iter().map(|c| c.0).collect();
+    let covered: BTreeSet<&str> = cases
+        .iter()
+        .map(|c| c.0)
+        .chain(capture_cases().iter().map(|c| c.0))
+        .collect();
     for d in vrlab::checks::catalogue() {
         if !covered.contains(d.id) {
             problems.push(format!("{} has no pass/fail recording", d.id));

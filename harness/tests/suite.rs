@@ -79,6 +79,7 @@ fn trial(
     if label == "vrlabd" {
         discards_match(&verdict)?;
     }
+    exercised(&verdict);
     let expectation = &verdict["expectation"];
     if expectation.is_null() {
         return Err(format!("verdict.json has no expectation outcome\n{stdout}").into());
@@ -119,6 +120,29 @@ fn trial(
     // The reason goes both before and after the report, so a log excerpt from either end
     // shows why the trial failed.
     Err(format!("{msg}run directory: {}\n{stdout}\n{msg}", run_dir.display()).into())
+}
+
+/// The checks that judged something (passed or failed) in some trial of this run of the suite.
+static EXERCISED: std::sync::Mutex<BTreeSet<String>> = std::sync::Mutex::new(BTreeSet::new());
+
+fn exercised(verdict: &serde_json::Value) {
+    let ids = verdict["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| matches!(c["status"].as_str(), Some("pass" | "fail")))
+        .filter_map(|c| c["id"].as_str().map(String::from));
+    EXERCISED.lock().expect("not poisoned").extend(ids);
+}
+
+/// After every trial ran: the checks of the catalogue that no scenario exercised with any
+/// daemon (each must be, or it proves nothing in anyone's CI).
+fn never_exercised() -> Vec<&'static str> {
+    let seen = EXERCISED.lock().expect("not poisoned");
+    vrlab::checks::Check::all()
+        .map(|c| c.id())
+        .filter(|id| !seen.contains(*id))
+        .collect()
 }
 
 /// vrlabd counts (`vrlabd status`) exactly the adverts the lab injected for it to discard:
@@ -262,5 +286,23 @@ fn main() {
             ));
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    // Whether every trial is to run: only then can the suite say what no scenario exercises.
+    let whole = args.filter.is_none() && args.skip.is_empty() && !args.ignored && !args.list;
+    let conclusion = libtest_mimic::run(&args, trials);
+    if whole && conclusion.num_ignored == 0 {
+        let missing = never_exercised();
+        if !missing.is_empty() {
+            eprintln!(
+                "error: {} checks of the catalogue were not exercised by any scenario with any daemon (each passed or failed nowhere): {}",
+                missing.len(),
+                missing.join(", ")
+            );
+            std::process::exit(101);
+        }
+        println!(
+            "every one of the {} checks of the catalogue judged something in some trial",
+            vrlab::checks::Check::all().count()
+        );
+    }
+    conclusion.exit();
 }

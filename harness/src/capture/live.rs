@@ -113,12 +113,18 @@ impl LiveWire {
     }
 }
 
-/// The (family, VRID, priority) of a VRRP advertisement in an Ethernet frame, decoded by the
-/// judge's own decoder; `None` for anything else, CARP included.
+/// The (family, VRID, rank) of a VRRP or CARP advertisement in an Ethernet frame, decoded by
+/// the judge's own decoder — the rank is the VRRP priority, or 255 − advskew for CARP (lower
+/// advskew wins; a scenario never gives one number to a VRID and a VHID on one segment);
+/// `None` for anything else.
 pub fn vrrp_of(frame: &[u8]) -> Option<(Family, u8, u8)> {
     let f = crate::wire::decode(crate::wire::linktype::ETHERNET, frame).ok()?;
     let a = crate::wire::vrrp_summary(&f)?;
-    Some((a.family.into(), a.vrid, a.priority?))
+    let rank = match a.carp_advskew {
+        Some(skew) => 255 - skew,
+        None => a.priority?,
+    };
+    Some((a.family.into(), a.vrid, rank))
 }
 
 #[cfg(test)]

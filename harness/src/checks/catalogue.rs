@@ -319,7 +319,7 @@ checks! {
       "An interval mismatch: v2 discards the advert; v3 adopts the master's interval")
         .judged_by(&[Discards]),
     B14CarpHmac: c("b14.carp-hmac", "CARP", "carp(4); ucarp(8) (no RFC)",
-      "CARP, with the password the routers share (`vrlab check --carp-pass`)", Wire,
+      "CARP, with the password the routers share (the scenario's `password`; `vrlab check --carp-pass`)", Wire,
       "Every CARP advert carries the HMAC-SHA1 of the shared password over its VHID, the virtual addresses and its counter: a sender with another password cannot take the address")
         .judged_by(&[PerVrouter(wire_checks::b14)]),
     // C. Timers and states

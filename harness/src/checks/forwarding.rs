@@ -671,12 +671,14 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             .map(|&o| ctx.wire.obs[o as usize].t)
             .min()
             .unwrap_or(tr.at);
-        // Until the old master is master again.
+        // Until the old master is master again — for CARP from just before its first advert:
+        // ucarp sends its gratuitous ARP first.
+        let lead = if s.carp { ctx.tol_ns() } else { 0 };
         let until = vm
             .tenures
             .iter()
             .filter(|t| t.node == old.node && t.first_t > tr.at)
-            .map(|t| t.first_t)
+            .map(|t| t.first_t.saturating_sub(lead))
             .min()
             .unwrap_or(u64::MAX);
         let start = ctx.wire.obs.partition_point(|o| o.t <= announced);

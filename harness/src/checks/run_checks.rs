@@ -346,10 +346,9 @@ fn hit_time(rec: &Record, node: &str, began: u64, step_end: u64) -> u64 {
 
 fn bound_text(v: &Vrouter, prio: u8, tol: Duration) -> String {
     format!(
-        "Master_Down_Interval {} (3 × {} + Skew_Time {} at priority {prio}) + tolerance {}",
+        "Master_Down_Interval {} ({}) + tolerance {}",
         human(v.master_down_interval(prio)),
-        human(v.interval()),
-        human(v.skew_time(prio)),
+        v.master_down_formula(prio),
         human(tol)
     )
 }

@@ -85,7 +85,7 @@ impl VrSpec {
             segment: v.segment.clone(),
             family: v.family,
             vrid: v.vrid,
-            carp: false,
+            carp: v.carp.is_some(),
             version: v.version,
             interval_cs: v.interval_cs,
             vips: v.vips.clone(),
@@ -96,7 +96,7 @@ impl VrSpec {
             unicast: v.unicast,
             priorities: v.priorities.clone(),
             moves: v.notify.iter().flat_map(|n| n.moves.clone()).collect(),
-            carp_password: None,
+            carp_password: v.carp.as_ref().map(|c| c.password.clone()),
             inferred: None,
         }
     }
@@ -150,6 +150,10 @@ impl VrSpec {
             unicast: self.unicast,
             priorities: self.priorities.clone(),
             notify: None,
+            carp: self.carp.then(|| crate::scenario::Carp {
+                password: self.carp_password.clone().unwrap_or_default(),
+                passwords: Vec::new(),
+            }),
         }
     }
 

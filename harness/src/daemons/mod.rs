@@ -8,7 +8,7 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{Family, HookState, IpNet, Notify, OwnConfig};
+use crate::scenario::{Carp, Family, HookState, IpNet, Notify, OwnConfig};
 
 mod assign;
 mod command;
@@ -16,17 +16,24 @@ mod frr;
 mod keepalived;
 mod keepalived_conf;
 pub mod own;
+mod ucarp;
 mod vrlabd;
 
 pub use assign::Assignment;
 pub use command::{Command, Intent};
 pub use frr::Frr;
 pub use keepalived::Keepalived;
+pub use ucarp::Ucarp;
 pub use vrlabd::Vrlabd;
 
 /// Every adapter vrlab knows, in the order `vrlab list` shows them.
 pub fn all() -> Vec<Box<dyn Adapter>> {
-    vec![Box::new(Keepalived), Box::new(Frr), Box::new(Vrlabd)]
+    vec![
+        Box::new(Keepalived),
+        Box::new(Frr),
+        Box::new(Vrlabd),
+        Box::new(Ucarp),
+    ]
 }
 
 /// Finds an adapter by its name (`keepalived`, `frr`, ...), or makes the one for a command of
@@ -64,6 +71,14 @@ pub trait Adapter: Send + Sync {
     /// none.
     fn status_argv(&self) -> Option<Vec<String>> {
         None
+    }
+    /// Whether it speaks VRRP, and CARP: a virtual router of the other protocol is refused
+    /// before anything is built.
+    fn speaks_vrrp(&self) -> bool {
+        true
+    }
+    fn speaks_carp(&self) -> bool {
+        false
     }
     /// Whether a router can run this daemon with a configuration of the user's
     /// (`config.NAME` in the scenario) instead of the one the adapter renders.
@@ -157,6 +172,9 @@ pub struct VrouterSpec {
     pub vmac: bool,
     /// Commands to run on state changes.
     pub notify: Option<Notify>,
+    /// A CARP virtual host rather than a VRRP virtual router (`vrid` is the VHID,
+    /// `interval_cs` the advbase, `priority` 255 − advskew).
+    pub carp: Option<Carp>,
 }
 
 /// Where the node's notify hook scripts live, as the node sees them (in its private /run).
@@ -259,7 +277,8 @@ pub struct Plan {
     /// Sysctls to set inside the node, `net.ipv4.conf.eth0.arp_ignore` style keys.
     pub sysctls: Vec<(String, String)>,
     /// Files to write: absolute paths as the harness sees them, under [`NodePaths::dir`] or
-    /// inside one of `run_dirs` (under [`NodePaths::run`]).
+    /// inside one of `run_dirs` (under [`NodePaths::run`]). One that begins with `#!` is a
+    /// script a daemon runs: it is made executable.
     pub files: Vec<(PathBuf, String)>,
     /// Directories to create in the node's private /run, as the node sees them (`/run/frr/r1`),
     /// in order, each with an optional owning user.
@@ -416,6 +435,7 @@ pub(crate) mod tests_support {
             unicast_peers: Vec::new(),
             vmac: true,
             notify: None,
+            carp: None,
         }
     }
 

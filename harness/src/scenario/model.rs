@@ -101,6 +101,29 @@ pub struct Vrouter {
     pub priorities: Vec<(String, u8)>,
     /// Commands the routers' daemons run on their state changes, if any.
     pub notify: Option<Notify>,
+    /// A CARP virtual host (`protocol = "carp"`) rather than a VRRP virtual router: `vrid` is
+    /// its VHID, `interval` its advbase, and `priorities` hold 255 − advskew, the rank the
+    /// judge gives CARP routers (lower advskew wins).
+    pub carp: Option<Carp>,
+}
+
+/// What a CARP virtual host adds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Carp {
+    /// The password the routers share (ucarp's `--pass`).
+    pub password: String,
+    /// Routers configured with another password: (router, its password).
+    pub passwords: Vec<(String, String)>,
+}
+
+impl Carp {
+    /// The password `router` is configured with.
+    pub fn password_of(&self, router: &str) -> &str {
+        self.passwords
+            .iter()
+            .find(|(r, _)| r == router)
+            .map_or(self.password.as_str(), |(_, p)| p.as_str())
+    }
 }
 
 /// A router's state as a daemon's notify hooks name it.
@@ -187,9 +210,36 @@ impl Vrouter {
     }
 
     /// Master_Down_Interval = 3 × Advertisement_Interval + Skew_Time (RFC 3768 §6.1,
-    /// RFC 5798 §6.1).
+    /// RFC 5798 §6.1). For CARP, what carp(4) and ucarp wait: three of the backup's own
+    /// advertisement periods, 3 × (advbase + advskew/256 s), advskew being 255 − `priority`.
     pub fn master_down_interval(&self, priority: u8) -> Duration {
+        if self.carp.is_some() {
+            return self.carp_period(priority) * 3;
+        }
         self.interval() * 3 + self.skew_time(priority)
+    }
+
+    /// CARP's advertisement period for the router of rank `priority`: advbase + advskew/256 s.
+    pub fn carp_period(&self, priority: u8) -> Duration {
+        let advskew = 255 - u64::from(priority);
+        self.interval() + Duration::from_nanos(advskew * 1_000_000_000 / 256)
+    }
+
+    /// How the Master_Down_Interval of a router of rank `priority` is made, in words.
+    pub fn master_down_formula(&self, priority: u8) -> String {
+        let human = super::duration::human;
+        if self.carp.is_some() {
+            return format!(
+                "3 × (advbase {} + advskew {}/256 s)",
+                human(self.interval()),
+                255 - priority
+            );
+        }
+        format!(
+            "3 × {} + Skew_Time {} at priority {priority}",
+            human(self.interval()),
+            human(self.skew_time(priority))
+        )
     }
 }
 

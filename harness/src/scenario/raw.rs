@@ -77,7 +77,15 @@ pub(crate) struct RawVrouter {
     pub segment: Name,
     pub vips: Spanned<Vec<Spanned<String>>>,
     pub interval: Option<Spanned<String>>,
-    pub priorities: Spanned<BTreeMap<Name, Spanned<i64>>>,
+    pub priorities: Option<Spanned<BTreeMap<Name, Spanned<i64>>>>,
+    /// `vrrp` (default) or `carp`.
+    pub protocol: Option<Spanned<String>>,
+    /// CARP: the password the routers share.
+    pub password: Option<Spanned<String>>,
+    /// CARP: each router's advskew (lower is preferred), instead of priorities.
+    pub advskew: Option<Spanned<BTreeMap<Name, Spanned<i64>>>>,
+    /// CARP: routers configured with another password than `password`.
+    pub passwords: Option<BTreeMap<Name, Spanned<String>>>,
     pub preempt: Option<bool>,
     pub preempt_delay: Option<Spanned<String>>,
     pub accept: Option<bool>,

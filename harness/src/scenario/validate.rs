@@ -521,6 +521,8 @@ impl Validator<'_> {
                     format!("segment `{seg}` has no node on it (is it defined and linked?)"),
                 );
             }
+            let carp = self.carp(name, v);
+            let version = if carp.is_some() { 2 } else { version };
             let vips = self.vips(name, v, &all_addresses, &mut vip_owner);
             let family = self.family(v, &vips, version);
             if (1..=255).contains(&vrid) {
@@ -532,12 +534,12 @@ impl Validator<'_> {
                     );
                 }
             }
-            let interval_cs = self.interval_cs(v, version);
+            let interval_cs = self.interval_cs(v, version, carp.is_some());
             let preempt_delay_cs = match &v.preempt_delay {
                 Some(s) => self.duration(s).map_or(0, |d| (d.as_millis() / 10) as u32),
                 None => 0,
             };
-            let priorities = self.priorities(v, nodes, family);
+            let priorities = self.priorities(name, v, nodes, family, carp.is_some());
             out.push(Vrouter {
                 name: name.get_ref().clone(),
                 vrid: vrid.clamp(0, 255) as u8,
@@ -553,6 +555,7 @@ impl Validator<'_> {
                 unicast: v.unicast.unwrap_or(false),
                 priorities,
                 notify: v.notify.as_ref().map(|n| self.notify(n)),
+                carp,
             });
         }
         self.moved_addresses(raw, &all_addresses, &vip_owner);
@@ -609,8 +612,8 @@ impl Validator<'_> {
                         let owner_node = owner.split(':').next().unwrap_or_default();
                         let owns = v
                             .priorities
-                            .get_ref()
-                            .get(owner_node)
+                            .as_ref()
+                            .and_then(|t| t.get_ref().get(owner_node))
                             .is_some_and(|p| *p.get_ref() == 255);
                         if !owns {
                             self.d.at(
@@ -678,7 +681,7 @@ impl Validator<'_> {
 
     /// The advertisement interval in centiseconds: v3 1-4095 (RFC 5798 §5.2.7), v2 whole
     /// seconds 1-255 (RFC 3768 §5.3.7); 1 s when not given.
-    fn interval_cs(&mut self, v: &RawVrouter, version: i64) -> u16 {
+    fn interval_cs(&mut self, v: &RawVrouter, version: i64, carp: bool) -> u16 {
         let interval = match &v.interval {
             Some(s) => self.duration(s).map(|d| (d, span(s))),
             None => Some((Duration::from_secs(1), span(&v.vrid))),
@@ -688,10 +691,13 @@ impl Validator<'_> {
             let ms = d.as_millis();
             if version == 2 {
                 if ms % 1000 != 0 || !(1..=255).contains(&(ms / 1000)) {
-                    self.d.at(
-                        sp,
-                        format!("VRRPv2 advertises in whole seconds, 1-255 (RFC 3768 §5.3.7); `{}` is not", duration::human(d)),
-                    );
+                    let who = if carp {
+                        "CARP advertises (advbase) in whole seconds, 1-255"
+                    } else {
+                        "VRRPv2 advertises in whole seconds, 1-255 (RFC 3768 §5.3.7)"
+                    };
+                    self.d
+                        .at(sp, format!("{who}; `{}` is not", duration::human(d)));
                 } else {
                     interval_cs = (ms / 10) as u16;
                 }
@@ -709,12 +715,39 @@ impl Validator<'_> {
 
     /// Each router's priority (1-255, one owner at most), each a router of the scenario with an
     /// interface on the segment (and an IPv4 address there for VRRP over IPv4).
-    fn priorities(&mut self, v: &RawVrouter, nodes: &[Node], family: Family) -> Vec<(String, u8)> {
+    fn priorities(
+        &mut self,
+        name: &Spanned<String>,
+        v: &RawVrouter,
+        nodes: &[Node],
+        family: Family,
+        carp: bool,
+    ) -> Vec<(String, u8)> {
         let seg = v.segment.get_ref();
         let mut priorities = Vec::new();
-        for (node, p) in v.priorities.get_ref() {
-            let prio = *p.get_ref();
-            if !(1..=255).contains(&prio) {
+        let Some(table) = (if carp { &v.advskew } else { &v.priorities }) else {
+            self.d.at(
+                span(name),
+                if carp {
+                    "a CARP virtual host needs `advskew = { router = 0-254, … }` (lower is preferred)"
+                } else {
+                    "a virtual router needs `priorities = { router = 1-255, … }`"
+                },
+            );
+            return priorities;
+        };
+        for (node, p) in table.get_ref() {
+            let mut prio = *p.get_ref();
+            if carp {
+                if !(0..=254).contains(&prio) {
+                    self.d.at(
+                        span(p),
+                        format!("advskew {prio} is out of range: 0-254 (lower is preferred)"),
+                    );
+                }
+                // The judge's rank of a CARP router.
+                prio = 255 - prio.clamp(0, 254);
+            } else if !(1..=255).contains(&prio) {
                 self.d.at(
                     span(p),
                     format!("priority {prio} is out of range: 1-254 for a backup, 255 for the address owner (0 is reserved for leaving, RFC 5798 §5.2.4)"),
@@ -762,19 +795,109 @@ impl Validator<'_> {
             }
             priorities.push((node.get_ref().clone(), prio.clamp(0, 255) as u8));
         }
-        if v.priorities.get_ref().is_empty() {
+        if table.get_ref().is_empty() {
             self.d.at(
-                span(&v.priorities),
+                span(table),
                 "no router takes part: give at least one `router = priority`",
             );
         }
-        if priorities.iter().filter(|(_, p)| *p == 255).count() > 1 {
+        if !carp && priorities.iter().filter(|(_, p)| *p == 255).count() > 1 {
             self.d.at(
-                span(&v.priorities),
+                span(table),
                 "more than one router has priority 255: only one can own the addresses",
             );
         }
         priorities
+    }
+
+    /// `protocol = "carp"`: the password, the per-router passwords; what only VRRP has is
+    /// refused on a CARP virtual host and what only CARP has on a VRRP one.
+    fn carp(&mut self, name: &Spanned<String>, v: &RawVrouter) -> Option<Carp> {
+        let carp = match &v.protocol {
+            None => false,
+            Some(p) if p.get_ref() == "vrrp" => false,
+            Some(p) if p.get_ref() == "carp" => true,
+            Some(p) => {
+                self.d.at(
+                    span(p),
+                    format!(
+                        "protocol `{}`: use `vrrp` (the default) or `carp`",
+                        p.get_ref()
+                    ),
+                );
+                false
+            }
+        };
+        if !carp {
+            for (field, at) in [
+                ("password", v.password.as_ref().map(span)),
+                ("advskew", v.advskew.as_ref().map(span)),
+                (
+                    "passwords",
+                    v.passwords.as_ref().and_then(|p| p.keys().next()).map(span),
+                ),
+            ] {
+                if let Some(at) = at {
+                    self.d.at(
+                        at,
+                        format!("`{field}` is CARP's: add `protocol = \"carp\"`, or drop it"),
+                    );
+                }
+            }
+            return None;
+        }
+        for (field, at) in [
+            ("priorities", v.priorities.as_ref().map(span)),
+            ("version", v.version.as_ref().map(span)),
+        ] {
+            if let Some(at) = at {
+                let instead = if field == "priorities" {
+                    "give `advskew` instead (lower is preferred)"
+                } else {
+                    "CARP has one version"
+                };
+                self.d.at(at, format!("`{field}` is VRRP's: {instead}"));
+            }
+        }
+        let password = match &v.password {
+            Some(p) if !p.get_ref().is_empty() && !p.get_ref().contains('\0') => {
+                p.get_ref().clone()
+            }
+            Some(p) => {
+                self.d
+                    .at(span(p), "the password cannot be empty or hold a NUL");
+                String::new()
+            }
+            None => {
+                self.d.at(
+                    span(name),
+                    "a CARP virtual host needs `password` (the routers' shared secret)",
+                );
+                String::new()
+            }
+        };
+        let passwords = v
+            .passwords
+            .iter()
+            .flatten()
+            .map(|(r, p)| {
+                let in_it = v
+                    .advskew
+                    .as_ref()
+                    .is_some_and(|t| t.get_ref().contains_key(r.get_ref().as_str()));
+                if !in_it {
+                    self.d.at(
+                        span(r),
+                        format!("`{}` is not in this virtual host's advskew", r.get_ref()),
+                    );
+                }
+                (r.get_ref().clone(), p.get_ref().clone())
+            })
+            .collect();
+        Some(Carp {
+            password,
+            passwords,
+        })
     }
 
     /// A virtual router's notify hooks: a non-empty shell command per state named, and the
