@@ -66,7 +66,7 @@ pub fn tallies(ctx: &Ctx) -> Vec<DiscardTally> {
         let injected = ctx
             .injections
             .iter()
-            .filter(|i| i.kind == "advert" && i.discard.is_some() && i.node != r.name)
+            .filter(|i| i.kind() == "advert" && i.discard.is_some() && i.node != r.name)
             .filter(|i| {
                 rec.scenario
                     .vrouters

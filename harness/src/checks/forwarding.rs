@@ -377,7 +377,7 @@ pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
     for inj in ctx
         .injections
         .iter()
-        .filter(|i| i.vrouter == s.name && (i.kind == "stale-na" || i.kind == "garp"))
+        .filter(|i| i.vrouter == s.name && (i.kind() == "stale-na" || i.kind() == "garp"))
     {
         let (from, until) = (inj.first_t, inj.last_t + TAKES + ctx.tol_ns());
         for (e, n) in neigh() {

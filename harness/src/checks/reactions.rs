@@ -26,29 +26,40 @@ use crate::scenario::FrameKind;
 /// within microseconds; this leaves room for a loaded machine.
 const ANSWER_WINDOW_NS: u64 = 100_000_000;
 
-/// One injection as it ran: an `inject` step, or the lab's own provocation after a change of
-/// master.
+/// One injection as it ran: what the lab recorded when it sent it (an `inject` step, or the
+/// lab's own provocation after a change of master), with what the judge makes of it.
 #[derive(Debug, Clone)]
 pub struct Injection {
-    /// Unique in the run; ties the injected frames to it.
-    pub id: usize,
-    /// The timeline step it ran in.
-    pub step: usize,
-    /// Sent by the lab on its own (after a change of master), not by an `inject` step.
-    pub provoked: bool,
-    pub node: String,
-    pub vrouter: String,
-    /// The frame kind (`advert`, `arp-request` ...).
-    pub kind: String,
-    pub to: Option<String>,
+    /// As recorded in events.jsonl; its fields read through (`inj.node`, `inj.step` …).
+    pub sent: events::Injection,
     /// The check that judges the discard, and why the frame must be discarded.
     pub discard: Option<(Check, String)>,
-    /// The priority an injected advert claims (`None`: not an advert, or the default).
-    pub priority: Option<u8>,
     /// Indices into `Observed::injected`.
     pub frames: Vec<usize>,
     pub first_t: u64,
     pub last_t: u64,
+}
+
+impl std::ops::Deref for Injection {
+    type Target = events::Injection;
+    fn deref(&self) -> &events::Injection {
+        &self.sent
+    }
+}
+
+impl Injection {
+    /// The frame kind (`advert`, `arp-request` ...).
+    pub fn kind(&self) -> &'static str {
+        self.sent.frame.name()
+    }
+
+    /// The priority an injected advert claims (`None`: not an advert, or the default).
+    pub fn priority(&self) -> Option<u8> {
+        match &self.sent.frame {
+            FrameKind::Advert(a) => a.priority,
+            _ => None,
+        }
+    }
 }
 
 /// The injections of a run, with the frames the capture saw of each.
@@ -69,17 +80,7 @@ pub fn of_run(events: &[Event], wire: &super::observe::Observed) -> Vec<Injectio
                 .collect();
             let times: Vec<u64> = frames.iter().map(|&k| wire.injected[k].t).collect();
             Injection {
-                id: i.id,
-                step: i.step,
-                provoked: i.provoked,
-                node: i.node.clone(),
-                vrouter: i.vrouter.clone(),
-                kind: i.frame.name().to_string(),
-                to: i.to.clone(),
-                priority: match &i.frame {
-                    FrameKind::Advert(a) => a.priority,
-                    _ => None,
-                },
+                sent: i.clone(),
                 discard: i
                     .discard_check
                     .as_deref()
@@ -612,7 +613,7 @@ impl Probe<'_> {
             .filter(|i| {
                 i.node == self.inj.node
                     && i.vrouter == self.inj.vrouter
-                    && i.kind == self.inj.kind
+                    && i.kind() == self.inj.kind()
                     && i.first_t > self.inj.last_t
             })
             .map(|i| i.first_t);
@@ -626,7 +627,7 @@ impl Probe<'_> {
 fn probes<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
     ctx.injections
         .iter()
-        .filter(|i| kinds.contains(&i.kind.as_str()))
+        .filter(|i| kinds.contains(&i.kind()))
         .filter_map(|inj| {
             let (spec, vm) = ctx.spec_of(inj)?;
             let to = inj.to.as_deref();
@@ -681,7 +682,7 @@ fn silence_verdict(
         let what = format!(
             "{} {} frames {} of step {} sent at {who} ({})",
             p.inj.frames.len(),
-            p.inj.kind,
+            p.inj.kind(),
             if p.inj.provoked {
                 "the lab asked"
             } else {
@@ -715,7 +716,7 @@ pub(super) fn c8(ctx: &Ctx) -> Vec<CheckResult> {
     for inj in ctx
         .injections
         .iter()
-        .filter(|i| i.kind == "advert" && i.priority == Some(0) && i.discard.is_none())
+        .filter(|i| i.kind() == "advert" && i.priority() == Some(0) && i.discard.is_none())
     {
         let Some((s, vm)) = ctx.spec_of(inj) else {
             continue;
