@@ -268,7 +268,7 @@ pub struct Ended {
     pub dropped: u64,
     /// What a delay's relay did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub relayed: Option<crate::faults::relay::RelayStats>,
+    pub relayed: Option<RelayStats>,
 }
 
 /// Frames injected: an `inject` step, or the lab's provocation.
@@ -318,7 +318,7 @@ pub enum Process {
         #[serde(flatten)]
         who: Who,
         #[serde(flatten)]
-        usage: crate::process::Usage,
+        usage: Usage,
         wall_ms: f64,
         cpu_percent: f64,
     },
@@ -333,6 +333,37 @@ impl Process {
             | Process::Usage { who, .. } => who,
         }
     }
+}
+
+/// CPU time and memory of a process group, read from /proc.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// User + system CPU time of every live process in the group.
+    pub cpu_ms: f64,
+    /// The two parts of `cpu_ms`: the daemon's own code, and the kernel working for it (for
+    /// a sender on a veth, that includes delivering each frame through the bridge to every
+    /// namespace on the segment, inside the send call).
+    pub user_ms: f64,
+    pub sys_ms: f64,
+    /// Sum of resident set sizes, and of peak resident set sizes (VmHWM).
+    pub rss_kib: u64,
+    pub hwm_kib: u64,
+    pub processes: usize,
+}
+
+/// What a relay did, for the record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayStats {
+    /// Frames read from the senders' ports.
+    pub frames: u64,
+    /// Copies sent into the bridge (duplicates included).
+    pub sent: u64,
+    pub duplicated: u64,
+    /// Frames sent at once, overtaking those held back.
+    pub reordered: u64,
+    /// Frames still held when the fault ended (not delivered, as netem drops its queue).
+    pub held_at_end: u64,
+    pub send_errors: u64,
 }
 
 /// A process: its node, name and PID.

@@ -202,21 +202,8 @@ fn describe(status: io::Result<ExitStatus>) -> String {
     }
 }
 
-/// CPU time and memory of a process group, read from /proc.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Usage {
-    /// User + system CPU time of every live process in the group.
-    pub cpu_ms: f64,
-    /// The two parts of `cpu_ms`: the daemon's own code, and the kernel working for it (for
-    /// a sender on a veth, that includes delivering each frame through the bridge to every
-    /// namespace on the segment, inside the send call).
-    pub user_ms: f64,
-    pub sys_ms: f64,
-    /// Sum of resident set sizes, and of peak resident set sizes (VmHWM).
-    pub rss_kib: u64,
-    pub hwm_kib: u64,
-    pub processes: usize,
-}
+/// CPU time and memory of a process group, read from /proc (its type is the run record's).
+pub use crate::events::Usage;
 
 /// Reads the usage of process group `pgid` (the lab's /proc shows the lab's PID namespace).
 pub fn group_usage(pgid: i32) -> Usage {

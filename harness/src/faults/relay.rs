@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
 use crate::topology::Namespace;
 
@@ -36,20 +35,8 @@ pub struct Impairment {
     pub seed: u64,
 }
 
-/// What a relay did, for the record.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RelayStats {
-    /// Frames read from the senders' ports.
-    pub frames: u64,
-    /// Copies sent into the bridge (duplicates included).
-    pub sent: u64,
-    pub duplicated: u64,
-    /// Frames sent at once, overtaking those held back.
-    pub reordered: u64,
-    /// Frames still held when the fault ended (not delivered, as netem drops its queue).
-    pub held_at_end: u64,
-    pub send_errors: u64,
-}
+/// What a relay did, for the record (its type is the run record's: `Ended::relayed`).
+pub use crate::events::RelayStats;
 
 impl RelayStats {
     pub fn add(&mut self, o: &RelayStats) {
