@@ -236,8 +236,13 @@ fn events_in(out: &Path) -> Vec<serde_json::Value> {
 
 /// Waits up to 30 s for an event the kept lab records: `what` says which, for the failure.
 fn wait_for(out: &Path, what: &str, seen: impl Fn(&serde_json::Value) -> bool) {
+    wait_for_all(out, what, |events| events.iter().any(&seen));
+}
+
+/// Waits up to 30 s until the events recorded so far satisfy `done`.
+fn wait_for_all(out: &Path, what: &str, done: impl Fn(&[serde_json::Value]) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !events_in(out).iter().any(&seen) {
+    while !done(&events_in(out)) {
         assert!(Instant::now() < deadline, "{what} within 30 s");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -387,8 +392,8 @@ fn jobs_report_in_file_order_and_a_stop_reaches_every_lab() {
 
     let out = dir.path().join("stopped");
     let child = jobs(&out, &junit);
-    wait_for(&out, "two labs' daemons", |_| {
-        events_in(&out)
+    wait_for_all(&out, "two labs' daemons", |events| {
+        events
             .iter()
             .filter(|e| e["kind"] == "process" && e["event"] == "start")
             .count()

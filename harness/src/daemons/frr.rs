@@ -76,7 +76,7 @@ impl Adapter for Frr {
                 ))
             })?;
             if version.is_none() {
-                version = Some(version_line(&path).ok_or_else(|| {
+                version = Some(version_line(&path, "--version").ok_or_else(|| {
                     missing(format!("`{} --version` did not run", path.display()))
                 })?);
             }

@@ -57,7 +57,7 @@ impl Adapter for Keepalived {
         };
         let prog = find_program(PROGRAM, DIRS)
             .ok_or_else(|| missing("no `keepalived` in /usr/sbin, /sbin or on PATH".into()))?;
-        let line = version_line(&prog)
+        let line = version_line(&prog, "--version")
             .ok_or_else(|| missing(format!("`{} --version` did not run", prog.display())))?;
         Ok(Version(line))
     }

@@ -371,11 +371,12 @@ pub fn host_prefix(addr: IpAddr) -> IpNet {
     IpNet { addr, prefix }
 }
 
-/// Helper for `installed()`: runs `PROGRAM --version` and returns the first non-empty line it
-/// prints on stdout or stderr (keepalived prints its version on stderr).
-pub fn version_line(program: &Path) -> Option<String> {
+/// Helper for `installed()`: runs `PROGRAM FLAG` (`--version`, or `--help` for a program that
+/// names its version there) and returns the first non-empty line it prints on stdout or
+/// stderr (keepalived prints its version on stderr).
+pub fn version_line(program: &Path, flag: &str) -> Option<String> {
     let out = std::process::Command::new(program)
-        .arg("--version")
+        .arg(flag)
         .stdin(std::process::Stdio::null())
         .output()
         .ok()?;

@@ -17,8 +17,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    find_program, Adapter, AdapterError, Missing, NodePaths, Plan, ProcessSpec, Ready, RouterSpec,
-    Version, VrouterSpec,
+    find_program, version_line, Adapter, AdapterError, Missing, NodePaths, Plan, ProcessSpec,
+    Ready, RouterSpec, Version, VrouterSpec,
 };
 use crate::scenario::Family;
 
@@ -45,17 +45,9 @@ impl Adapter for Ucarp {
         let prog = find_program(PROGRAM, DIRS)
             .ok_or_else(|| missing("no `ucarp` in /usr/sbin, /sbin or on PATH".into()))?;
         // ucarp has no --version; its help begins with `ucarp 1.5.2 - Jan  3 2023`.
-        let out = std::process::Command::new(&prog)
-            .arg("--help")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(|e| missing(format!("`{} --help` did not run: {e}", prog.display())))?;
-        let text = String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned();
-        text.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with("ucarp "))
-            .map(|l| Version(l.to_string()))
-            .ok_or_else(|| missing(format!("`{} --help` named no version", prog.display())))
+        let line = version_line(&prog, "--help")
+            .ok_or_else(|| missing(format!("`{} --help` did not run", prog.display())))?;
+        Ok(Version(line))
     }
 
     fn speaks_vrrp(&self) -> bool {

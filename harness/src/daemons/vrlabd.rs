@@ -113,7 +113,7 @@ impl Adapter for Vrlabd {
         };
         let prog = program()
             .ok_or_else(|| missing("no `vrlabd` beside vrlab, in $VRLABD or on PATH".into()))?;
-        let line = version_line(&prog)
+        let line = version_line(&prog, "--version")
             .ok_or_else(|| missing(format!("`{} --version` did not run", prog.display())))?;
         Ok(Version(line))
     }
