@@ -146,6 +146,9 @@ pub enum Harness {
     SetupFailed {
         error: String,
     },
+    /// The lab began tearing down: every daemon is stopped at once and partitions and loss
+    /// still in effect end. The judge judges the record up to here (`Record::judged_until`).
+    Teardown,
     TeardownError {
         error: String,
     },

@@ -365,6 +365,7 @@ pub async fn run(
     if let Some(p) = prober {
         p.stop();
     }
+    rec.harness(Harness::Teardown);
     // Partitions and loss still in effect end before the daemons stop, with their counts.
     if let Err(e) = lab.net.heal(None, &lab.topo, &lab.rec) {
         rec.harness(Harness::TeardownError { error: e });

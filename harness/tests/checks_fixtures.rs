@@ -456,6 +456,40 @@ fn two_masters_during_a_partition_are_expected_until_it_heals() {
     );
 }
 
+/// The lab's teardown stops every daemon at once: what follows is not judged, and the verdict
+/// says where judging stopped. A recording without the `teardown` event is judged to its end.
+#[test]
+fn the_teardown_is_not_judged() {
+    let e1 = "e1.vmac-on-master-port";
+    let torn = judge(Story::v3().with(|k| k.vmac_frame_in_teardown = true));
+    assert!(
+        of(&torn, e1).iter().all(|c| c.status == Status::Pass),
+        "{}",
+        show(&torn, e1)
+    );
+    // The note counts what was left out: r2's priority-0 adverts, and now r1's frame.
+    let left_out = |v: &Verdict| -> u64 {
+        let note = v
+            .notes
+            .iter()
+            .find(|n| n.contains("when the lab began tearing down"))
+            .unwrap_or_else(|| panic!("no teardown note in {:?}", v.notes));
+        let (before, _) = note.split_once(" frames of interest").unwrap();
+        before.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(left_out(&torn), left_out(&judge(Story::v3())) + 1);
+    let old = judge(Story::v3().with(|k| {
+        k.vmac_frame_in_teardown = true;
+        k.no_teardown_event = true;
+    }));
+    assert!(
+        of(&old, e1).iter().any(|c| c.status == Status::Fail),
+        "{}",
+        show(&old, e1)
+    );
+    assert!(!old.notes.iter().any(|n| n.contains("tearing down")));
+}
+
 #[test]
 fn injection_checks_say_so_and_never_judge() {
     let v = judge(Story::v3());

@@ -274,7 +274,7 @@ pub fn judge(rec: &Record) -> Verdict {
         vrs,
         rec.scenario.expect.tolerance,
         rec.t0(),
-        rec.meta.ended_ns,
+        rec.end(),
         &rec.events,
     );
     let mut checks = ctx.run_all(&mut metrics);
@@ -297,6 +297,7 @@ pub fn judge(rec: &Record) -> Verdict {
             .iter()
             .map(ToString::to_string)
             .chain(time_base(rec))
+            .chain(teardown_note(rec))
             .collect(),
         capture: None,
         expectation: None,
@@ -349,6 +350,17 @@ fn time_base(rec: &Record) -> Option<String> {
             firsts.join(", ")
         )
     })
+}
+
+/// What the judge left out: the lab's teardown.
+fn teardown_note(rec: &Record) -> Option<String> {
+    let td = rec.teardown?;
+    Some(format!(
+        "judged up to {:.3}s, when the lab began tearing down (every daemon stopped at once); {} frames of interest and {} events after it are in the record, not judged",
+        td.t.saturating_sub(rec.t0()) as f64 / 1e9,
+        td.frames,
+        td.events
+    ))
 }
 
 /// Catalogue order; within a check, the order the results were made in.

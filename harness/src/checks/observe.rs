@@ -187,6 +187,23 @@ pub struct Observed {
     pub naming: Naming,
 }
 
+impl Observed {
+    /// Keeps what was captured up to `t` (inclusive) and drops the rest; returns how many frames
+    /// were dropped. Segment counts and times still describe the whole files.
+    pub fn judge_until(&mut self, t: u64) -> u64 {
+        let before = self.frame_count();
+        self.adverts.retain(|a| a.t <= t);
+        self.obs.retain(|o| o.t <= t);
+        self.malformed.retain(|m| m.t <= t);
+        self.injected.retain(|i| i.t <= t);
+        (before - self.frame_count()) as u64
+    }
+
+    fn frame_count(&self) -> usize {
+        self.adverts.len() + self.obs.len() + self.malformed.len() + self.injected.len()
+    }
+}
+
 /// A capture file that ends inside a block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cut {

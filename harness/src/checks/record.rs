@@ -49,6 +49,22 @@ pub struct Record {
     pub adverts: Vec<Advert>,
     /// Everything the wire checks look at.
     pub wire: Observed,
+    /// When the lab began tearing down, if it did: what came after is not judged.
+    pub teardown: Option<Teardown>,
+}
+
+/// The lab's teardown stops every daemon at once (and ends what partitions and loss are still
+/// in effect): no scenario asks for that, nobody is left to serve the hosts, and which daemon
+/// stops first is a race. The record is judged up to its beginning; what came after stays in the
+/// capture and is counted here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Teardown {
+    pub t: u64,
+    /// Frames of interest to the judge (adverts, ARP, ND, frames from a VMAC …) captured
+    /// after it (not judged).
+    pub frames: u64,
+    /// Events recorded after it (not judged).
+    pub events: usize,
 }
 
 fn bad(path: &Path, reason: impl ToString) -> RecordError {
@@ -71,6 +87,14 @@ fn injected_frames(events: &[Event]) -> Vec<observe::Sent> {
             _ => None,
         })
         .collect()
+}
+
+/// Drops the events after `t` (the teardown's signals, exits and heals, and what the network
+/// did meanwhile). Returns how many were dropped.
+fn judge_events_until(events: &mut Vec<Event>, t: u64) -> usize {
+    let before = events.len();
+    events.retain(|e| e.t <= t);
+    before - events.len()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -120,11 +144,20 @@ impl Record {
             .flat_map(|v| v.vips.iter().copied())
             .collect();
         let sent = injected_frames(&events);
-        let wire = observe::load_with(&sources, &vips, &sent).map_err(|e| match e {
+        let mut wire = observe::load_with(&sources, &vips, &sent).map_err(|e| match e {
             LoadError::Capture { ref path, .. } | LoadError::NothingToJudge { ref path, .. } => {
                 bad(path, &e)
             }
         })?;
+        let teardown = events
+            .iter()
+            .find(|e| matches!(e.harness(), Some(Harness::Teardown)))
+            .map(|e| e.t);
+        let teardown = teardown.map(|t| Teardown {
+            t,
+            frames: wire.judge_until(t),
+            events: judge_events_until(&mut events, t),
+        });
         let mut adverts: Vec<Advert> = wire
             .adverts
             .iter()
@@ -166,7 +199,13 @@ impl Record {
             events,
             adverts,
             wire,
+            teardown,
         })
+    }
+
+    /// The end of what is judged: the teardown's beginning, or the end of the run.
+    pub fn end(&self) -> u64 {
+        self.teardown.map_or(self.meta.ended_ns, |td| td.t)
     }
 
     /// Time zero of the run, for relative times in reports.

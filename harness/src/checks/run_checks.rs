@@ -182,7 +182,7 @@ pub(super) fn single_master(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
         .filter(|s| matches!(s.step, Step::Hold { .. }))
         .filter_map(|s| Some((s.began, s.ended?)))
         .collect();
-    let net = super::netfaults::of_run(&rec.scenario, &rec.events, rec.meta.ended_ns);
+    let net = super::netfaults::of_run(&rec.scenario, &rec.events, rec.end());
     let mut out = Vec::new();
     for v in &rec.scenario.vrouters {
         if holds.is_empty() {
@@ -317,7 +317,7 @@ pub(crate) fn faults(rec: &Record) -> Vec<(FaultKind, String, u64, u64)> {
                     .iter()
                     .find(|n| matches!(n.step, Step::Fault { .. }))
                     .map(|n| n.began)
-                    .unwrap_or(rec.meta.ended_ns);
+                    .unwrap_or(rec.end());
                 let hit = hit_time(rec, node, s.began, s.ended.unwrap_or(until));
                 Some((*fault, node.clone(), hit, until))
             }

@@ -307,7 +307,7 @@ pub(super) fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
         .iter()
         .filter(|e| e.fault().is_some())
         .map(|e| e.t)
-        .chain(std::iter::once(rec.meta.ended_ns))
+        .chain(std::iter::once(rec.end()))
         .collect();
     let mut bad = Vec::new();
     let mut seen = Vec::new();

@@ -195,6 +195,11 @@ pub struct Knobs {
     pub e6_preempted_arp_us: Option<u64>,
     /// Probes go unanswered for 20 intervals after the crash.
     pub e4_probe_gap: bool,
+    /// At teardown r1, stopped long before, sends a frame from the IPv4 VMAC (E1, were it
+    /// judged).
+    pub vmac_frame_in_teardown: bool,
+    /// A recording older than the `teardown` event: judged to its end.
+    pub no_teardown_event: bool,
     /// The timeline failed.
     pub step_failed: bool,
     /// The capture dropped frames.
@@ -979,7 +984,13 @@ pub fn build(story: Story) -> Lab {
     }
     // Teardown: r2 leaves.
     let down = end_hold + 5 * MS;
+    if !k.no_teardown_event {
+        l.harness(down - 1, Harness::Teardown);
+    }
     l.proc(down, signal("r2", "SIGTERM", "process", "teardown"));
+    if k.vmac_frame_in_teardown {
+        l.frame(down + MS, R1, mld_frame(vmac4()));
+    }
     l.adverts(down + 300_000, R2, 0);
     l.proc(down + 3 * MS, exit("r2", "exit 0"));
     l.end = down + 10 * MS;
