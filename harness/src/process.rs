@@ -109,7 +109,7 @@ pub fn spawn(
         .process_group(0)
         .kill_on_drop(false);
     enter_node(&mut cmd, ns);
-    let mut child = cmd.spawn().map_err(|e| {
+    let mut child = ns.spawn(&mut cmd).map_err(|e| {
         io::Error::new(
             e.kind(),
             format!("starting {} in {node}: {e}", spec.argv[0]),
@@ -172,7 +172,8 @@ pub async fn output_in(ns: &Namespace, argv: &[String], deadline: Duration) -> i
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     enter_node(&mut cmd, ns);
-    let out = tokio::time::timeout(deadline, cmd.output())
+    let child = ns.spawn(&mut cmd)?;
+    let out = tokio::time::timeout(deadline, child.wait_with_output())
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "did not end in time"))??;
     if !out.status.success() {

@@ -480,7 +480,12 @@ async fn build_lab(scn: &Scenario, run_dir: &Path, rec: &Recorder) -> Result<(La
         node_dirs: BTreeMap::new(),
         procs: Processes::default(),
         rec: rec.clone(),
-        live: Arc::new(LiveWire::default()),
+        live: Arc::new(LiveWire::with_carp(
+            vr_keys(scn)
+                .into_iter()
+                .filter_map(|(key, _, v)| Some((key, (v.carp.clone()?, v.vips.clone()))))
+                .collect(),
+        )),
         step: Default::default(),
     };
     for ns in lab
@@ -489,8 +494,7 @@ async fn build_lab(scn: &Scenario, run_dir: &Path, rec: &Recorder) -> Result<(La
         .values_mut()
         .chain(std::iter::once(&mut lab.topo.switch))
     {
-        let (net, run) = sandbox::node_paths(&ns.name);
-        ns.publish(&net, &run)
+        ns.publish(&sandbox::node_paths(&ns.name))
             .map_err(|e| RunError::Setup(format!("publishing namespace {}: {e}", ns.name)))?;
     }
     Ok((lab, build_ms))

@@ -27,12 +27,16 @@ use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, getpid, getppid, ForkResult, Pid};
 
+use crate::topology::netns::Published;
+
 /// Environment variable through which the worker learns the host PID of the outer process
 /// (the PID people pass to `vrlab exec --lab`).
 pub const LAB_PID_ENV: &str = "VRLAB_LAB_PID";
 /// Where, inside the sandbox, each node's namespaces are published for `vrlab exec`.
 pub const NETNS_DIR: &str = "/run/netns";
 pub const STATE_DIR: &str = "/run/vrlab";
+/// Where each node's PID namespace is published.
+const PIDNS_DIR: &str = "/run/vrlab/pidns";
 
 /// The host directories the sandbox mounts its own file systems over (nodes also have their
 /// own `topology::netns::PRIVATE_TMP`).
@@ -240,7 +244,7 @@ pub fn enter() -> Result<(), SandboxError> {
         Some("mode=0755"),
     )
     .map_err(step("mounting a private /run"))?;
-    for d in [NETNS_DIR, STATE_DIR, "/run/vrlab/nodes"] {
+    for d in [NETNS_DIR, STATE_DIR, "/run/vrlab/nodes", PIDNS_DIR] {
         std::fs::create_dir_all(d).map_err(|e| SandboxError::Setup {
             step: "creating /run/vrlab",
             source: Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
@@ -352,13 +356,14 @@ fn open_ns(pid: i32, name: &str) -> Result<std::fs::File, SandboxError> {
     })
 }
 
-/// Paths under which a node is published inside the sandbox: its network namespace, and a
-/// symlink to the directory it sees as /run.
-pub fn node_paths(node: &str) -> (PathBuf, PathBuf) {
-    (
-        Path::new(NETNS_DIR).join(node),
-        Path::new(STATE_DIR).join("nodes").join(node),
-    )
+/// Paths under which a node is published inside the sandbox: its network and PID
+/// namespaces, and a symlink to the directory it sees as /run.
+pub fn node_paths(node: &str) -> Published {
+    Published {
+        net: Path::new(NETNS_DIR).join(node),
+        pid: Path::new(PIDNS_DIR).join(node),
+        run: Path::new(STATE_DIR).join("nodes").join(node),
+    }
 }
 
 /// Runs `argv` inside `node` of the kept lab whose outer process is `lab`, and returns its
@@ -389,7 +394,6 @@ pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32,
     // Open everything first: after the first setns, /proc/PID may resolve differently.
     let user = open_ns(pid, "user")?;
     let mnt = open_ns(pid, "mnt")?;
-    let pidns = open_ns(pid, "pid_for_children")?;
     if !is_root() {
         join(
             &user,
@@ -402,15 +406,11 @@ pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32,
         CloneFlags::CLONE_NEWNS,
         "joining the lab's mount namespace",
     )?;
-    join(
-        &pidns,
-        CloneFlags::CLONE_NEWPID,
-        "joining the lab's PID namespace",
-    )?;
-    let (net_path, run_link) = node_paths(node);
-    let node_net = std::fs::File::open(&net_path);
-    let node_run = std::fs::read_link(&run_link);
-    let (Ok(node_net), Ok(node_run)) = (node_net, node_run) else {
+    let paths = node_paths(node);
+    let node_net = std::fs::File::open(&paths.net);
+    let node_pid = std::fs::File::open(&paths.pid);
+    let node_run = std::fs::read_link(&paths.run);
+    let (Ok(node_net), Ok(node_pid), Ok(node_run)) = (node_net, node_pid, node_run) else {
         let nodes = std::fs::read_dir(NETNS_DIR)
             .map(|d| {
                 d.flatten()
@@ -425,6 +425,13 @@ pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32,
             nodes,
         });
     };
+    // The command is forked into the node's PID namespace: it sees the node's processes
+    // only, and `pkill` in one node never reaches another's.
+    join(
+        &node_pid,
+        CloneFlags::CLONE_NEWPID,
+        "joining the node's PID namespace",
+    )?;
     let cargs: Vec<CString> = argv
         .iter()
         .map(|a| CString::new(a.as_bytes()).unwrap_or_default())
@@ -438,7 +445,7 @@ pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32,
         }
         ForkResult::Child => {
             // The node's view, as its daemons have it: its network namespace, a /sys that
-            // shows it, and its own /run.
+            // shows it, a /proc that shows its processes, and its own /run.
             let entered = setns(node_net.as_fd(), CloneFlags::CLONE_NEWNET)
                 .and_then(|_| unshare(CloneFlags::CLONE_NEWNS))
                 .and_then(|_| {
@@ -457,6 +464,15 @@ pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32,
                         "/run",
                         None::<&str>,
                         MsFlags::MS_BIND,
+                        None::<&str>,
+                    )
+                })
+                .and_then(|_| {
+                    mount(
+                        Some("proc"),
+                        "/proc",
+                        Some("proc"),
+                        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
                         None::<&str>,
                     )
                 })

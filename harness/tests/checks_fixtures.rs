@@ -222,6 +222,23 @@ fn capture_cases() -> Vec<(&'static str, &'static str, CaptureHints, CaptureHint
     vec![("b14.carp-hmac", "ucarp.pcap", pass("secret"), pass("guess"))]
 }
 
+/// Checks proven on recorded run directories (captures/runs, README there): (check, a run
+/// directory it passes on, one it fails on).
+fn run_cases() -> Vec<(&'static str, &'static str, &'static str)> {
+    vec![(
+        "e7.stranger-never-claims",
+        "ucarp-wrong-password-unclaimed",
+        "ucarp-wrong-password",
+    )]
+}
+
+fn judge_run(dir: &str) -> Verdict {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../captures/runs")
+        .join(dir);
+    vrlab::checks::judge_dir(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn judge_capture(file: &str, hints: &CaptureHints) -> Verdict {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../captures")
@@ -275,11 +292,23 @@ fn every_check_passes_and_fails_on_a_recording() {
             problems.push(format!("{id} should fail on {file}:\n{}", show(&bad, id)));
         }
     }
+    for (id, pass, fail) in run_cases() {
+        let good = judge_run(pass);
+        let r = of(&good, id);
+        if r.is_empty() || r.iter().any(|c| c.status != Status::Pass) {
+            problems.push(format!("{id} should pass on {pass}:\n{}", show(&good, id)));
+        }
+        let bad = judge_run(fail);
+        if !of(&bad, id).iter().any(|c| c.status == Status::Fail) {
+            problems.push(format!("{id} should fail on {fail}:\n{}", show(&bad, id)));
+        }
+    }
     // Every check of the catalogue is covered, those that need an injection too.
     let covered: BTreeSet<&str> = cases
         .iter()
         .map(|c| c.0)
         .chain(capture_cases().iter().map(|c| c.0))
+        .chain(run_cases().iter().map(|c| c.0))
         .collect();
     for d in vrlab::checks::catalogue() {
         if !covered.contains(d.id) {

@@ -28,6 +28,11 @@ fn main() -> std::process::ExitCode {
             a_nodes_var_tmp_is_its_own,
         ),
         trial(
+            "a_nodes_processes_are_its_own",
+            NEEDS,
+            a_nodes_processes_are_its_own,
+        ),
+        trial(
             "a_failing_command_fails_its_step_with_the_exit_status",
             NEEDS,
             a_failing_command_fails_its_step_with_the_exit_status,
@@ -170,6 +175,48 @@ command = ["sh", "-c", "test ! -e /var/tmp/{name} && echo clean"]
     );
     let p = Path::new("/var/tmp").join(&name);
     assert!(!p.exists(), "{} reached the host", p.display());
+}
+
+/// Every node has a PID namespace of its own: `pkill` in h1 ends h1's process and not the one
+/// of the same name in h2, and a node's /proc lists its own processes only.
+fn a_nodes_processes_are_its_own() {
+    let (dir, v) = run(
+        "private-pids",
+        r#"
+[[timeline]]
+action = "exec"
+node = "h1"
+command = ["sleep", "60"]
+background = true
+
+[[timeline]]
+action = "exec"
+node = "h2"
+command = ["sleep", "60"]
+background = true
+
+[[timeline]]
+action = "exec"
+node = "h1"
+command = ["sh", "-c", "pgrep -c -x sleep; pkill -x sleep; sleep 0.2; pgrep -c -x sleep || true"]
+
+[[timeline]]
+action = "exec"
+node = "h2"
+command = ["sh", "-c", "pgrep -c -x sleep; ps -e -o pid=,comm= | sort -n | head -1"]
+"#,
+    );
+    assert_eq!(timeline_check(&v)["status"], "pass", "{v:#}");
+    let h1 = std::fs::read_to_string(dir.join("nodes/h1/exec-3.log")).unwrap();
+    assert_eq!(
+        h1.split_whitespace().collect::<Vec<_>>(),
+        ["1", "0"],
+        "h1: {h1}"
+    );
+    let h2 = std::fs::read_to_string(dir.join("nodes/h2/exec-4.log")).unwrap();
+    let h2: Vec<&str> = h2.split_whitespace().collect();
+    // h2's sleep survived h1's pkill, and PID 1 of h2's namespace is the node's init.
+    assert_eq!(h2, ["1", "1", "vrlab-init"], "h2: {h2:?}");
 }
 
 fn a_failing_command_fails_its_step_with_the_exit_status() {

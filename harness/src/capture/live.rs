@@ -47,6 +47,9 @@ struct State {
 #[derive(Default)]
 pub struct LiveWire {
     state: Mutex<State>,
+    /// CARP virtual hosts whose password is known: adverts with another password's HMAC are
+    /// not seen, as the routers that share it do not see them.
+    carp: HashMap<VrKey, (crate::scenario::Carp, Vec<std::net::IpAddr>)>,
     /// Frames the lab injects: a spoofed advert says nothing about who is master.
     injected: Mutex<std::collections::HashSet<Vec<u8>>>,
     pub changed: Notify,
@@ -56,6 +59,25 @@ pub struct LiveWire {
 const KEEP: usize = 256;
 
 impl LiveWire {
+    /// A live view that checks CARP adverts of these virtual hosts against their password.
+    pub fn with_carp(
+        carp: HashMap<VrKey, (crate::scenario::Carp, Vec<std::net::IpAddr>)>,
+    ) -> LiveWire {
+        LiveWire {
+            carp,
+            ..LiveWire::default()
+        }
+    }
+
+    /// Whether the routers of `key` accept an advert with this authentication (a VRRP
+    /// advert, or a virtual host without a known password: yes).
+    pub fn accepts(&self, key: VrKey, auth: Option<&crate::wire::carp::CarpAuth>) -> bool {
+        match (self.carp.get(&key), auth) {
+            (Some((carp, vips)), Some(auth)) => carp.authentic(key.2, vips, auth),
+            _ => true,
+        }
+    }
+
     /// Marks frames the lab is about to inject, so that the live view ignores them.
     pub fn injecting(&self, frames: &[Vec<u8>]) {
         self.injected
@@ -113,18 +135,33 @@ impl LiveWire {
     }
 }
 
-/// The (family, VRID, rank) of a VRRP or CARP advertisement in an Ethernet frame, decoded by
-/// the judge's own decoder — the rank is the VRRP priority, or 255 − advskew for CARP (lower
-/// advskew wins; a scenario never gives one number to a VRID and a VHID on one segment);
+/// What the live view reads from an advertisement.
+#[derive(Debug, Clone)]
+pub struct LiveAdvert {
+    pub family: Family,
+    pub vrid: u8,
+    /// The VRRP priority, or 255 − advskew for CARP (lower advskew wins; a scenario never
+    /// gives one number to a VRID and a VHID on one segment).
+    pub rank: u8,
+    /// CARP: the counter and HMAC.
+    pub carp_auth: Option<Box<crate::wire::carp::CarpAuth>>,
+}
+
+/// The VRRP or CARP advertisement in an Ethernet frame, decoded by the judge's own decoder;
 /// `None` for anything else.
-pub fn vrrp_of(frame: &[u8]) -> Option<(Family, u8, u8)> {
+pub fn vrrp_of(frame: &[u8]) -> Option<LiveAdvert> {
     let f = crate::wire::decode(crate::wire::linktype::ETHERNET, frame).ok()?;
     let a = crate::wire::vrrp_summary(&f)?;
     let rank = match a.carp_advskew {
         Some(skew) => 255 - skew,
         None => a.priority?,
     };
-    Some((a.family.into(), a.vrid, rank))
+    Some(LiveAdvert {
+        family: a.family.into(),
+        vrid: a.vrid,
+        rank,
+        carp_auth: a.carp_auth,
+    })
 }
 
 #[cfg(test)]
@@ -147,5 +184,27 @@ mod tests {
         let nodes: Vec<(u64, usize)> = live.take_changes().iter().map(|c| (c.t, c.node)).collect();
         assert_eq!(nodes, [(1, 0), (4, 1), (6, 0)]);
         assert!(live.take_changes().is_empty(), "taken once");
+    }
+
+    /// Only adverts with the shared password's HMAC count for a CARP virtual host whose
+    /// password is known, as for the routers that share it; VRRP and unknown hosts: all.
+    #[test]
+    fn a_carp_advert_with_another_password_is_not_seen() {
+        use crate::wire::carp::{hmac, CarpAuth};
+        let vip = std::net::Ipv4Addr::new(192, 0, 2, 53);
+        let key = (0, Family::Ipv4, 7);
+        let carp = crate::scenario::Carp {
+            password: "s3cret".into(),
+            passwords: vec![("r3".into(), "guess".into())],
+        };
+        let live = LiveWire::with_carp(HashMap::from([(key, (carp, vec![vip.into()]))]));
+        let signed = |password: &str| CarpAuth {
+            counter: 42,
+            hmac: hmac(password, 7, &[vip], 42),
+        };
+        assert!(live.accepts(key, Some(&signed("s3cret"))));
+        assert!(!live.accepts(key, Some(&signed("guess"))));
+        assert!(live.accepts((0, Family::Ipv4, 8), Some(&signed("guess"))));
+        assert!(live.accepts(key, None), "a VRRP advert of the same number");
     }
 }

@@ -347,9 +347,17 @@ fn handle(
         })
         .map_err(pcap_err)?;
     stats.frames += 1;
-    if let Some((family, vrid, priority)) = vrrp_of(data) {
-        if !live.is_injected(data) {
-            live.observe((s.segment, family, vrid), Seen { t, node, priority });
+    if let Some(a) = vrrp_of(data) {
+        let key = (s.segment, a.family, a.vrid);
+        if !live.is_injected(data) && live.accepts(key, a.carp_auth.as_deref()) {
+            live.observe(
+                key,
+                Seen {
+                    t,
+                    node,
+                    priority: a.rank,
+                },
+            );
         }
     }
     Ok(())

@@ -461,6 +461,11 @@ checks! {
       "Once a successor has announced, the old master sends nothing that maps a VIP to it: no ARP or NA naming a VIP, no packet from a VIP")
         .on_neighbour_frames()
         .judged_by(&[PerVrouter(forwarding::e6)]),
+    E7StrangerNeverClaims: c("e7.stranger-never-claims", "CARP", "carp(4); ucarp(8) (no RFC)",
+      "CARP, with the password the routers share and a router advertising with another", Wire,
+      "A router whose adverts carry another password's HMAC (ignored by the routers that share the password) never takes the address: no ARP naming it, no host's neighbour entry naming its MAC")
+        .on_neighbour_frames()
+        .judged_by(&[PerVrouter(forwarding::e7)]),
 }
 
 /// docs/checks.md.

@@ -2,6 +2,7 @@
 //! switch believes owns each VMAC, what hosts' neighbour caches hold for each VIP, two
 //! masters at once, and what an old master still says after its successor announced.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use super::announce::vips_of;
@@ -725,6 +726,75 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         &s.name,
         format!("after the successor's first announcement, no ARP/NA naming a VIP and no packet from a VIP from the old master (but for what a master still advertising sent up to {} after its successor's first advert: it crossed that advert in flight)", human(std::time::Duration::from_nanos(IN_FLIGHT_NS))),
         format!("{changes} changes of master; the old master fell silent about the VIPs each time"),
+        bad,
+    )
+}
+
+/// e7: what a router with another CARP password does about the address. The routers that
+/// share the password ignore its adverts (the model sets them aside), but nothing stops it
+/// from claiming the address itself: its ARP for a VIP, and hosts' entries naming its MAC.
+pub(super) fn e7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
+    let id = Check::E7StrangerNeverClaims;
+    if vm.strangers.is_empty() {
+        return not_applicable(
+            id,
+            &s.name,
+            if s.carp_auth.is_some() {
+                "no advert carried another password's HMAC"
+            } else {
+                "needs the password the routers share (a CARP scenario's `password`; `vrlab check --carp-pass`)"
+            },
+        );
+    }
+    let strangers: BTreeSet<u16> = vm
+        .strangers
+        .iter()
+        .map(|&ai| ctx.wire.adverts[ai as usize].node)
+        .collect();
+    let names: Vec<&str> = strangers.iter().map(|&n| ctx.node(n)).collect();
+    let vips: Vec<IpAddr> = s.vips.clone();
+    let mut bad = Vec::new();
+    for (k, o) in ctx.wire.obs.iter().enumerate() {
+        if o.seg != s.seg || !strangers.contains(&o.node) {
+            continue;
+        }
+        if let What::Arp { sender_ip, .. } = &o.what {
+            if vips.contains(&IpAddr::V4(*sender_ip)) {
+                let what = format!(
+                    "{} sent {} naming {sender_ip} from {}",
+                    ctx.node(o.node),
+                    kind_of(&o.what),
+                    o.src_mac
+                );
+                bad.push((what.clone(), ctx.obs_ev(k as u32, what)));
+            }
+        }
+    }
+    let stranger_macs: Vec<(String, String)> = router_macs(ctx)
+        .into_iter()
+        .filter(|(_, r)| names.contains(&r.as_str()))
+        .collect();
+    let vip_names: Vec<String> = vips.iter().map(ToString::to_string).collect();
+    for (e, n) in events::new_neigh(ctx.events).filter(|(_, n)| vip_names.contains(&n.ip)) {
+        let Some(mac) = &n.mac else { continue };
+        if let Some((_, r)) = stranger_macs.iter().find(|(m, _)| m == &mac.to_lowercase()) {
+            let what = format!("{}'s entry for {} holds {mac}, {r}'s MAC", n.node, n.ip);
+            bad.push((what.clone(), ctx.event_ev(e, format!("neigh: {what}"))));
+        }
+    }
+    verdict_of(
+        id,
+        &s.name,
+        format!(
+            "{}, whose adverts carry another password's HMAC, never claims {}: no ARP naming it, no host's entry naming its MAC",
+            names.join(", "),
+            vip_names.join(", ")
+        ),
+        format!(
+            "{} advertised with another password ({} adverts, set aside) and never claimed the address",
+            names.join(", "),
+            vm.strangers.len()
+        ),
         bad,
     )
 }

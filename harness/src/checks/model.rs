@@ -111,6 +111,9 @@ pub struct VrModel {
     pub overlaps: Vec<Overlap>,
     /// Priority-0 adverts from a node that was not master.
     pub stray_leaves: Vec<u32>,
+    /// CARP adverts with another password's HMAC: ignored by the routers that share the
+    /// password, so no part of the election (`VrSpec::carp_stranger`).
+    pub strangers: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -185,6 +188,14 @@ impl Model {
 }
 
 impl VrModel {
+    /// Whether `node` advertised only with another password's HMAC (CARP).
+    pub fn is_stranger(&self, wire: &Observed, node: u16) -> bool {
+        self.strangers
+            .iter()
+            .any(|&ai| wire.adverts[ai as usize].node == node)
+            && !self.tenures.iter().any(|t| t.node == node)
+    }
+
     fn build(
         &mut self,
         wire: &Observed,
@@ -196,6 +207,10 @@ impl VrModel {
         let mut open: HashMap<u16, usize> = HashMap::new();
         for &ai in &self.adverts {
             let a = &wire.adverts[ai as usize];
+            if spec.carp_stranger(a) {
+                self.strangers.push(ai);
+                continue;
+            }
             if a.leaving() {
                 match open.remove(&a.node) {
                     Some(ti) => {

@@ -802,6 +802,8 @@ fn daemon_running(ctx: &Ctx, node: &str, t: u64) -> bool {
 }
 
 /// Probes sent at a router that was a backup: not master, its daemon running.
+/// Probes sent at a backup: a router of the virtual router that was not master. A CARP router
+/// with another password is none (e7 judges what it does with the address).
 fn at_backups<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
     probes(ctx, kinds)
         .into_iter()
@@ -811,6 +813,7 @@ fn at_backups<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
                 .as_deref()
                 .is_some_and(|to| daemon_running(ctx, to, p.inj.first_t))
                 && !p.master
+                && !p.vm.is_stranger(ctx.wire, p.node)
         })
         .collect()
 }

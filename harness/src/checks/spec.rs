@@ -31,8 +31,9 @@ pub struct VrSpec {
     pub priorities: Vec<(String, u8)>,
     /// Addresses the scenario's notify hooks move with mastership (not VIPs).
     pub moves: Vec<IpAddr>,
-    /// CARP: the password the routers share, if known (verifies the adverts' HMAC).
-    pub carp_password: Option<String>,
+    /// CARP: the password the routers share and any router's other one, if known (verifies
+    /// the adverts' HMAC).
+    pub carp_auth: Option<crate::scenario::Carp>,
     /// `None` for a scenario's virtual router.
     pub inferred: Option<Inferred>,
 }
@@ -96,9 +97,30 @@ impl VrSpec {
             unicast: v.unicast,
             priorities: v.priorities.clone(),
             moves: v.notify.iter().flat_map(|n| n.moves.clone()).collect(),
-            carp_password: v.carp.as_ref().map(|c| c.password.clone()),
+            carp_auth: v.carp.clone(),
             inferred: None,
         }
+    }
+
+    /// A CARP advert whose HMAC is not the shared password's (over this virtual router's
+    /// addresses): a router with the password ignores it, so it is no part of the election.
+    /// Unknown (false) without the password or the addresses.
+    pub fn carp_stranger(&self, a: &AdvertObs) -> bool {
+        let (Some(shared), Some(auth)) = (&self.carp_auth, &a.summary.carp_auth) else {
+            return false;
+        };
+        !self.vips.is_empty() && !shared.authentic(self.vrid, &self.vips, auth)
+    }
+
+    /// The IPv4 virtual addresses, which a CARP HMAC covers.
+    pub fn carp_vips(&self) -> Vec<std::net::Ipv4Addr> {
+        self.vips
+            .iter()
+            .filter_map(|a| match a {
+                IpAddr::V4(v4) => Some(*v4),
+                IpAddr::V6(_) => None,
+            })
+            .collect()
     }
 
     /// The virtual router MAC: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6);
@@ -150,10 +172,9 @@ impl VrSpec {
             unicast: self.unicast,
             priorities: self.priorities.clone(),
             notify: None,
-            carp: self.carp.then(|| crate::scenario::Carp {
-                password: self.carp_password.clone().unwrap_or_default(),
-                passwords: Vec::new(),
-            }),
+            carp: self
+                .carp
+                .then(|| self.carp_auth.clone().unwrap_or_default()),
         }
     }
 
@@ -288,7 +309,12 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 unicast: hints.unicast,
                 priorities: prios.into_iter().filter(|(_, p)| *p > 0).collect(),
                 moves: Vec::new(),
-                carp_password: hints.carp_pass.clone().filter(|_| carp),
+                carp_auth: hints.carp_pass.clone().filter(|_| carp).map(|password| {
+                    crate::scenario::Carp {
+                        password,
+                        passwords: Vec::new(),
+                    }
+                }),
                 inferred: Some(Inferred {
                     version_given: hints.version.is_some(),
                     interval_given: hints.interval.is_some(),

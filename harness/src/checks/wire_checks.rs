@@ -628,14 +628,15 @@ pub(super) fn b9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     r
 }
 
-/// b14: the HMAC of every CARP advert, computed with the password the routers share over the
-/// VHID, the virtual addresses (for a capture, those the masters announced) and the counter.
+/// b14: the HMAC of every CARP advert, computed with its sender's password (the routers
+/// share one; a scenario may give a router another) over the VHID, the virtual addresses (for a
+/// capture, those the masters announced) and the counter.
 pub(super) fn b14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B14CarpHmac;
     if !s.carp {
         return not_applicable(id, &s.name, "VRRP: the HMAC is CARP's");
     }
-    let Some(password) = &s.carp_password else {
+    let Some(auth) = &s.carp_auth else {
         return not_applicable(
             id,
             &s.name,
@@ -644,15 +645,15 @@ pub(super) fn b14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     };
     let vips: Vec<Ipv4Addr> = if s.vips.is_empty() {
         super::model::carp_vips(ctx.wire, vm)
+            .into_iter()
+            .filter_map(|a| match a {
+                IpAddr::V4(v4) => Some(v4),
+                IpAddr::V6(_) => None,
+            })
+            .collect()
     } else {
-        s.vips.clone()
-    }
-    .into_iter()
-    .filter_map(|a| match a {
-        IpAddr::V4(v4) => Some(v4),
-        IpAddr::V6(_) => None,
-    })
-    .collect();
+        s.carp_vips()
+    };
     if vips.is_empty() {
         return not_applicable(
             id,
@@ -665,24 +666,30 @@ pub(super) fn b14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         .map(|v| v.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    per_advert(
-        ctx,
-        id,
-        s,
-        vm,
+    let others = auth
+        .passwords
+        .iter()
+        .map(|(r, _)| r.as_str())
+        .collect::<Vec<_>>();
+    let expected = if others.is_empty() {
         format!(
             "HMAC-SHA1 of the shared password over VHID {}, {listed} and the counter",
             s.vrid
-        ),
-        |a| {
-            let auth = a.summary.carp_auth.as_ref()?;
-            let want = crate::wire::carp::hmac(password, s.vrid, &vips, auth.counter);
-            (want != auth.hmac).then(|| {
-                "its HMAC is not the shared password's: another password (or other addresses)"
-                    .into()
-            })
-        },
-    )
+        )
+    } else {
+        format!(
+            "HMAC-SHA1 of the sender's password over VHID {}, {listed} and the counter (the shared one; {} another, which the others ignore)",
+            s.vrid,
+            others.join(", ")
+        )
+    };
+    per_advert(ctx, id, s, vm, expected, |a| {
+        let mac = a.summary.carp_auth.as_ref()?;
+        let password = auth.password_of(ctx.node(a.node));
+        let want = crate::wire::carp::hmac(password, s.vrid, &vips, mac.counter);
+        (want != mac.hmac)
+            .then(|| "its HMAC is not its password's: another password (or other addresses)".into())
+    })
 }
 
 fn without_link_local(addrs: &[IpAddr]) -> BTreeSet<IpAddr> {

@@ -108,7 +108,7 @@ pub struct Vrouter {
 }
 
 /// What a CARP virtual host adds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Carp {
     /// The password the routers share (ucarp's `--pass`).
     pub password: String,
@@ -117,6 +117,25 @@ pub struct Carp {
 }
 
 impl Carp {
+    /// Whether a CARP advert of `vhid` carries the HMAC of the shared password over `vips`
+    /// (their IPv4 ones): what a router with that password accepts. The one rule for the live
+    /// view of the wire and for the judge.
+    pub fn authentic(
+        &self,
+        vhid: u8,
+        vips: &[std::net::IpAddr],
+        auth: &crate::wire::carp::CarpAuth,
+    ) -> bool {
+        let v4: Vec<std::net::Ipv4Addr> = vips
+            .iter()
+            .filter_map(|a| match a {
+                std::net::IpAddr::V4(v4) => Some(*v4),
+                std::net::IpAddr::V6(_) => None,
+            })
+            .collect();
+        crate::wire::carp::hmac(&self.password, vhid, &v4, auth.counter) == auth.hmac
+    }
+
     /// The password `router` is configured with.
     pub fn password_of(&self, router: &str) -> &str {
         self.passwords

@@ -4,6 +4,7 @@
 //! namespace of its own, joined to its segments by veth pairs whose switch-side ends are the
 //! bridge ports (and the capture points: see `capture`).
 
+mod init;
 pub(crate) mod netns;
 
 use std::collections::BTreeMap;

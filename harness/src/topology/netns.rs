@@ -14,12 +14,17 @@ use std::path::{Path, PathBuf};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
 
-/// A network namespace plus the mount namespace its processes run in.
+/// A node: a network namespace, the mount namespace its processes run in, and a PID
+/// namespace of their own (so `pkill keepalived` in one node never reaches another's).
 #[derive(Debug)]
 pub struct Namespace {
     pub name: String,
     pub net: OwnedFd,
     pub mnt: OwnedFd,
+    /// The node's PID namespace: processes forked by a thread that entered it are in it.
+    pub pid: OwnedFd,
+    /// PID 1 of that namespace (see `init`), as the lab sees it.
+    init: nix::unistd::Pid,
     /// The directory the namespace's processes see as /run.
     pub run_dir: PathBuf,
     /// Paths where this namespace is published for `vrlab exec`, removed on drop.
@@ -66,39 +71,55 @@ impl Namespace {
     /// Creates a network namespace and a mount namespace in which `/sys` shows that network
     /// namespace and `/run` is `run_dir` (as `ip netns exec` does for /sys), and /var/tmp is
     /// the node's own, so daemons' pid files, sockets, scratch files and sysfs views never
-    /// collide between nodes nor reach the host.
+    /// collide between nodes nor reach the host; and a PID namespace whose /proc is the
+    /// node's /proc, so its processes see only one another.
     pub fn create(name: &str, run_dir: &Path) -> io::Result<Namespace> {
         let run_dir = run_dir.to_path_buf();
         let bind_from = run_dir.clone();
-        let (net, mnt) = std::thread::scope(|s| {
-            s.spawn(|| -> io::Result<(OwnedFd, OwnedFd)> {
-                // CLONE_NEWNS implies CLONE_FS: this thread gets its own root/cwd, which is
-                // fine for a thread that ends right after.
-                unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWNS)
-                    .map_err(|e| io_err(e, "unshare(net, mnt)"))?;
-                // The new mount namespace is a private copy of the sandbox's.
-                let _ = umount2("/sys", MntFlags::MNT_DETACH);
-                mount(
-                    Some("sysfs"),
-                    "/sys",
-                    Some("sysfs"),
-                    MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-                    None::<&str>,
-                )
-                .map_err(|e| io_err(e, "mounting /sys"))?;
-                mount(
-                    Some(&bind_from),
-                    "/run",
-                    None::<&str>,
-                    MsFlags::MS_BIND,
-                    None::<&str>,
-                )
-                .map_err(|e| io_err(e, "binding the node's /run"))?;
-                bind_private_tmp(&bind_from)?;
-                let net = File::open("/proc/thread-self/ns/net")?;
-                let mnt = File::open("/proc/thread-self/ns/mnt")?;
-                Ok((net.into(), mnt.into()))
-            })
+        let (net, mnt, pid, init) = std::thread::scope(|s| {
+            s.spawn(
+                || -> io::Result<(OwnedFd, OwnedFd, OwnedFd, nix::unistd::Pid)> {
+                    // CLONE_NEWNS implies CLONE_FS: this thread gets its own root/cwd, which is
+                    // fine for a thread that ends right after. CLONE_NEWPID applies to the
+                    // processes this thread forks: the first is the node's init.
+                    unshare(
+                        CloneFlags::CLONE_NEWNET
+                            | CloneFlags::CLONE_NEWNS
+                            | CloneFlags::CLONE_NEWPID,
+                    )
+                    .map_err(|e| io_err(e, "unshare(net, mnt, pid)"))?;
+                    // The new mount namespace is a private copy of the sandbox's.
+                    let _ = umount2("/sys", MntFlags::MNT_DETACH);
+                    mount(
+                        Some("sysfs"),
+                        "/sys",
+                        Some("sysfs"),
+                        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+                        None::<&str>,
+                    )
+                    .map_err(|e| io_err(e, "mounting /sys"))?;
+                    mount(
+                        Some(&bind_from),
+                        "/run",
+                        None::<&str>,
+                        MsFlags::MS_BIND,
+                        None::<&str>,
+                    )
+                    .map_err(|e| io_err(e, "binding the node's /run"))?;
+                    bind_private_tmp(&bind_from)?;
+                    // Opened before the init mounts the node's /proc over this one, in which
+                    // this thread does not exist.
+                    let net = File::open("/proc/thread-self/ns/net")?;
+                    let mnt = File::open("/proc/thread-self/ns/mnt")?;
+                    let init = super::init::start()?;
+                    // The PID namespace exists for others once it has an init: PID 1 of the
+                    // node's /proc, which is now this thread's.
+                    let pid = File::open("/proc/1/ns/pid").map_err(|e| {
+                        io::Error::new(e.kind(), format!("opening the node's PID namespace: {e}"))
+                    })?;
+                    Ok((net.into(), mnt.into(), pid.into(), init))
+                },
+            )
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("namespace thread panicked")))
         })?;
@@ -106,8 +127,27 @@ impl Namespace {
             name: name.to_string(),
             net,
             mnt,
+            pid,
+            init,
             run_dir,
             published: Vec::new(),
+        })
+    }
+
+    /// Spawns `cmd` (which enters the node's mount and network namespaces itself, see
+    /// `process::enter_node`) as a process of the node's PID namespace: the fork is made by a
+    /// thread that entered it. Needs the async runtime (the child is the runtime's to reap).
+    pub fn spawn(&self, cmd: &mut tokio::process::Command) -> io::Result<tokio::process::Child> {
+        let runtime = tokio::runtime::Handle::current();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                setns(self.pid.as_fd(), CloneFlags::CLONE_NEWPID)
+                    .map_err(|e| io_err(e, "setns(pid)"))?;
+                let _in_runtime = runtime.enter();
+                cmd.spawn()
+            })
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("spawning thread panicked")))
         })
     }
 
@@ -169,27 +209,23 @@ impl Namespace {
             .ok()
     }
 
-    /// Publishes the namespace for another process (`vrlab exec`): the network namespace is
-    /// bound to `net_path`, and `run_link` becomes a symlink to the directory the node sees
-    /// as /run. A joining process makes its own mount namespace with that /run and a fresh
-    /// /sys, as `ip netns exec` does; mount namespaces themselves are not bound, because the
-    /// kernel refuses binds of mount namespaces it cannot order against the caller's.
-    pub fn publish(&mut self, net_path: &Path, run_link: &Path) -> io::Result<()> {
-        let _ = umount2(net_path, MntFlags::MNT_DETACH);
-        File::create(net_path)?;
-        let src = format!("/proc/self/fd/{}", self.net.as_raw_fd());
-        mount(
-            Some(src.as_str()),
-            net_path,
-            None::<&str>,
-            MsFlags::MS_BIND,
-            None::<&str>,
-        )
-        .map_err(|e| io_err(e, &format!("binding {src} to {}", net_path.display())))?;
-        self.published.push(net_path.to_path_buf());
-        let _ = std::fs::remove_file(run_link);
-        std::os::unix::fs::symlink(&self.run_dir, run_link)?;
-        self.published.push(run_link.to_path_buf());
+    /// Publishes the namespace for another process (`vrlab exec`): the network and PID
+    /// namespaces are bound to files, and a symlink names the directory the node sees as
+    /// /run. A joining process makes its own mount namespace with that /run, a fresh /sys and
+    /// the node's /proc, as `ip netns exec` does for /sys; mount namespaces themselves are not
+    /// bound, because the kernel refuses binds of mount namespaces it cannot order against
+    /// the caller's.
+    pub fn publish(&mut self, paths: &Published) -> io::Result<()> {
+        for (fd, path) in [
+            (self.net.as_raw_fd(), &paths.net),
+            (self.pid.as_raw_fd(), &paths.pid),
+        ] {
+            bind_ns(fd, path)?;
+            self.published.push(path.clone());
+        }
+        let _ = std::fs::remove_file(&paths.run);
+        std::os::unix::fs::symlink(&self.run_dir, &paths.run)?;
+        self.published.push(paths.run.clone());
         Ok(())
     }
 
@@ -201,6 +237,33 @@ impl Namespace {
     }
 }
 
+/// Where a node's namespaces are published for `vrlab exec` (`sandbox::node_paths`).
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Bound to the network namespace.
+    pub net: PathBuf,
+    /// Bound to the PID namespace.
+    pub pid: PathBuf,
+    /// A symlink to the node's /run.
+    pub run: PathBuf,
+}
+
+/// Binds the namespace file of descriptor `fd` to `path`, so that it outlives nothing but
+/// is reachable by path.
+fn bind_ns(fd: std::os::fd::RawFd, path: &Path) -> io::Result<()> {
+    let _ = umount2(path, MntFlags::MNT_DETACH);
+    File::create(path)?;
+    let src = format!("/proc/self/fd/{fd}");
+    mount(
+        Some(src.as_str()),
+        path,
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(|e| io_err(e, &format!("binding {src} to {}", path.display())))
+}
+
 impl Drop for Namespace {
     fn drop(&mut self) {
         for p in self.published.drain(..) {
@@ -209,6 +272,8 @@ impl Drop for Namespace {
             }
             let _ = std::fs::remove_file(&p);
         }
+        // The init is ours; when it dies the kernel ends whatever is left in the node.
+        super::init::stop(self.init);
     }
 }
 
