@@ -146,6 +146,11 @@ pub enum Harness {
     SetupFailed {
         error: String,
     },
+    /// The kernel dropped rtnetlink notifications of a namespace (`ENOBUFS`: the monitor's
+    /// socket buffer was full): its FDB, neighbour, address and link record has a gap here.
+    NotificationsLost {
+        namespace: String,
+    },
     /// The lab began tearing down: every daemon is stopped at once and partitions and loss
     /// still in effect end. The judge judges the record up to here (`Record::judged_until`).
     Teardown,

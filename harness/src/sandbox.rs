@@ -228,14 +228,7 @@ pub fn enter() -> Result<(), SandboxError> {
     }
     // Lab init, PID 1 of the new PID namespace.
     die_with_parent(outer);
-    mount(
-        Some("proc"),
-        "/proc",
-        Some("proc"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        None::<&str>,
-    )
-    .map_err(step("mounting /proc"))?;
+    mount_proc().map_err(step("mounting /proc"))?;
     mount(
         Some("tmpfs"),
         "/run",
@@ -261,6 +254,19 @@ pub fn enter() -> Result<(), SandboxError> {
     die_with_parent(init);
     std::env::set_var(LAB_PID_ENV, outer.as_raw().to_string());
     Ok(())
+}
+
+/// Mounts a /proc that shows the caller's PID namespace (the lab's init; a command `vrlab
+/// exec` runs in a node). A node's own init does the same with bare system calls
+/// (`topology::init`).
+fn mount_proc() -> nix::Result<()> {
+    mount(
+        Some("proc"),
+        "/proc",
+        Some("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
 }
 
 /// Reaps every child (orphaned daemons are re-parented to init) until the worker exits.
@@ -467,15 +473,7 @@ pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32,
                         None::<&str>,
                     )
                 })
-                .and_then(|_| {
-                    mount(
-                        Some("proc"),
-                        "/proc",
-                        Some("proc"),
-                        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-                        None::<&str>,
-                    )
-                })
+                .and_then(|_| mount_proc())
                 .map_err(std::io::Error::from)
                 .and_then(|_| crate::topology::netns::bind_private_tmp(&node_run));
             if let Err(e) = entered {

@@ -485,6 +485,21 @@ fn two_masters_during_a_partition_are_expected_until_it_heals() {
     );
 }
 
+/// Lost netlink notifications make the record incomplete, as dropped frames do.
+#[test]
+fn lost_notifications_make_the_record_incomplete() {
+    let id = "harness.capture-complete";
+    let v = judge(Story::v3().with(|k| k.notifications_lost = true));
+    let r = of(&v, id);
+    assert!(
+        r.iter().all(|c| c.status == Status::Fail)
+            && r.iter()
+                .any(|c| c.observed.contains("netlink notifications 1 times")),
+        "{}",
+        show(&v, id)
+    );
+}
+
 /// The lab's teardown stops every daemon at once: what follows is not judged, and the verdict
 /// says where judging stopped. A recording without the `teardown` event is judged to its end.
 #[test]

@@ -479,15 +479,21 @@ impl Instance {
     /// Common to §6.4.1 (owner start-up) and §6.4.2 (Master_Down_Timer fires).
     fn become_master(&mut self, now: Time, out: &mut Vec<Action>) {
         self.cancel(Timer::MasterDown, out);
-        // The VMAC interface and the VIPs first (the shell keeps the frames
-        // that follow until they are in place): the first advertisement
-        // moves the bridges' entry for the VMAC to this router, and from
-        // then on what hosts send must be received and, for VIPs held
-        // locally, accepted. (The VMAC interface has no address of its own
-        // and sends nothing when it comes up.) Without Accept_Mode, the
-        // drop is in place before the VMAC can receive.
+        // The VMAC interface first (the shell keeps the frames that follow
+        // until it is up): the first advertisement moves the bridges' entry
+        // for the VMAC to this router, and from then on what hosts send must
+        // be received. (The VMAC interface has no address of its own and
+        // sends nothing when it comes up.) The VIPs only after that advert:
+        // a VIP in place answers ARP / NS at once, and a router answering
+        // for the virtual router before it has advertised is seen acting as
+        // master while the wire still shows it as backup (§6.4.2: send the
+        // advertisement, then announce). Without Accept_Mode, the drop is in
+        // place before the VMAC can receive.
         if self.accepts_vip_traffic() {
             out.push(Action::VmacUp);
+            out.push(Action::SendAdvert {
+                priority: self.priority,
+            });
             out.push(Action::AddVips {
                 addresses: self.p.addresses.clone(),
             });
@@ -496,10 +502,10 @@ impl Instance {
                 addresses: self.p.addresses.clone(),
             });
             out.push(Action::VmacUp);
+            out.push(Action::SendAdvert {
+                priority: self.priority,
+            });
         }
-        out.push(Action::SendAdvert {
-            priority: self.priority,
-        });
         out.push(Action::Announce {
             addresses: self.p.addresses.clone(),
         });

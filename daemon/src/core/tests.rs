@@ -97,8 +97,8 @@ fn rfc5798_6_4_1_owner_startup_advertises_announces_and_becomes_master() {
         a,
         vec![
             Action::VmacUp,
-            Action::AddVips { addresses: vips() },
             Action::SendAdvert { priority: 255 },
+            Action::AddVips { addresses: vips() },
             Action::Announce { addresses: vips() },
             Action::SetTimer {
                 timer: Timer::Adver,
@@ -172,8 +172,8 @@ fn rfc5798_6_4_2_backup_master_down_timer_fires_advertises_announces_becomes_mas
         a,
         vec![
             Action::VmacUp,
-            Action::AddVips { addresses: vips() },
             Action::SendAdvert { priority: 100 },
+            Action::AddVips { addresses: vips() },
             Action::Announce { addresses: vips() },
             Action::SetTimer {
                 timer: Timer::Adver,

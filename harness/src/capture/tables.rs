@@ -12,7 +12,7 @@ use netlink_packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, Neig
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::daemons::mac_string;
-use crate::events::{now_ns, Addr, Change, Fdb, Link, Neigh, Recorder, What};
+use crate::events::{now_ns, Addr, Change, Fdb, Harness, Link, Neigh, Recorder, What};
 use crate::topology::{monitor_in, Topology, SWITCH};
 
 const RTMGRP_LINK: u32 = 0x1;
@@ -46,10 +46,14 @@ pub fn start(topo: &Topology, rec: &Recorder) -> std::io::Result<Vec<tokio::task
     tasks.push(tokio::spawn(async move {
         while let Some((msg, _)) = rx.next().await {
             let t = now_ns();
-            if let NetlinkPayload::InnerMessage(m) = msg.payload {
-                if let Some(v) = fdb_event(&m, &ports) {
-                    r.at(t, What::Fdb(v));
+            match msg.payload {
+                NetlinkPayload::InnerMessage(m) => {
+                    if let Some(v) = fdb_event(&m, &ports) {
+                        r.at(t, What::Fdb(v));
+                    }
                 }
+                NetlinkPayload::Overrun(_) => r.at(t, lost(SWITCH)),
+                _ => {}
             }
         }
     }));
@@ -69,8 +73,13 @@ pub fn start(topo: &Topology, rec: &Recorder) -> std::io::Result<Vec<tokio::task
         tasks.push(tokio::spawn(async move {
             while let Some((msg, _)) = rx.next().await {
                 let t = now_ns();
-                let NetlinkPayload::InnerMessage(m) = msg.payload else {
-                    continue;
+                let m = match msg.payload {
+                    NetlinkPayload::InnerMessage(m) => m,
+                    NetlinkPayload::Overrun(_) => {
+                        r.at(t, lost(&node));
+                        continue;
+                    }
+                    _ => continue,
                 };
                 let ev = match &m {
                     RouteNetlinkMessage::NewLink(l) | RouteNetlinkMessage::DelLink(l) => {
@@ -94,6 +103,13 @@ pub fn start(topo: &Topology, rec: &Recorder) -> std::io::Result<Vec<tokio::task
         }));
     }
     Ok(tasks)
+}
+
+/// The monitor of `namespace` was told that notifications were dropped.
+fn lost(namespace: &str) -> What {
+    What::Harness(Harness::NotificationsLost {
+        namespace: namespace.to_string(),
+    })
 }
 
 fn change(new: bool) -> Change {

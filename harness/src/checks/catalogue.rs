@@ -226,7 +226,7 @@ checks! {
       "The scenario's timeline ran to its end: every wait's condition held by its deadline")
         .judged_by(&[Judge::Run(run_checks::timeline)]),
     HarnessCaptureComplete: c("harness.capture-complete", "-", "vrlab (evidence is complete)", "all runs", Run,
-      "The capture lost no frame (kernel drops), so absence of a frame is evidence")
+      "The record lost nothing — no frame dropped by the kernel, no netlink notification (FDB, neighbour, address, link) dropped — so absence is evidence")
         .judged_by(&[Whole(run_checks::capture_complete)]),
     // A. Framing
     A1Ipv4AdvertDestination: c("a1.ipv4-advert-destination", "A1", "RFC 3768 §5.2.2; RFC 5798 §5.1.1.2; RFC 9568 §5.1.1.2",

@@ -736,15 +736,16 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 pub(super) fn e7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E7StrangerNeverClaims;
     if vm.strangers.is_empty() {
-        return not_applicable(
-            id,
-            &s.name,
-            if s.carp_auth.is_some() {
-                "no advert carried another password's HMAC"
-            } else {
-                "needs the password the routers share (a CARP scenario's `password`; `vrlab check --carp-pass`)"
-            },
-        );
+        let why = if !s.carp {
+            "VRRP: the password is CARP's"
+        } else if s.carp_auth.is_none() {
+            "needs the password the routers share (a CARP scenario's `password`; `vrlab check --carp-pass`)"
+        } else if s.vips.is_empty() {
+            "needs the virtual addresses, which the HMAC covers and CARP adverts do not carry (a scenario's `vips`)"
+        } else {
+            "no advert carried another password's HMAC"
+        };
+        return not_applicable(id, &s.name, why);
     }
     let strangers: BTreeSet<u16> = vm
         .strangers

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::{Advert, Check, CheckResult, Evidence, Metrics, Record, ServiceGap, Status, Takeover};
-use crate::events::{self, Fault, Harness, Probe};
+use crate::events::{self, Event, Fault, Harness, Probe};
 use crate::rundir::Outcome;
 use crate::scenario::{duration::human, FaultKind, Step, Vrouter};
 
@@ -20,7 +20,8 @@ fn result(
     super::result(id, subject, status, expected, observed, evidence)
 }
 
-/// `harness.capture-complete`: the kernel dropped no captured frame.
+/// `harness.capture-complete`: the kernel dropped no captured frame and no netlink notification
+/// of the table monitors.
 pub(super) fn capture_complete(ctx: &super::Ctx) -> Vec<CheckResult> {
     let id = Check::HarnessCaptureComplete;
     let Some(rec) = ctx.rec else {
@@ -31,18 +32,41 @@ pub(super) fn capture_complete(ctx: &super::Ctx) -> Vec<CheckResult> {
         )];
     };
     let c = &rec.meta.capture;
-    let status = if c.kernel_drops == 0 {
+    let lost: Vec<(&Event, &str)> = rec
+        .events
+        .iter()
+        .filter_map(|e| match e.harness()? {
+            Harness::NotificationsLost { namespace } => Some((e, namespace.as_str())),
+            _ => None,
+        })
+        .collect();
+    let status = if c.kernel_drops == 0 && lost.is_empty() {
         Status::Pass
     } else {
         Status::Fail
     };
+    let mut observed = format!("{} frames captured, {} dropped", c.frames, c.kernel_drops);
+    if !lost.is_empty() {
+        let mut spaces: Vec<&str> = lost.iter().map(|(_, n)| *n).collect();
+        spaces.dedup();
+        observed += &format!(
+            "; the kernel dropped netlink notifications {} times (FDB, neighbour, address, link changes of {} missing from the record)",
+            lost.len(),
+            spaces.join(", ")
+        );
+    }
+    let evidence = lost
+        .iter()
+        .take(super::MAX_EVIDENCE)
+        .map(|(e, n)| ctx.event_ev(e, format!("notifications of {n} lost (ENOBUFS)")))
+        .collect();
     vec![result(
         id,
         rec.scenario.name.clone(),
         status,
-        "0 frames dropped by the kernel".into(),
-        format!("{} frames captured, {} dropped", c.frames, c.kernel_drops),
-        vec![],
+        "0 frames dropped by the kernel, no netlink notification lost".into(),
+        observed,
+        evidence,
     )]
 }
 

@@ -112,17 +112,6 @@ impl VrSpec {
         !self.vips.is_empty() && !shared.authentic(self.vrid, &self.vips, auth)
     }
 
-    /// The IPv4 virtual addresses, which a CARP HMAC covers.
-    pub fn carp_vips(&self) -> Vec<std::net::Ipv4Addr> {
-        self.vips
-            .iter()
-            .filter_map(|a| match a {
-                IpAddr::V4(v4) => Some(*v4),
-                IpAddr::V6(_) => None,
-            })
-            .collect()
-    }
-
     /// The virtual router MAC: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6);
     /// ucarp's 00-00-5E-00-00-{VHID} for CARP.
     pub fn vmac_addr(&self) -> MacAddr {

@@ -643,16 +643,10 @@ pub(super) fn b14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             "the routers' password was not given (--carp-pass PASSWORD)",
         );
     };
-    let vips: Vec<Ipv4Addr> = if s.vips.is_empty() {
+    let vips: Vec<IpAddr> = if s.vips.is_empty() {
         super::model::carp_vips(ctx.wire, vm)
-            .into_iter()
-            .filter_map(|a| match a {
-                IpAddr::V4(v4) => Some(v4),
-                IpAddr::V6(_) => None,
-            })
-            .collect()
     } else {
-        s.carp_vips()
+        s.vips.iter().copied().filter(|a| a.is_ipv4()).collect()
     };
     if vips.is_empty() {
         return not_applicable(
@@ -686,7 +680,7 @@ pub(super) fn b14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     per_advert(ctx, id, s, vm, expected, |a| {
         let mac = a.summary.carp_auth.as_ref()?;
         let password = auth.password_of(ctx.node(a.node));
-        let want = crate::wire::carp::hmac(password, s.vrid, &vips, mac.counter);
+        let want = crate::scenario::Carp::hmac(password, s.vrid, &vips, mac.counter);
         (want != mac.hmac)
             .then(|| "its HMAC is not its password's: another password (or other addresses)".into())
     })

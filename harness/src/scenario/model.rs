@@ -117,15 +117,21 @@ pub struct Carp {
 }
 
 impl Carp {
-    /// Whether a CARP advert of `vhid` carries the HMAC of the shared password over `vips`
-    /// (their IPv4 ones): what a router with that password accepts. The one rule for the live
-    /// view of the wire and for the judge.
+    /// Whether a CARP advert of `vhid` carries the HMAC of the shared password over `vips`:
+    /// what a router with that password accepts. The one rule for the live view of the wire
+    /// and for the judge.
     pub fn authentic(
         &self,
         vhid: u8,
         vips: &[std::net::IpAddr],
         auth: &crate::wire::carp::CarpAuth,
     ) -> bool {
+        Carp::hmac(&self.password, vhid, vips, auth.counter) == auth.hmac
+    }
+
+    /// The HMAC a CARP advert of `vhid` with this `counter` carries from a router configured
+    /// with `password`, over the IPv4 ones of `vips` (CARP's addresses).
+    pub fn hmac(password: &str, vhid: u8, vips: &[std::net::IpAddr], counter: u64) -> [u8; 20] {
         let v4: Vec<std::net::Ipv4Addr> = vips
             .iter()
             .filter_map(|a| match a {
@@ -133,7 +139,7 @@ impl Carp {
                 std::net::IpAddr::V6(_) => None,
             })
             .collect();
-        crate::wire::carp::hmac(&self.password, vhid, &v4, auth.counter) == auth.hmac
+        crate::wire::carp::hmac(password, vhid, &v4, counter)
     }
 
     /// The password `router` is configured with.

@@ -55,8 +55,13 @@ pub fn start() -> io::Result<Pid> {
 
 /// Ends the init (and with it every process left in the node), and reaps it.
 pub fn stop(init: Pid) {
-    let _ = kill(init, Signal::SIGKILL);
+    kill_only(init);
     let _ = waitpid(init, None);
+}
+
+/// Ends the init without waiting for it (it stays a zombie until `stop` reaps it).
+pub fn kill_only(init: Pid) {
+    let _ = kill(init, Signal::SIGKILL);
 }
 
 const READY: u8 = b'1';

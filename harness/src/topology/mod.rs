@@ -119,12 +119,36 @@ pub fn monitor_in(
         let _guard = rt.enter();
         let (mut conn, _handle, messages) = rtnetlink::new_connection()?;
         use netlink_sys::AsyncSocket;
-        conn.socket_mut()
-            .socket_mut()
-            .bind(&netlink_sys::SocketAddr::new(0, groups))?;
+        let socket = conn.socket_mut().socket_mut();
+        socket.bind(&netlink_sys::SocketAddr::new(0, groups))?;
+        grow_receive_buffer(socket);
         rt.spawn(conn);
         Ok(messages)
     })
+}
+
+/// A monitor's socket buffer: the kernel drops notifications that do not fit (and says so,
+/// `ENOBUFS`, recorded as `notifications-lost`). A start-up or a failover produces bursts of
+/// FDB, neighbour and address changes; 4 MiB holds thousands. Root may exceed
+/// `net.core.rmem_max` (SO_RCVBUFFORCE); a rootless lab gets what SO_RCVBUF allows.
+fn grow_receive_buffer(socket: &netlink_sys::Socket) {
+    use std::os::fd::AsRawFd;
+    const SIZE: libc::c_int = 4 << 20;
+    let set = |opt| {
+        // Safety: a valid descriptor and a pointer to an int of the size given.
+        unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&SIZE as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            ) == 0
+        }
+    };
+    if !set(libc::SO_RCVBUFFORCE) {
+        set(libc::SO_RCVBUF);
+    }
 }
 
 async fn ifindex(h: &Handle, name: &str) -> io::Result<u32> {
@@ -182,6 +206,15 @@ const HOST_SYSCTLS: &[(&str, &str)] = &[
     // root of its own user namespace where only ID 0 is mapped.
     ("net.ipv4.ping_group_range", "0 0"),
 ];
+
+impl Drop for Topology {
+    /// Every node's init is killed first, all at once; each namespace then reaps its own.
+    fn drop(&mut self) {
+        for ns in self.nodes.values().chain(std::iter::once(&self.switch)) {
+            ns.end_init();
+        }
+    }
+}
 
 impl Topology {
     /// Builds the scenario's topology. `state_dir` is a private scratch directory (inside the

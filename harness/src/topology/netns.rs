@@ -229,6 +229,12 @@ impl Namespace {
         Ok(())
     }
 
+    /// Kills the node's init (and so every process left in the node) without waiting; the
+    /// drop reaps it.
+    pub fn end_init(&self) {
+        super::init::kill_only(self.init);
+    }
+
     /// A duplicate of the network namespace descriptor (for moving links into it).
     pub fn net_fd(&self) -> io::Result<OwnedFd> {
         let fd = nix::unistd::dup(self.net.as_raw_fd()).map_err(io::Error::from)?;

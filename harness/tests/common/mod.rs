@@ -204,6 +204,8 @@ pub struct Knobs {
     pub step_failed: bool,
     /// The capture dropped frames.
     pub drops: bool,
+    /// The kernel dropped netlink notifications of the switch's monitor.
+    pub notifications_lost: bool,
 }
 
 /// An injection in the first hold (r1 master, r2 backup), and whether it was wrongly acted on.
@@ -981,6 +983,14 @@ pub fn build(story: Story) -> Lab {
         l.announce(t_r2b + 200_000, R2);
         l.fdbs(t_r2b + 100_000, R2);
         l.tenure(t_r2b, end_hold, R2, 100);
+    }
+    if k.notifications_lost {
+        l.harness(
+            end_hold - 3 * iv,
+            Harness::NotificationsLost {
+                namespace: "switch".into(),
+            },
+        );
     }
     // Teardown: r2 leaves.
     let down = end_hold + 5 * MS;
