@@ -753,7 +753,7 @@ pub(super) fn e7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         .map(|&ai| ctx.wire.adverts[ai as usize].node)
         .collect();
     let names: Vec<&str> = strangers.iter().map(|&n| ctx.node(n)).collect();
-    let vips: Vec<IpAddr> = s.vips.clone();
+    let vips = &s.vips;
     let mut bad = Vec::new();
     for (k, o) in ctx.wire.obs.iter().enumerate() {
         if o.seg != s.seg || !strangers.contains(&o.node) {

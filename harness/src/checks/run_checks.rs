@@ -48,6 +48,7 @@ pub(super) fn capture_complete(ctx: &super::Ctx) -> Vec<CheckResult> {
     let mut observed = format!("{} frames captured, {} dropped", c.frames, c.kernel_drops);
     if !lost.is_empty() {
         let mut spaces: Vec<&str> = lost.iter().map(|(_, n)| *n).collect();
+        spaces.sort_unstable();
         spaces.dedup();
         observed += &format!(
             "; the kernel dropped netlink notifications {} times (FDB, neighbour, address, link changes of {} missing from the record)",
