@@ -243,13 +243,8 @@ impl Daemon {
             }
             if r.pending_ops == 0 && !r.deferred.is_empty() {
                 r.advert_due = None;
-                let deferred = std::mem::take(&mut r.deferred);
-                for d in deferred {
-                    match d {
-                        Deferred::Advert(p) => self.send_advert(job.slot, p),
-                        Deferred::Announce(a) => self.announce(job.slot, &a),
-                        Deferred::RouterAdvert => self.router_advert(job.slot),
-                    }
+                for d in r.deferred.release_all() {
+                    self.send_deferred(job.slot, d);
                 }
             }
         }

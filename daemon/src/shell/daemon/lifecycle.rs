@@ -161,7 +161,7 @@ impl Daemon {
             scheduled: [None; 5],
             pending_ops: 0,
             slow_ops: 0,
-            deferred: Vec::new(),
+            deferred: Waiting::default(),
             advert: None,
             advert_queued: false,
             groups: Vec::new(),

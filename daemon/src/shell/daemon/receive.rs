@@ -311,7 +311,7 @@ impl Daemon {
                         // A probe (sender 0.0.0.0) is answered to its sender MAC too.
                         let f = frame::arp_reply(r.send_mac, *target, *sender_ip, *sender_mac);
                         r.counters.arp_replies += 1;
-                        self.tx.push(TxItem::Frame(slot, f, false));
+                        self.reply(slot, f);
                     }
                 }
                 Request::Neighbour {
@@ -325,7 +325,7 @@ impl Daemon {
                     {
                         let f = frame::solicited_na(r.send_mac, *target, *src, *src_mac);
                         r.counters.na_replies += 1;
-                        self.tx.push(TxItem::Frame(slot, f, false));
+                        self.reply(slot, f);
                     }
                 }
                 Request::Router => {
@@ -335,6 +335,18 @@ impl Daemon {
                     }
                 }
             }
+        }
+    }
+
+    /// Send an answer for a VIP, after the tenure's first advertisement
+    /// if that still waits: a router seen answering for the virtual router
+    /// before the wire shows it master looks like a backup that answers.
+    fn reply(&mut self, slot: usize, f: Vec<u8>) {
+        let Some(r) = self.slots[slot].as_mut() else {
+            return;
+        };
+        if let Some(f) = r.deferred.hold_reply(f) {
+            self.tx.push(TxItem::Frame(slot, f, false));
         }
     }
 

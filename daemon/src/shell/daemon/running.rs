@@ -31,10 +31,62 @@ impl Counters {
 }
 
 /// A frame that must wait until the instance's netlink changes are done.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Deferred {
     Advert(u8),
     Announce(Vec<IpAddr>),
     RouterAdvert,
+    /// An answer to an ARP request or a solicitation for a VIP, asked
+    /// while the tenure's first advertisement still waits: it follows that
+    /// advertisement, never precedes it (§6.4.2).
+    Reply(Vec<u8>),
+}
+
+/// The frames an instance holds back while its netlink changes run, in
+/// the order they were asked for.
+#[derive(Debug, Default)]
+pub(super) struct Waiting(Vec<Deferred>);
+
+impl Waiting {
+    pub(super) fn push(&mut self, d: Deferred) {
+        self.0.push(d);
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The tenure's first advertisement has not left yet (it waits for
+    /// the VMAC): what the master would send now must wait behind it.
+    pub(super) fn advert_waiting(&self) -> bool {
+        self.0.iter().any(|d| matches!(d, Deferred::Advert(_)))
+    }
+
+    /// Where a frame for a VIP goes: behind a waiting advertisement, or
+    /// out now (`None`).
+    pub(super) fn hold_reply(&mut self, f: Vec<u8>) -> Option<Vec<u8>> {
+        if self.advert_waiting() {
+            self.0.push(Deferred::Reply(f));
+            None
+        } else {
+            Some(f)
+        }
+    }
+
+    /// The advertisement's wait is over: it goes, with the answers that
+    /// waited behind it; announcements still wait for the VIPs.
+    pub(super) fn release_adverts(&mut self) -> Vec<Deferred> {
+        let (go, wait) = std::mem::take(&mut self.0)
+            .into_iter()
+            .partition(|d| matches!(d, Deferred::Advert(_) | Deferred::Reply(_)));
+        self.0 = wait;
+        go
+    }
+
+    /// The netlink changes are done: everything goes, in order.
+    pub(super) fn release_all(&mut self) -> Vec<Deferred> {
+        std::mem::take(&mut self.0)
+    }
 }
 
 pub(super) struct Running {
@@ -72,7 +124,7 @@ pub(super) struct Running {
     /// lane; frames wait in `deferred` while any is pending.
     pub(super) pending_ops: u32,
     pub(super) slow_ops: u32,
-    pub(super) deferred: Vec<Deferred>,
+    pub(super) deferred: Waiting,
     /// The multicast advertisement frame for a priority, built once.
     pub(super) advert: Option<(u8, Vec<u8>)>,
     /// `advert` is in the batch being sent.
@@ -330,4 +382,54 @@ pub(super) fn random_seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     (t.as_nanos() as u64) ^ (u64::from(std::process::id()) << 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn waiting_advert() -> Waiting {
+        let mut w = Waiting::default();
+        w.push(Deferred::Advert(100));
+        w.push(Deferred::Announce(vec!["192.0.2.1".parse().unwrap()]));
+        w
+    }
+
+    #[test]
+    fn rfc5798_6_4_2_an_answer_waits_behind_the_first_advertisement() {
+        let mut w = waiting_advert();
+        assert_eq!(w.hold_reply(vec![1]), None);
+        assert_eq!(
+            w.release_adverts(),
+            vec![Deferred::Advert(100), Deferred::Reply(vec![1])]
+        );
+        // The advertisement is out: answers go at once, announcements still wait.
+        assert_eq!(w.hold_reply(vec![2]), Some(vec![2]));
+        assert_eq!(
+            w.release_all(),
+            vec![Deferred::Announce(vec!["192.0.2.1".parse().unwrap()])]
+        );
+    }
+
+    #[test]
+    fn rfc5798_6_4_2_the_netlink_changes_done_release_everything_in_order() {
+        let mut w = waiting_advert();
+        assert_eq!(w.hold_reply(vec![1]), None);
+        assert_eq!(
+            w.release_all(),
+            vec![
+                Deferred::Advert(100),
+                Deferred::Announce(vec!["192.0.2.1".parse().unwrap()]),
+                Deferred::Reply(vec![1]),
+            ]
+        );
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn without_a_waiting_advertisement_an_answer_goes_at_once() {
+        let mut w = Waiting::default();
+        w.push(Deferred::Announce(vec![]));
+        assert_eq!(w.hold_reply(vec![3]), Some(vec![3]));
+    }
 }

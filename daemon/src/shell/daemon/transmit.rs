@@ -204,6 +204,16 @@ impl Daemon {
             .clamp(Duration::from_micros(500), Duration::from_millis(5))
     }
 
+    /// Send a frame that waited.
+    pub(super) fn send_deferred(&mut self, slot: usize, d: Deferred) {
+        match d {
+            Deferred::Advert(p) => self.send_advert(slot, p),
+            Deferred::Announce(a) => self.announce(slot, &a),
+            Deferred::RouterAdvert => self.router_advert(slot),
+            Deferred::Reply(f) => self.tx.push(TxItem::Frame(slot, f, false)),
+        }
+    }
+
     /// The earliest deadline of a deferred advertisement.
     pub(super) fn advert_deadline(&self) -> Option<Time> {
         self.adverts_waiting
@@ -212,8 +222,9 @@ impl Daemon {
             .min()
     }
 
-    /// Send the deferred advertisements whose wait is over; what else was
-    /// deferred (announcements) still waits for the netlink changes.
+    /// Send the deferred advertisements whose wait is over, and the answers
+    /// that waited behind them; announcements still wait for the netlink
+    /// changes.
     pub(super) fn release_adverts(&mut self) {
         if self.adverts_waiting.is_empty() {
             return;
@@ -227,16 +238,8 @@ impl Daemon {
             match r.advert_due {
                 Some(t) if t <= now => {
                     r.advert_due = None;
-                    let mut adverts = Vec::new();
-                    r.deferred.retain(|d| match d {
-                        Deferred::Advert(p) => {
-                            adverts.push(*p);
-                            false
-                        }
-                        _ => true,
-                    });
-                    for p in adverts {
-                        self.send_advert(slot, p);
+                    for d in r.deferred.release_adverts() {
+                        self.send_deferred(slot, d);
                     }
                 }
                 Some(_) => self.adverts_waiting.push(slot),
