@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 
 bash ci/install-deps.sh
 cargo build --release -p vrlab --quiet
-./target/release/vrlab run scenarios/*.toml --daemon "${1:-keepalived}" --out runs
+./target/release/vrlab run scenarios/*.toml scenarios/field/*.toml --daemon "${1:-keepalived}" --out runs

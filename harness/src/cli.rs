@@ -835,14 +835,17 @@ fn list(dir: &std::path::Path) -> i32 {
         "command:PATH"
     );
     println!("\nScenarios in {}:", dir.display());
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect()
-        })
-        .unwrap_or_default();
+    // The directory's scenarios and those one folder down (scenarios/field/).
+    let files = |d: &std::path::Path| -> Vec<PathBuf> {
+        std::fs::read_dir(d)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let mut entries: Vec<PathBuf> = files(dir)
+        .into_iter()
+        .flat_map(|p| if p.is_dir() { files(&p) } else { vec![p] })
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     entries.sort();
     if entries.is_empty() {
         println!("  (none)");

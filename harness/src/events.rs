@@ -232,6 +232,9 @@ pub enum Fault {
         pid: i32,
         command: Vec<String>,
         background: bool,
+        /// What the scenario says the command does to what the node's virtual routers track.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        track: Option<crate::scenario::TrackTurn>,
     },
     Inject(Injection),
 }

@@ -153,6 +153,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
                 unicast_peers: peers,
                 vmac: v.vmac,
                 notify: v.notify.clone(),
+                track: v.track.clone(),
                 carp: v.carp.clone(),
             })
         })
@@ -162,6 +163,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
         interfaces,
         vrouters,
         configs: n.configs.clone(),
+        files: n.files.clone(),
     }
 }
 
@@ -509,6 +511,7 @@ async fn start_daemons(
     run_dir: &Path,
     progress: &dyn Progress,
 ) -> Result<(), RunError> {
+    write_node_files(scn, lab)?;
     prepare_routers(scn, daemons, lab, run_dir).await?;
     ask_before_start(scn, lab).await.map_err(RunError::Setup)?;
     progress.step("starting daemons");
@@ -645,6 +648,22 @@ fn create_unique_dir(base: &Path) -> std::io::Result<PathBuf> {
         }
     }
     unreachable!("an unbounded range")
+}
+
+/// The scenario's `files`, each into its node's private /run (what a track script watches),
+/// before any daemon starts.
+fn write_node_files(scn: &Scenario, lab: &Lab) -> Result<(), RunError> {
+    for node in &scn.nodes {
+        let run = &lab.topo.run_dirs[&node.name];
+        for (path, text) in &node.files {
+            let full = run.join(path.strip_prefix("/run/").unwrap_or(path));
+            if let Some(dir) = full.parent() {
+                std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+            }
+            std::fs::write(&full, text).map_err(io_err(&full))?;
+        }
+    }
+    Ok(())
 }
 
 async fn prepare_routers(
@@ -1151,6 +1170,7 @@ async fn play_steps(
             Step::Exec {
                 node,
                 command,
+                track,
                 background,
                 deadline,
             } => {
@@ -1163,6 +1183,7 @@ async fn play_steps(
                     step: i,
                     node,
                     command,
+                    track: *track,
                     background: *background,
                     deadline: *deadline,
                 };

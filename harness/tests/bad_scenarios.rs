@@ -303,6 +303,41 @@ const CASES: &[(&str, &str, &str)] = &[
         "14:11",
         "`timeout` has no meaning for a background command",
     ),
+    (
+        "track-fall-zero.toml",
+        "21:8",
+        "fall 0: from 1 to 255 runs of the script in a row",
+    ),
+    (
+        "track-positive-weight.toml",
+        "21:10",
+        "weight 10: what is added to the priority while the tracked thing fails",
+    ),
+    (
+        "track-script-and-interface.toml",
+        "19:1",
+        "a `track` entry watches one thing",
+    ),
+    (
+        "track-unknown-interface.toml",
+        "20:13",
+        "router `r1` has no interface `eth1` to track",
+    ),
+    (
+        "exec-track-untracked.toml",
+        "23:9",
+        "node `r1` is a router of no virtual router with `track`",
+    ),
+    (
+        "exec-track-unknown-turn.toml",
+        "26:9",
+        "track = \"sideways\": say `down`",
+    ),
+    (
+        "node-file-outside-run.toml",
+        "8:7",
+        "a node's files go in its private /run",
+    ),
 ];
 
 #[test]

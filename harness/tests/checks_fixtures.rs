@@ -225,11 +225,18 @@ fn capture_cases() -> Vec<(&'static str, &'static str, CaptureHints, CaptureHint
 /// Checks proven on recorded run directories (captures/runs, README there): (check, a run
 /// directory it passes on, one it fails on).
 fn run_cases() -> Vec<(&'static str, &'static str, &'static str)> {
-    vec![(
-        "e7.stranger-never-claims",
-        "ucarp-wrong-password-unclaimed",
-        "ucarp-wrong-password",
-    )]
+    vec![
+        (
+            "e7.stranger-never-claims",
+            "ucarp-wrong-password-unclaimed",
+            "ucarp-wrong-password",
+        ),
+        (
+            "c14.tracking-moves-master",
+            "keepalived-tracked-switchover",
+            "keepalived-tracked-switchover-slow-script",
+        ),
+    ]
 }
 
 fn judge_run(dir: &str) -> Verdict {

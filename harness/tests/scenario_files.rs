@@ -4,7 +4,10 @@
 fn suite_scenarios_are_valid() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut n = 0;
-    for e in std::fs::read_dir(&dir).unwrap() {
+    let entries = std::fs::read_dir(&dir)
+        .unwrap()
+        .chain(std::fs::read_dir(dir.join("field")).unwrap());
+    for e in entries {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "toml") {
             if let Err(err) = vrlab::scenario::load(&p) {

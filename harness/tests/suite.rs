@@ -229,8 +229,10 @@ fn main() {
     // `vrlab run --jobs`): each lab is a sandbox of its own, and the capture's times come from
     // the kernel, so two at once on 2 cores must give the same verdicts (docs/determinism.md).
     args.test_threads = Some(suite_jobs());
-    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .expect("scenarios/ exists")
+    // The RFC scenarios, and the field deployments in scenarios/field/.
+    let mut scenarios: Vec<PathBuf> = ["scenarios", "scenarios/field"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root().join(d)).expect("scenarios/ exists"))
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))

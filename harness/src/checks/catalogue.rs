@@ -198,7 +198,7 @@ impl CheckDef {
 }
 
 use super::model::VrModel;
-use super::{announce, forwarding, reactions, run_checks, timing, wire_checks};
+use super::{announce, forwarding, reactions, run_checks, timing, tracking, wire_checks};
 use super::{CheckResult, Ctx, Metrics, Record, VrSpec};
 use Judge::{Discards, PerVrouter, PerVrouterEach, Whole};
 use Requires::{Events, Injection, Run, Wire};
@@ -380,6 +380,10 @@ checks! {
       "VRRP; needs traffic to a VIP at a backup", Injection,
       "A backup accepts no packets addressed to the VIPs")
         .judged_by(&[Whole(reactions::c13)]),
+    C14TrackingMovesMaster: c("c14.tracking-moves-master", "field", "RFC 5798 §6.4.2, §6.4.3 (pre-emption); keepalived.conf(5) vrrp_script, track_interface (tracking has no RFC)",
+      "virtual routers with `track`; every `exec` step with `track = \"down\"` or `\"up\"`", Run,
+      "When an operator's command breaks (repairs) what the master (a backup) tracks, the router that then outranks the others becomes master within the detection time (script interval × fall or rise) + Master_Down_Interval + tolerance")
+        .judged_by(&[PerVrouter(tracking::c14)]),
     // D. ARP, ND, RA
     D1GratuitousArp: c("d1.gratuitous-arp", "D1", "RFC 3768 §6.4.1, §6.4.2; RFC 5798 §6.4.1, §6.4.2; RFC 9568 §6.4.1, §6.4.2, §8.1.2",
       "VRRP over IPv4 (CARP: the same rule, by analogy); every transition to master", Wire,

@@ -19,6 +19,7 @@ mod record;
 mod run_checks;
 pub mod spec;
 mod timing;
+mod tracking;
 mod wire_checks;
 
 use std::collections::BTreeMap;

@@ -42,6 +42,19 @@ pub struct Tenure {
     pub preempted: bool,
 }
 
+impl Tenure {
+    /// The rank it advertised last at or before `t` (its first advert's before it began): a
+    /// router whose tracking lowers its priority is outranked from then on, not by its best.
+    pub fn rank_at(&self, wire: &Observed, t: u64) -> u16 {
+        let ads = self.adverts.iter().map(|&a| &wire.adverts[a as usize]);
+        ads.clone()
+            .take_while(|a| a.t <= t)
+            .last()
+            .or_else(|| ads.clone().next())
+            .map_or(self.rank, |a| a.rank())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The first master of the record.
@@ -329,7 +342,9 @@ impl VrModel {
                     {
                         (Kind::Leave, Some(l))
                     } else if alive {
-                        if outranks(cur.rank, cur.src_ip, p.rank, p.src_ip) {
+                        let (cur_rank, p_rank) =
+                            (cur.rank_at(wire, cur.first_t), p.rank_at(wire, cur.first_t));
+                        if outranks(cur_rank, cur.src_ip, p_rank, p.src_ip) {
                             (Kind::Preempt, None)
                         } else {
                             (Kind::Contest, None)

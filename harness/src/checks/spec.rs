@@ -31,6 +31,8 @@ pub struct VrSpec {
     pub priorities: Vec<(String, u8)>,
     /// Addresses the scenario's notify hooks move with mastership (not VIPs).
     pub moves: Vec<IpAddr>,
+    /// What each router watches to adjust its priority (a scenario's `track`).
+    pub track: Vec<crate::scenario::Track>,
     /// CARP: the password the routers share and any router's other one, if known (verifies
     /// the adverts' HMAC).
     pub carp_auth: Option<crate::scenario::Carp>,
@@ -97,6 +99,7 @@ impl VrSpec {
             unicast: v.unicast,
             priorities: v.priorities.clone(),
             moves: v.notify.iter().flat_map(|n| n.moves.clone()).collect(),
+            track: v.track.clone(),
             carp_auth: v.carp.clone(),
             inferred: None,
         }
@@ -120,6 +123,18 @@ impl VrSpec {
             (false, Family::Ipv4) => MacAddr::vrrp_v4(self.vrid),
             (false, Family::Ipv6) => MacAddr::vrrp_v6(self.vrid),
         }
+    }
+
+    /// The priorities `node` may advertise while the virtual router is up: its configured
+    /// one and, where it tracks something, that lowered by the weights of any of its tracked
+    /// things that fail (the address owner's 255 does not move).
+    pub fn priorities_of(&self, node: &str) -> BTreeSet<u8> {
+        let mut out: BTreeSet<u8> = self.priority_of(node).into_iter().collect();
+        for t in &self.track {
+            let lowered: Vec<u8> = out.iter().filter_map(|p| t.failed_priority(*p)).collect();
+            out.extend(lowered);
+        }
+        out
     }
 
     pub fn priority_of(&self, node: &str) -> Option<u8> {
@@ -161,6 +176,7 @@ impl VrSpec {
             unicast: self.unicast,
             priorities: self.priorities.clone(),
             notify: None,
+            track: self.track.clone(),
             carp: self
                 .carp
                 .then(|| self.carp_auth.clone().unwrap_or_default()),
@@ -298,6 +314,7 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 unicast: hints.unicast,
                 priorities: prios.into_iter().filter(|(_, p)| *p > 0).collect(),
                 moves: Vec::new(),
+                track: Vec::new(),
                 carp_auth: hints.carp_pass.clone().filter(|_| carp).map(|password| {
                     crate::scenario::Carp {
                         password,

@@ -186,11 +186,22 @@ pub(super) fn c2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     )]
 }
 
-/// The starts of `node`'s processes.
+/// The starts of `node`'s daemons (not the commands an `exec` step ran there).
 fn starts_of<'a>(ctx: &'a Ctx, node: &str) -> Vec<&'a Event> {
+    let commands: Vec<i32> = ctx
+        .events
+        .iter()
+        .filter_map(|e| match e.fault()? {
+            crate::events::Fault::Exec { node: n, pid, .. } if n == node => Some(*pid),
+            _ => None,
+        })
+        .collect();
     ctx.events
         .iter()
-        .filter(|e| matches!(e.process(), Some(p @ Process::Start { .. }) if p.who().node == node))
+        .filter(|e| {
+            matches!(e.process(), Some(p @ Process::Start { .. })
+                if p.who().node == node && !commands.contains(&p.who().pid))
+        })
         .collect()
 }
 
@@ -573,10 +584,12 @@ fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let mut immediate = Vec::new();
     for o in &vm.overlaps {
         let (ta, tb) = (&vm.tenures[o.a], &vm.tenures[o.b]);
-        let (w, l) = if outranks(ta.rank, ta.src_ip, tb.rank, tb.src_ip) {
-            (ta, tb)
+        // Ranks as advertised when the overlap began (tracking may have lowered one).
+        let (ra, rb) = (ta.rank_at(ctx.wire, o.start), tb.rank_at(ctx.wire, o.start));
+        let ((w, w_rank), (l, l_rank)) = if outranks(ra, ta.src_ip, rb, tb.src_ip) {
+            ((ta, ra), (tb, rb))
         } else {
-            (tb, ta)
+            ((tb, rb), (ta, ra))
         };
         let (wn, ln) = (ctx.node(w.node), ctx.node(l.node));
         // The first time the winner spoke while the loser was master, and the lab let the
@@ -595,9 +608,7 @@ fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
             .filter(|&x| ctx.wire.adverts[x as usize].t > th + tol)
             .collect();
         let what = format!(
-            "{wn} (rank {}) and {ln} (rank {}) both master {:.3}s-{:.3}s",
-            w.rank,
-            l.rank,
+            "{wn} (rank {w_rank}) and {ln} (rank {l_rank}) both master {:.3}s-{:.3}s",
             ctx.at(o.start),
             ctx.at(o.end)
         );
@@ -609,7 +620,7 @@ fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
             );
             yields_bad.push((
                 format!("{what}: {m}"),
-                ctx.advert_ev(heard, format!("{wn} advertises rank {}", w.rank)),
+                ctx.advert_ev(heard, format!("{wn} advertises rank {w_rank}")),
             ));
             yields_bad.push((format!("{what}: {m}"), ctx.advert_ev(x, m.clone())));
         }

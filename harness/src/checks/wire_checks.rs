@@ -450,13 +450,22 @@ pub(super) fn b4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             format!("the configured priority ({conf}), or 0 to leave"),
             |a| {
                 let node = ctx.node(a.node);
+                let allowed = s.priorities_of(node);
                 match s.priority_of(node) {
                     None => Some(format!(
                         "{node} is not configured in this virtual router (priority {})",
                         a.priority()
                     )),
-                    Some(p) if a.priority() != p && a.priority() != 0 => {
-                        Some(format!("priority {}, configured {p}", a.priority()))
+                    Some(p) if !allowed.contains(&a.priority()) && a.priority() != 0 => {
+                        let tracked = if allowed.len() > 1 {
+                            format!(" (or, tracking, {allowed:?})")
+                        } else {
+                            String::new()
+                        };
+                        Some(format!(
+                            "priority {}, configured {p}{tracked}",
+                            a.priority()
+                        ))
                     }
                     _ => None,
                 }

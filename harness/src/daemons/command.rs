@@ -84,10 +84,39 @@ pub struct IntentVrouter {
     pub unicast_peers: Vec<String>,
     /// Commands to run on entering a state (`master`, `backup`, `fault`, `stop`).
     pub notify: BTreeMap<String, Vec<String>>,
+    /// What to watch: while one fails, add its `weight` to the priority (0: go to Fault).
+    pub track: Vec<IntentTrack>,
+}
+
+/// One thing a virtual router tracks.
+#[derive(Debug, Serialize)]
+pub struct IntentTrack {
+    /// `script` or `interface`.
+    pub kind: &'static str,
+    /// A script: the command to run; it succeeds (exit 0) while what it watches is up.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub argv: Vec<String>,
+    /// A script: how often, and how many failures (`fall`) or successes (`rise`) in a row
+    /// change its state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fall: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rise: Option<u32>,
+    /// An interface: down while its link is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
+    pub weight: i32,
 }
 
 impl Intent {
-    pub fn of(node: &RouterSpec, dir: &Path, hooks: &[super::Hook]) -> Intent {
+    pub fn of(
+        node: &RouterSpec,
+        dir: &Path,
+        hooks: &[super::Hook],
+        tracked: &[super::TrackedScript],
+    ) -> Intent {
         Intent {
             intent_version: INTENT_VERSION,
             node: node.node.clone(),
@@ -128,10 +157,44 @@ impl Intent {
                         .filter(|h| h.vrouter == vr.name)
                         .map(|h| (h.state.name().to_string(), h.argv().to_vec()))
                         .collect(),
+                    track: intent_track(vr, tracked),
                 })
                 .collect(),
         }
     }
+}
+
+fn intent_track(vr: &super::VrouterSpec, tracked: &[super::TrackedScript]) -> Vec<IntentTrack> {
+    use crate::scenario::Watch;
+    let mut scripts = tracked.iter().filter(|t| t.vrouter == vr.name);
+    vr.track
+        .iter()
+        .filter_map(|t| match &t.watch {
+            Watch::Script {
+                interval,
+                fall,
+                rise,
+                ..
+            } => Some(IntentTrack {
+                kind: "script",
+                argv: scripts.next()?.argv().to_vec(),
+                interval_ms: Some(interval.as_millis() as u64),
+                fall: Some(*fall),
+                rise: Some(*rise),
+                interface: None,
+                weight: t.weight,
+            }),
+            Watch::Interface { name } => Some(IntentTrack {
+                kind: "interface",
+                argv: Vec::new(),
+                interval_ms: None,
+                fall: None,
+                rise: None,
+                interface: Some(name.clone()),
+                weight: t.weight,
+            }),
+        })
+        .collect()
 }
 
 impl Adapter for Command {
@@ -164,7 +227,8 @@ impl Adapter for Command {
     fn prepare(&self, node: &RouterSpec, paths: &NodePaths) -> Result<Plan, AdapterError> {
         let mut plan = Plan::default();
         let hooks = hook_scripts(node, paths, &mut plan);
-        let intent = Intent::of(node, &paths.dir, &hooks);
+        let tracked = super::track_scripts(node, paths, &mut plan);
+        let intent = Intent::of(node, &paths.dir, &hooks, &tracked);
         let file = paths.dir.join("intent.json");
         let text =
             serde_json::to_string_pretty(&intent).map_err(|e| AdapterError::Unsupported {
@@ -218,6 +282,7 @@ mod tests {
                 vr("gw6", 52, Family::Ipv6, "2001:db8:1::100"),
             ],
             configs: vec![],
+            files: Vec::new(),
         };
         let dir = tempfile::tempdir().unwrap();
         let paths = NodePaths {

@@ -134,6 +134,12 @@ impl Adapter for Frr {
             if vr.preempt_delay_cs > 0 {
                 out.push(format!("{}: vrrpd has no preempt delay", vr.name));
             }
+            if !vr.track.is_empty() {
+                out.push(format!(
+                    "{}: vrrpd tracks nothing (FRR 8.4 has no track scripts or interfaces;                      its priority is fixed): track cannot be rendered",
+                    vr.name
+                ));
+            }
         }
         // vrrpd keeps one router per (interface, VRID) for both families: version, priority,
         // interval and preempt are shared.
@@ -565,13 +571,15 @@ exit
         node.vrouters[1].priority = 255;
         node.vrouters[1].preempt_delay_cs = 100;
         node.vrouters[1].notify = Some(crate::daemons::tests_support::hooks());
+        node.vrouters[1].track = crate::daemons::tests_support::tracks();
         let why = Frr.unsupported(&node);
-        assert_eq!(why.len(), 5, "{why:?}");
+        assert_eq!(why.len(), 6, "{why:?}");
         assert!(why[0].contains("vmac = false"));
         assert!(why[1].contains("unicast"));
         assert!(why[2].contains("priority 255"));
         assert!(why[3].contains("notify cannot be rendered"));
         assert!(why[4].contains("preempt delay"));
+        assert!(why[5].contains("track cannot be rendered"));
         let paths = NodePaths {
             dir: "/d".into(),
             run: "/r".into(),

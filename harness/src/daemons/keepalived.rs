@@ -23,10 +23,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{
-    find_program, hook_scripts, host_prefix, keepalived_conf, own, version_line, Adapter,
-    AdapterError, Hook, Missing, NodePaths, Plan, ProcessSpec, Ready, RouterSpec, Version,
-    VrouterSpec,
+    find_program, hook_scripts, host_prefix, keepalived_conf, own, track_scripts, version_line,
+    Adapter, AdapterError, Hook, Missing, NodePaths, Plan, ProcessSpec, Ready, RouterSpec,
+    TrackedScript, Version, VrouterSpec,
 };
+use crate::scenario::Watch;
 
 pub struct Keepalived;
 
@@ -78,6 +79,16 @@ impl Adapter for Keepalived {
                     vr.name
                 ));
             }
+            for t in &vr.track {
+                if let Watch::Script { interval, .. } = &t.watch {
+                    if interval.subsec_nanos() != 0 {
+                        out.push(format!(
+                            "{}: keepalived runs a vrrp_script every whole number of seconds; a tracked script's interval of {interval:?} cannot be rendered",
+                            vr.name
+                        ));
+                    }
+                }
+            }
             if vr.preempt_delay_cs > MAX_PREEMPT_DELAY_CS {
                 out.push(format!(
                     "{}: keepalived's preempt_delay is at most 1000 s",
@@ -124,7 +135,8 @@ impl Adapter for Keepalived {
             }
             None => {
                 let hooks = hook_scripts(node, paths, &mut plan);
-                render(node, &hooks)
+                let tracked = track_scripts(node, paths, &mut plan);
+                render(node, &hooks, &tracked)
             }
         };
         plan.files.push((conf.clone(), text));
@@ -187,7 +199,7 @@ fn sysctls(node: &RouterSpec) -> Vec<(String, String)> {
 }
 
 /// keepalived.conf for one node.
-pub(crate) fn render(node: &RouterSpec, hooks: &[Hook]) -> String {
+pub(crate) fn render(node: &RouterSpec, hooks: &[Hook], tracked: &[TrackedScript]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -202,15 +214,57 @@ pub(crate) fn render(node: &RouterSpec, hooks: &[Hook]) -> String {
     let _ = writeln!(s, "global_defs {{");
     let _ = writeln!(s, "    router_id {}", node.node);
     let _ = writeln!(s, "    process_names");
+    if !tracked.is_empty() {
+        // Scripts run as root, as the lab's nodes have no other user (keepalived warns and
+        // looks for a `keepalived_script` user otherwise).
+        let _ = writeln!(s, "    script_user root");
+    }
     let _ = writeln!(s, "}}");
     for vr in &node.vrouters {
+        for (t, script) in vr
+            .track
+            .iter()
+            .zip(tracked.iter().filter(|x| x.vrouter == vr.name))
+        {
+            vrrp_script(&mut s, t, script);
+        }
+    }
+    for vr in &node.vrouters {
         let _ = writeln!(s);
-        instance(&mut s, node, vr, hooks);
+        instance(&mut s, node, vr, hooks, tracked);
     }
     s
 }
 
-fn instance(s: &mut String, node: &RouterSpec, vr: &VrouterSpec, hooks: &[Hook]) {
+/// A tracked script as a `vrrp_script` block: its weight is added while it fails (a
+/// negative weight lowers the priority; 0 puts the instance in FAULT).
+fn vrrp_script(s: &mut String, t: &crate::scenario::Track, script: &TrackedScript) {
+    let Watch::Script {
+        interval,
+        fall,
+        rise,
+        ..
+    } = &t.watch
+    else {
+        return;
+    };
+    let _ = writeln!(s);
+    let _ = writeln!(s, "vrrp_script {} {{", script.name());
+    let _ = writeln!(s, "    script \"{}\"", script.argv().join(" "));
+    let _ = writeln!(s, "    interval {}", interval.as_secs().max(1));
+    let _ = writeln!(s, "    fall {fall}");
+    let _ = writeln!(s, "    rise {rise}");
+    let _ = writeln!(s, "    weight {}", t.weight);
+    let _ = writeln!(s, "}}");
+}
+
+fn instance(
+    s: &mut String,
+    node: &RouterSpec,
+    vr: &VrouterSpec,
+    hooks: &[Hook],
+    tracked: &[TrackedScript],
+) {
     let _ = writeln!(
         s,
         "# {}: VRID {}, VRRPv{}, {}",
@@ -265,6 +319,29 @@ fn instance(s: &mut String, node: &RouterSpec, vr: &VrouterSpec, hooks: &[Hook])
             h.argv().join(" ")
         );
     }
+    let scripts: Vec<&TrackedScript> = tracked.iter().filter(|t| t.vrouter == vr.name).collect();
+    if !scripts.is_empty() {
+        let _ = writeln!(s, "    track_script {{");
+        for t in scripts {
+            let _ = writeln!(s, "        {}", t.name());
+        }
+        let _ = writeln!(s, "    }}");
+    }
+    let interfaces: Vec<(&str, i32)> = vr
+        .track
+        .iter()
+        .filter_map(|t| match &t.watch {
+            Watch::Interface { name } => Some((name.as_str(), t.weight)),
+            Watch::Script { .. } => None,
+        })
+        .collect();
+    if !interfaces.is_empty() {
+        let _ = writeln!(s, "    track_interface {{");
+        for (name, weight) in interfaces {
+            let _ = writeln!(s, "        {name} weight {weight}");
+        }
+        let _ = writeln!(s, "    }}");
+    }
     let _ = writeln!(s, "}}");
 }
 
@@ -285,7 +362,7 @@ mod tests {
 
     #[test]
     fn renders_two_virtual_routers() {
-        let text = render(&r1(), &[]);
+        let text = render(&r1(), &[], &[]);
         for line in [
             "global_defs {",
             "    router_id r1",
@@ -338,7 +415,7 @@ mod tests {
         w.preempt = false;
         w.vmac = false;
         w.priority = 100;
-        let text = render(&node, &[]);
+        let text = render(&node, &[], &[]);
         for line in [
             "    version 2",
             "    advert_int 1",
@@ -362,7 +439,7 @@ mod tests {
     fn owner_starts_as_master() {
         let mut node = r1();
         node.vrouters[0].priority = 255;
-        let text = render(&node, &[]);
+        let text = render(&node, &[], &[]);
         assert!(text.contains("    state MASTER\n    interface eth0\n    virtual_router_id 51"));
         assert!(Keepalived.unsupported(&node).is_empty());
         node.vrouters[0].preempt = false;
@@ -416,7 +493,7 @@ mod tests {
         let mut node = r1();
         node.vrouters[0].notify = Some(super::super::tests_support::hooks());
         let (_, hooks) = super::super::tests_support::rendered_hooks(&node);
-        let text = render(&node, &hooks);
+        let text = render(&node, &hooks, &[]);
         let gw4 =
             &text[text.find("vrrp_instance gw4").unwrap()..text.find("vrrp_instance gw6").unwrap()];
         assert!(
@@ -428,6 +505,48 @@ mod tests {
             "{gw4}"
         );
         assert_eq!(text.matches("notify_").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn renders_tracked_scripts_and_interfaces() {
+        let mut node = r1();
+        node.vrouters[0].track = super::super::tests_support::tracks();
+        let (_, tracked) = super::super::tests_support::rendered_tracks(&node);
+        let text = render(&node, &[], &tracked);
+        assert!(text.contains("    script_user root\n"), "{text}");
+        assert!(
+            text.contains(
+                "vrrp_script gw4_track_1 {\n    script \"/bin/sh /run/vrlab-hooks/gw4-track-1.sh\"\n    interval 2\n    fall 3\n    rise 2\n    weight -60\n}\n"
+            ),
+            "{text}"
+        );
+        let gw4 =
+            &text[text.find("vrrp_instance gw4").unwrap()..text.find("vrrp_instance gw6").unwrap()];
+        assert!(
+            gw4.contains("    track_script {\n        gw4_track_1\n    }\n"),
+            "{gw4}"
+        );
+        assert!(
+            gw4.contains("    track_interface {\n        eth1 weight 0\n    }\n"),
+            "{gw4}"
+        );
+        assert_eq!(
+            text.matches("    track_script {").count(),
+            1,
+            "gw6 tracks nothing: {text}"
+        );
+        assert_eq!(text.matches("    track_interface {").count(), 1, "{text}");
+        // keepalived runs a vrrp_script every whole number of seconds.
+        if let crate::scenario::Watch::Script { interval, .. } =
+            &mut node.vrouters[0].track[0].watch
+        {
+            *interval = std::time::Duration::from_millis(1500);
+        }
+        let why = Keepalived.unsupported(&node);
+        assert!(
+            why.iter().any(|w| w.contains("whole number of seconds")),
+            "{why:?}"
+        );
     }
 
     #[test]

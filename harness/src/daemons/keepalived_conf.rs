@@ -495,7 +495,7 @@ mod tests {
     #[test]
     fn the_rendered_config_has_no_finding() {
         let node = r1();
-        let text = super::super::keepalived::render(&node, &[]);
+        let text = super::super::keepalived::render(&node, &[], &[]);
         assert_eq!(findings(&text, &node), vec![], "{text}");
     }
 

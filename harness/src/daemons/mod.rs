@@ -8,7 +8,7 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{Carp, Family, HookState, IpNet, Notify, OwnConfig};
+use crate::scenario::{Carp, Family, HookState, IpNet, Notify, OwnConfig, Track};
 
 mod assign;
 mod command;
@@ -135,6 +135,9 @@ pub struct RouterSpec {
     pub vrouters: Vec<VrouterSpec>,
     /// The user's own configurations for this router, by daemon (scenario `config.DAEMON`).
     pub configs: Vec<OwnConfig>,
+    /// Files the scenario puts into the node's private /run: (path as the node sees it,
+    /// content).
+    pub files: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +175,8 @@ pub struct VrouterSpec {
     pub vmac: bool,
     /// Commands to run on state changes.
     pub notify: Option<Notify>,
+    /// What the daemon watches to adjust its priority.
+    pub track: Vec<Track>,
     /// A CARP virtual host rather than a VRRP virtual router (`vrid` is the VHID,
     /// `interval_cs` the advbase, `priority` 255 − advskew).
     pub carp: Option<Carp>,
@@ -211,23 +216,81 @@ pub fn hook_scripts(node: &RouterSpec, paths: &NodePaths, plan: &mut Plan) -> Ve
                 vr.name,
                 node.node
             );
-            let script = Path::new(HOOK_DIR).join(&file);
-            let inside = paths
-                .run
-                .join(script.strip_prefix("/run").unwrap_or(&script));
-            plan.files.push((inside, text.clone()));
-            plan.files.push((paths.dir.join("hooks").join(&file), text));
             out.push(Hook {
                 vrouter: vr.name.clone(),
                 state: *state,
-                script,
+                script: node_script(paths, plan, &file, text),
             });
         }
     }
-    if !out.is_empty() {
-        plan.run_dirs.push((PathBuf::from(HOOK_DIR), None));
+    out
+}
+
+/// A tracked script rendered as a file the daemon runs: `/bin/sh SCRIPT`.
+#[derive(Debug, Clone)]
+pub struct TrackedScript {
+    pub vrouter: String,
+    /// Its place among the virtual router's `track` entries (from 1).
+    pub number: usize,
+    /// The script's path as the node sees it.
+    pub script: PathBuf,
+}
+
+impl TrackedScript {
+    /// A name for it, unique in the node (keepalived's `vrrp_script NAME`).
+    pub fn name(&self) -> String {
+        format!("{}_track_{}", self.vrouter, self.number)
+    }
+
+    pub fn argv(&self) -> [String; 2] {
+        ["/bin/sh".into(), self.script.display().to_string()]
+    }
+}
+
+/// The tracked scripts of a node's virtual routers, written as [`hook_scripts`] writes hooks.
+pub fn track_scripts(node: &RouterSpec, paths: &NodePaths, plan: &mut Plan) -> Vec<TrackedScript> {
+    let mut out = Vec::new();
+    for vr in &node.vrouters {
+        for (i, t) in vr.track.iter().enumerate() {
+            let crate::scenario::Watch::Script { command, .. } = &t.watch else {
+                continue;
+            };
+            let file = format!("{}-track-{}.sh", vr.name, i + 1);
+            let text = format!(
+                "#!/bin/sh\n# Tracked script {} of virtual router {} on node {}, rendered by vrlab: exit 0 while what it watches is up.\n{command}\n",
+                i + 1,
+                vr.name,
+                node.node
+            );
+            out.push(TrackedScript {
+                vrouter: vr.name.clone(),
+                number: i + 1,
+                script: node_script(paths, plan, &file, text),
+            });
+        }
     }
     out
+}
+
+/// Puts a script into [`HOOK_DIR`] of the node's private /run and a copy with the run under
+/// `nodes/NODE/hooks/`; returns its path as the node sees it.
+fn node_script(paths: &NodePaths, plan: &mut Plan, file: &str, text: String) -> PathBuf {
+    let script = Path::new(HOOK_DIR).join(file);
+    let inside = paths
+        .run
+        .join(script.strip_prefix("/run").unwrap_or(&script));
+    plan.files.push((inside, text.clone()));
+    plan.files.push((paths.dir.join("hooks").join(file), text));
+    let dir = (PathBuf::from(HOOK_DIR), None);
+    if !plan.run_dirs.contains(&dir) {
+        plan.run_dirs.push(dir);
+    }
+    script
+}
+
+/// Whether any of the node's virtual routers tracks something.
+pub fn tracks_anything(node: &RouterSpec) -> bool {
+    node.vrouters.iter().any(|v| !v.track.is_empty())
 }
 
 impl VrouterSpec {
@@ -436,8 +499,32 @@ pub(crate) mod tests_support {
             unicast_peers: Vec::new(),
             vmac: true,
             notify: None,
+            track: Vec::new(),
             carp: None,
         }
+    }
+
+    /// A script checked every 2 s (down after 3 failures, up after 2 successes, −60) and eth1
+    /// (Fault while it is down).
+    pub fn tracks() -> Vec<crate::scenario::Track> {
+        use crate::scenario::{Track, Watch};
+        vec![
+            Track {
+                watch: Watch::Script {
+                    command: "test -f /run/service/MASTER".into(),
+                    interval: std::time::Duration::from_secs(2),
+                    fall: 3,
+                    rise: 2,
+                },
+                weight: -60,
+            },
+            Track {
+                watch: Watch::Interface {
+                    name: "eth1".into(),
+                },
+                weight: 0,
+            },
+        ]
     }
 
     /// Hooks that move an IPv6 address with mastership of an IPv4 virtual router.
@@ -466,6 +553,53 @@ pub(crate) mod tests_support {
         let mut plan = Plan::default();
         let hooks = hook_scripts(node, &paths, &mut plan);
         (plan, hooks)
+    }
+
+    /// `rendered_hooks`, for tracked scripts.
+    pub fn rendered_tracks(node: &RouterSpec) -> (Plan, Vec<TrackedScript>) {
+        let paths = NodePaths {
+            dir: "/d/nodes/r1".into(),
+            run: "/r".into(),
+        };
+        let mut plan = Plan::default();
+        let tracked = track_scripts(node, &paths, &mut plan);
+        (plan, tracked)
+    }
+
+    #[test]
+    fn tracked_scripts_are_scripts_in_the_nodes_run_beside_the_hooks() {
+        let mut node = r1();
+        node.vrouters[0].track = tracks();
+        node.vrouters[0].notify = Some(hooks());
+        let paths = NodePaths {
+            dir: "/d/nodes/r1".into(),
+            run: "/r".into(),
+        };
+        let mut plan = Plan::default();
+        hook_scripts(&node, &paths, &mut plan);
+        let tracked = track_scripts(&node, &paths, &mut plan);
+        assert_eq!(tracked.len(), 1, "the interface is no script");
+        assert_eq!(tracked[0].name(), "gw4_track_1");
+        assert_eq!(
+            tracked[0].argv(),
+            ["/bin/sh", "/run/vrlab-hooks/gw4-track-1.sh"]
+        );
+        let (_, text) = plan
+            .files
+            .iter()
+            .find(|(p, _)| p == Path::new("/r/vrlab-hooks/gw4-track-1.sh"))
+            .expect("in the node's /run");
+        assert!(text.ends_with("\ntest -f /run/service/MASTER\n"), "{text}");
+        assert!(plan
+            .files
+            .iter()
+            .any(|(p, _)| p == Path::new("/d/nodes/r1/hooks/gw4-track-1.sh")));
+        assert_eq!(
+            plan.run_dirs.len(),
+            1,
+            "one hook directory: {:?}",
+            plan.run_dirs
+        );
     }
 
     #[test]
@@ -521,6 +655,7 @@ pub(crate) mod tests_support {
                 vr("gw6", 52, Family::Ipv6, "2001:db8:1::100"),
             ],
             configs: vec![],
+            files: Vec::new(),
         }
     }
 }

@@ -92,6 +92,12 @@ impl Adapter for Ucarp {
             if vr.preempt_delay_cs > 0 {
                 out.push(format!("{}: ucarp has no pre-emption delay", vr.name));
             }
+            if !vr.track.is_empty() {
+                out.push(format!(
+                    "{}: ucarp watches nothing but its own interface (no track scripts): track cannot be rendered",
+                    vr.name
+                ));
+            }
             if !vr.unicast_peers.is_empty() {
                 out.push(format!(
                     "{}: ucarp advertises by multicast (or broadcast) only",
@@ -224,9 +230,11 @@ mod tests {
         let mut node = carp_node();
         node.vrouters[0].vips.push("192.0.2.54".parse().unwrap());
         node.vrouters[0].preempt_delay_cs = 100;
+        node.vrouters[0].track = crate::daemons::tests_support::tracks();
         let why = Ucarp.unsupported(&node).join("; ");
         assert!(why.contains("one address per VHID"), "{why}");
         assert!(why.contains("no pre-emption delay"), "{why}");
+        assert!(why.contains("track cannot be rendered"), "{why}");
         assert!(!Ucarp.speaks_vrrp() && Ucarp.speaks_carp());
     }
 }

@@ -9,9 +9,10 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{
-    find_program, hook_scripts, version_line, Adapter, AdapterError, Hook, Missing, NodePaths,
-    Plan, ProcessSpec, Ready, RouterSpec, Version, VrouterSpec,
+    find_program, hook_scripts, track_scripts, version_line, Adapter, AdapterError, Hook, Missing,
+    NodePaths, Plan, ProcessSpec, Ready, RouterSpec, TrackedScript, Version, VrouterSpec,
 };
+use crate::scenario::Watch;
 
 pub struct Vrlabd;
 
@@ -48,7 +49,7 @@ fn toml_list<T: ToString>(items: &[T]) -> String {
     format!("[{}]", v.join(", "))
 }
 
-fn instance(out: &mut String, vr: &VrouterSpec, hooks: &[Hook]) {
+fn instance(out: &mut String, vr: &VrouterSpec, hooks: &[Hook], tracked: &[TrackedScript]) {
     let _ = writeln!(
         out,
         "\n# {}: VRID {}, VRRPv{}, {}",
@@ -80,16 +81,49 @@ fn instance(out: &mut String, vr: &VrouterSpec, hooks: &[Hook]) {
             let _ = writeln!(out, "{} = {}", h.state.name(), toml_list(&h.argv()));
         }
     }
+    track(out, vr, tracked);
+}
+
+/// What the instance watches: `[[instance.track_script]]` and `[[instance.track_interface]]`
+/// (the weight is added while it fails; 0 puts the instance in Fault).
+fn track(out: &mut String, vr: &VrouterSpec, tracked: &[TrackedScript]) {
+    let mut scripts = tracked.iter().filter(|t| t.vrouter == vr.name);
+    for t in &vr.track {
+        match &t.watch {
+            Watch::Script {
+                interval,
+                fall,
+                rise,
+                ..
+            } => {
+                let Some(script) = scripts.next() else {
+                    continue;
+                };
+                let _ = writeln!(out, "[[instance.track_script]]");
+                let _ = writeln!(out, "name = {}", toml_str(&script.name()));
+                let _ = writeln!(out, "command = {}", toml_list(&script.argv()));
+                let _ = writeln!(out, "interval = \"{}ms\"", interval.as_millis());
+                let _ = writeln!(out, "fall = {fall}");
+                let _ = writeln!(out, "rise = {rise}");
+                let _ = writeln!(out, "weight = {}", t.weight);
+            }
+            Watch::Interface { name } => {
+                let _ = writeln!(out, "[[instance.track_interface]]");
+                let _ = writeln!(out, "name = {}", toml_str(name));
+                let _ = writeln!(out, "weight = {}", t.weight);
+            }
+        }
+    }
 }
 
 /// Renders the node's vrlabd.toml.
-pub fn render(node: &RouterSpec, hooks: &[Hook]) -> String {
+pub fn render(node: &RouterSpec, hooks: &[Hook], tracked: &[TrackedScript]) -> String {
     let mut out = format!(
         "# vrlabd configuration for node {}, rendered by vrlab from the scenario.\ncontrol = \"/run/{CONTROL}\"\n",
         node.node
     );
     for vr in &node.vrouters {
-        instance(&mut out, vr, hooks);
+        instance(&mut out, vr, hooks, tracked);
     }
     out
 }
@@ -137,7 +171,9 @@ impl Adapter for Vrlabd {
         let config = paths.dir.join("vrlabd.toml");
         let mut plan = Plan::default();
         let hooks = hook_scripts(node, paths, &mut plan);
-        plan.files.push((config.clone(), render(node, &hooks)));
+        let tracked = track_scripts(node, paths, &mut plan);
+        plan.files
+            .push((config.clone(), render(node, &hooks, &tracked)));
         Ok(Plan {
             processes: vec![ProcessSpec {
                 name: "vrlabd".into(),
@@ -167,7 +203,7 @@ mod tests {
         let mut node = r1();
         node.vrouters[0].notify = Some(super::super::tests_support::hooks());
         let (_, hooks) = super::super::tests_support::rendered_hooks(&node);
-        let text = render(&node, &hooks);
+        let text = render(&node, &hooks, &[]);
         let gw4 = &text[..text.find("# gw6").unwrap()];
         assert!(gw4.contains("[instance.notify]\nmaster = [\"/bin/sh\", \"/run/vrlab-hooks/gw4-master.sh\"]\nstop = [\"/bin/sh\", \"/run/vrlab-hooks/gw4-stop.sh\"]\n"), "{text}");
         assert_eq!(text.matches("[instance.notify]").count(), 1);
@@ -180,8 +216,31 @@ mod tests {
     }
 
     #[test]
+    fn renders_tracking_as_the_instances_track_tables() {
+        let mut node = r1();
+        node.vrouters[0].track = super::super::tests_support::tracks();
+        let (_, tracked) = super::super::tests_support::rendered_tracks(&node);
+        let text = render(&node, &[], &tracked);
+        let parsed: toml::Value = toml::from_str(&text).unwrap();
+        let gw4 = &parsed["instance"][0];
+        let script = &gw4["track_script"][0];
+        assert_eq!(script["name"].as_str(), Some("gw4_track_1"));
+        assert_eq!(
+            script["command"][1].as_str(),
+            Some("/run/vrlab-hooks/gw4-track-1.sh")
+        );
+        assert_eq!(script["interval"].as_str(), Some("2000ms"));
+        assert_eq!(script["fall"].as_integer(), Some(3));
+        assert_eq!(script["rise"].as_integer(), Some(2));
+        assert_eq!(script["weight"].as_integer(), Some(-60));
+        assert_eq!(gw4["track_interface"][0]["name"].as_str(), Some("eth1"));
+        assert_eq!(gw4["track_interface"][0]["weight"].as_integer(), Some(0));
+        assert!(parsed["instance"][1].get("track_script").is_none());
+    }
+
+    #[test]
     fn renders_one_instance_per_virtual_router() {
-        let text = render(&r1(), &[]);
+        let text = render(&r1(), &[], &[]);
         assert_eq!(text.matches("[[instance]]").count(), 2);
         assert!(text.contains("control = \"/run/vrlabd.sock\""));
         assert!(text.contains("name = \"gw4\"\ninterface = \"eth0\"\nvrid = 51\nversion = 3\nfamily = \"ipv4\"\npriority = 200\nvips = [\"192.0.2.100\"]\ninterval = \"100ms\""));
@@ -198,7 +257,7 @@ mod tests {
         n.vrouters[0].preempt = false;
         n.vrouters[0].preempt_delay_cs = 250;
         n.vrouters[0].vmac = false;
-        let text = render(&n, &[]);
+        let text = render(&n, &[], &[]);
         assert!(text.contains("unicast_peers = [\"192.0.2.2\"]"));
         assert!(text.contains("preempt = false\npreempt_delay = \"2500ms\""));
         assert!(text.contains("vmac = false"));

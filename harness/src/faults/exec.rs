@@ -19,6 +19,7 @@ pub struct Exec<'a> {
     pub step: usize,
     pub node: &'a str,
     pub command: &'a [String],
+    pub track: Option<crate::scenario::TrackTurn>,
     pub background: bool,
     pub deadline: Duration,
 }
@@ -54,6 +55,7 @@ pub async fn run(
         pid: running.pid,
         command: e.command.to_vec(),
         background: e.background,
+        track: e.track,
     }));
     if e.background {
         return Ok(());

@@ -55,6 +55,9 @@ pub struct Node {
     pub sysctls: Vec<(String, String)>,
     /// The user's own daemon configurations for this router, by daemon.
     pub configs: Vec<OwnConfig>,
+    /// Files written into the node's private /run before its daemons start: (absolute path
+    /// as the node sees it, content).
+    pub files: Vec<(String, String)>,
 }
 
 /// A daemon configuration of the user's (`config.keepalived = "r1.conf"` on a router node):
@@ -101,6 +104,8 @@ pub struct Vrouter {
     pub priorities: Vec<(String, u8)>,
     /// Commands the routers' daemons run on their state changes, if any.
     pub notify: Option<Notify>,
+    /// What each router's daemon watches to adjust its priority, in file order.
+    pub track: Vec<Track>,
     /// A CARP virtual host (`protocol = "carp"`) rather than a VRRP virtual router: `vrid` is
     /// its VHID, `interval` its advbase, and `priorities` hold 255 − advskew, the rank the
     /// judge gives CARP routers (lower advskew wins).
@@ -148,6 +153,79 @@ impl Carp {
             .iter()
             .find(|(r, _)| r == router)
             .map_or(self.password.as_str(), |(_, p)| p.as_str())
+    }
+}
+
+/// What every router of a virtual router watches in its own node to adjust its priority
+/// (keepalived's `vrrp_script` and `track_interface`, vrlabd's `[[instance.track_script]]`
+/// and `[[instance.track_interface]]`): how operators tie mastership to a service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Track {
+    pub watch: Watch,
+    /// Added to the priority while what it watches fails (negative lowers it); 0: the
+    /// router goes to the Fault state and leaves mastership.
+    pub weight: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Watch {
+    /// A shell command (`/bin/sh -c`), run every `interval`: `fall` failures in a row mark
+    /// it down, `rise` successes in a row up again.
+    Script {
+        command: String,
+        interval: Duration,
+        fall: u32,
+        rise: u32,
+    },
+    /// One of the node's interfaces: down while its link is.
+    Interface { name: String },
+}
+
+/// Which way an operator's command turns what the virtual routers track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackTurn {
+    Down,
+    Up,
+}
+
+impl TrackTurn {
+    pub fn name(self) -> &'static str {
+        match self {
+            TrackTurn::Down => "down",
+            TrackTurn::Up => "up",
+        }
+    }
+}
+
+impl Track {
+    /// The longest a daemon may take to see the change: `fall` (down) or `rise` (up) runs of
+    /// a script, one interval apart; an interface's link change is seen at once.
+    pub fn detection(&self, turn: TrackTurn) -> Duration {
+        match &self.watch {
+            Watch::Script { interval, .. } => *interval * self.runs(turn),
+            Watch::Interface { .. } => Duration::ZERO,
+        }
+    }
+
+    /// How many runs of a script see the change (`fall` or `rise`); none for an interface.
+    pub fn runs(&self, turn: TrackTurn) -> u32 {
+        match (&self.watch, turn) {
+            (Watch::Script { fall, .. }, TrackTurn::Down) => *fall,
+            (Watch::Script { rise, .. }, TrackTurn::Up) => *rise,
+            (Watch::Interface { .. }, _) => 0,
+        }
+    }
+
+    /// The priority a router configured with `base` advertises while this fails: `None` for
+    /// the Fault state (weight 0). The address owner's 255 does not move.
+    pub fn failed_priority(&self, base: u8) -> Option<u8> {
+        match (self.weight, base) {
+            (0, _) => None,
+            (_, 255) => Some(255),
+            (w, b) => Some((i32::from(b) + w).clamp(1, 254) as u8),
+        }
     }
 }
 
@@ -305,6 +383,8 @@ pub enum Step {
     Exec {
         node: String,
         command: Vec<String>,
+        /// What the command does to what the node's virtual routers track, when it is said.
+        track: Option<TrackTurn>,
         /// Leave it running and go on (it is stopped at teardown).
         background: bool,
         /// A foreground command that has not exited by then is killed and fails the step.

@@ -58,6 +58,10 @@ pub(crate) struct RawNode {
     /// A configuration of the user's per daemon (`config.keepalived = "r1.conf"`).
     #[serde(default)]
     pub config: BTreeMap<Name, Spanned<String>>,
+    /// Files written into the node's private /run before its daemons start (a file a track
+    /// script watches): path → content.
+    #[serde(default)]
+    pub files: BTreeMap<Name, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +96,21 @@ pub(crate) struct RawVrouter {
     pub vmac: Option<bool>,
     pub unicast: Option<bool>,
     pub notify: Option<Spanned<RawNotify>>,
+    /// What each router's daemon watches to adjust its priority.
+    #[serde(default)]
+    pub track: Vec<Spanned<RawTrack>>,
+}
+
+/// `[[vrouters.NAME.track]]`: a script or an interface each router watches.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTrack {
+    pub script: Option<Spanned<String>>,
+    pub interface: Option<Spanned<String>>,
+    pub interval: Option<Spanned<String>>,
+    pub fall: Option<Spanned<i64>>,
+    pub rise: Option<Spanned<i64>>,
+    pub weight: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,6 +154,9 @@ pub(crate) struct RawStep {
     pub command: Option<Spanned<Vec<Spanned<String>>>>,
     /// `exec`: leave it running and go on.
     pub background: Option<Spanned<bool>>,
+    /// `exec`: the command makes what the virtual routers track fail (`down`) or recover
+    /// (`up`) in its node; the judge expects mastership to follow.
+    pub track: Option<Name>,
     /// `inject`: what to send.
     pub frame: Option<Spanned<RawFrame>>,
     /// `inject`: how many times.

@@ -422,6 +422,7 @@ impl Validator<'_> {
                 sysctls.push((key.clone(), value));
             }
             let configs = self.own_configs(n, node);
+            let files = self.node_files(node);
             nodes.push(Node {
                 name: n.get_ref().clone(),
                 role: match node.role.get_ref() {
@@ -431,9 +432,41 @@ impl Validator<'_> {
                 interfaces,
                 sysctls,
                 configs,
+                files,
             });
         }
         nodes
+    }
+
+    /// A node's `files`: each an absolute path in the node's private /run (the only place a
+    /// node can write without touching the host), with a short text.
+    fn node_files(&mut self, node: &RawNode) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (path, text) in &node.files {
+            let p = path.get_ref();
+            let inside_run = p.starts_with("/run/")
+                && p.len() > "/run/".len()
+                && !p.ends_with('/')
+                && std::path::Path::new(p)
+                    .components()
+                    .all(|c| !matches!(c, std::path::Component::ParentDir));
+            if !inside_run {
+                self.d.at(
+                    span(path),
+                    format!("`{p}`: a node's files go in its private /run (an absolute path under /run/, without `..`)"),
+                );
+            } else if p.contains('\0') || text.get_ref().contains('\0') {
+                self.d.at(span(text), "a file cannot hold a NUL byte");
+            } else if text.get_ref().len() > HOOK_MAX {
+                self.d.at(
+                    span(text),
+                    format!("a node's file is at most {HOOK_MAX} bytes"),
+                );
+            } else {
+                out.push((p.clone(), text.get_ref().clone()));
+            }
+        }
+        out
     }
 
     /// A router's own daemon configurations: each file read now, so that a missing one is
@@ -555,6 +588,7 @@ impl Validator<'_> {
                 unicast: v.unicast.unwrap_or(false),
                 priorities,
                 notify: v.notify.as_ref().map(|n| self.notify(n)),
+                track: self.tracks(v, nodes),
                 carp,
             });
         }
@@ -900,6 +934,131 @@ impl Validator<'_> {
         })
     }
 
+    /// A virtual router's `track` entries: each watches a script or an interface that every
+    /// router of the virtual router has.
+    fn tracks(&mut self, v: &RawVrouter, nodes: &[Node]) -> Vec<Track> {
+        let mut out = Vec::new();
+        for raw in &v.track {
+            let t = raw.get_ref();
+            let watch = match (&t.script, &t.interface) {
+                (Some(cmd), None) => self.track_script(t, cmd),
+                (None, Some(name)) => {
+                    for (what, field) in [
+                        ("interval", t.interval.as_ref().map(span)),
+                        ("fall", t.fall.as_ref().map(span)),
+                        ("rise", t.rise.as_ref().map(span)),
+                    ] {
+                        if let Some(at) = field {
+                            self.d.at(at, format!("`{what}` is for a tracked script; an interface is seen at once"));
+                        }
+                    }
+                    self.track_interface(v, name, nodes)
+                }
+                (Some(_), Some(_)) => {
+                    self.d.at(
+                        span(raw),
+                        "a `track` entry watches one thing: `script` or `interface`, not both",
+                    );
+                    None
+                }
+                (None, None) => {
+                    self.d.at(span(raw), "a `track` entry needs `script = \"test -f /run/ok\"` or `interface = \"eth1\"`");
+                    None
+                }
+            };
+            let weight = match &t.weight {
+                None => 0,
+                Some(w) if (-253..=0).contains(w.get_ref()) => *w.get_ref() as i32,
+                Some(w) => {
+                    self.d.at(span(w), format!("weight {}: what is added to the priority while the tracked thing fails, from -253 to -1, or 0 for the Fault state", w.get_ref()));
+                    0
+                }
+            };
+            if let Some(watch) = watch {
+                out.push(Track { watch, weight });
+            }
+        }
+        out
+    }
+
+    fn track_script(&mut self, t: &RawTrack, cmd: &Spanned<String>) -> Option<Watch> {
+        let text = cmd.get_ref();
+        if text.trim().is_empty() || text.contains('\0') || text.len() > HOOK_MAX {
+            self.d.at(span(cmd), format!("a tracked script is a non-empty shell command of at most {HOOK_MAX} bytes, without NUL"));
+            return None;
+        }
+        let interval = match &t.interval {
+            None => Duration::from_secs(1),
+            Some(i) => {
+                self.duration_at_most(i, Duration::from_secs(3600), "a tracked script's interval")?
+            }
+        };
+        if interval.is_zero() {
+            self.d.at(
+                span(t.interval.as_ref().expect("given")),
+                "a tracked script's interval must be longer than 0",
+            );
+            return None;
+        }
+        let count = |v: &mut Self, c: &Option<Spanned<i64>>, what: &str| -> Option<u32> {
+            match c {
+                None => Some(1),
+                Some(n) if (1..=255).contains(n.get_ref()) => Some(*n.get_ref() as u32),
+                Some(n) => {
+                    v.d.at(
+                        span(n),
+                        format!(
+                            "{what} {}: from 1 to 255 runs of the script in a row",
+                            n.get_ref()
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        let fall = count(self, &t.fall, "fall");
+        let rise = count(self, &t.rise, "rise");
+        Some(Watch::Script {
+            command: text.clone(),
+            interval,
+            fall: fall?,
+            rise: rise?,
+        })
+    }
+
+    fn track_interface(
+        &mut self,
+        v: &RawVrouter,
+        name: &Spanned<String>,
+        nodes: &[Node],
+    ) -> Option<Watch> {
+        let routers = v
+            .priorities
+            .iter()
+            .flat_map(|p| p.get_ref().keys())
+            .chain(v.advskew.iter().flat_map(|p| p.get_ref().keys()));
+        let mut ok = true;
+        for r in routers {
+            let Some(n) = nodes.iter().find(|n| &n.name == r.get_ref()) else {
+                continue;
+            };
+            if !n.interfaces.iter().any(|i| &i.name == name.get_ref()) {
+                self.d.at(
+                    span(name),
+                    format!(
+                        "router `{}` has no interface `{}` to track",
+                        n.name,
+                        name.get_ref()
+                    ),
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| Watch::Interface {
+            name: name.get_ref().clone(),
+        })
+    }
+
     /// A virtual router's notify hooks: a non-empty shell command per state named, and the
     /// addresses they move, each an address a host can use.
     fn notify(&mut self, raw: &Spanned<RawNotify>) -> Notify {
@@ -1226,9 +1385,9 @@ impl Validator<'_> {
                     steps.push(Step::Heal);
                 }
                 "exec" => {
-                    unexpected(self, &["node", "command", "background", "timeout"]);
+                    unexpected(self, &["node", "command", "background", "timeout", "track"]);
                     let node = node(self, false);
-                    if let Some(step) = self.exec(r, step_span.clone(), node) {
+                    if let Some(step) = self.exec(r, step_span.clone(), node, vrouters) {
                         steps.push(step);
                     }
                 }
@@ -1870,7 +2029,42 @@ impl Validator<'_> {
         Some(permille as u16)
     }
 
-    fn exec(&mut self, r: &RawStep, step_span: Range<usize>, node: Option<String>) -> Option<Step> {
+    fn exec(
+        &mut self,
+        r: &RawStep,
+        step_span: Range<usize>,
+        node: Option<String>,
+        vrouters: &[Vrouter],
+    ) -> Option<Step> {
+        let track = match &r.track {
+            None => None,
+            Some(t) => {
+                let turn = match t.get_ref().as_str() {
+                    "down" => TrackTurn::Down,
+                    "up" => TrackTurn::Up,
+                    other => {
+                        self.d.at(span(t), format!("track = \"{other}\": say `down` (the command makes what is tracked fail) or `up` (it recovers)"));
+                        return None;
+                    }
+                };
+                let tracked = node.as_ref().is_some_and(|n| {
+                    vrouters
+                        .iter()
+                        .any(|v| !v.track.is_empty() && v.priority_of(n).is_some())
+                });
+                if node.is_some() && !tracked {
+                    self.d.at(
+                        span(t),
+                        format!(
+                            "node `{}` is a router of no virtual router with `track`",
+                            node.as_deref().unwrap_or_default()
+                        ),
+                    );
+                    return None;
+                }
+                Some(turn)
+            }
+        };
         let command: Vec<String> = match &r.command {
             None => {
                 self.d.at(
@@ -1918,6 +2112,7 @@ impl Validator<'_> {
         Some(Step::Exec {
             node: node?,
             command,
+            track,
             background,
             deadline,
         })
