@@ -54,38 +54,42 @@ fn failed_priority(s: &VrSpec, base: u8) -> Option<u8> {
     s.track.iter().try_fold(base, |p, t| t.failed_priority(p))
 }
 
-/// The router that should be master after the turn, if mastership should move: (node, its
-/// priority then).
-fn successor(s: &VrSpec, turn: &Turn, master: &str) -> Result<(String, u8), String> {
+/// What the wire should show after a turn.
+enum Expect {
+    /// `to` becomes master, at priority `prio`.
+    Moves { to: String, prio: u8 },
+    /// The master keeps mastership: nobody outranks its lowered priority (a weight too small
+    /// to cross the gap, catalogue H1).
+    Stays,
+}
+
+/// What should follow the turn, or why the wire cannot show it.
+fn expectation(s: &VrSpec, turn: &Turn, master: &str) -> Result<Expect, String> {
     let base = s.priority_of(turn.node).unwrap_or(0);
-    let effective = |n: &str, p: u8| -> Option<u8> {
-        // Only the node the command ran in changed; the others keep their priority.
-        if n != turn.node {
-            return Some(p);
-        }
-        match turn.turn {
-            TrackTurn::Down => failed_priority(s, p),
-            TrackTurn::Up => Some(p),
-        }
-    };
     match turn.turn {
         TrackTurn::Down if master != turn.node => Err(format!(
             "{} was a backup: its lower priority shows on no wire",
             turn.node
         )),
-        TrackTurn::Down => s
-            .priorities
-            .iter()
-            .filter(|(n, _)| n != turn.node)
-            .filter(|(_, p)| effective(turn.node, base).is_none_or(|lowered| *p > lowered))
-            .max_by_key(|(_, p)| *p)
-            .map(|(n, p)| (n.clone(), *p))
-            .ok_or_else(|| format!("nobody outranks {}'s lowered priority", turn.node)),
+        TrackTurn::Down => {
+            let lowered = failed_priority(s, base);
+            Ok(s.priorities
+                .iter()
+                .filter(|(n, p)| n != turn.node && lowered.is_none_or(|l| *p > l))
+                .max_by_key(|(_, p)| *p)
+                .map_or(Expect::Stays, |(n, p)| Expect::Moves {
+                    to: n.clone(),
+                    prio: *p,
+                }))
+        }
         TrackTurn::Up if master == turn.node => Err(format!("{} was still master", turn.node)),
         TrackTurn::Up => {
             let m = s.priority_of(master).unwrap_or(255);
             if base > m && s.preempt {
-                Ok((turn.node.to_string(), base))
+                Ok(Expect::Moves {
+                    to: turn.node.to_string(),
+                    prio: base,
+                })
             } else {
                 Err(format!(
                     "{} (priority {base}) does not pre-empt {master} (priority {m}{})",
@@ -95,6 +99,20 @@ fn successor(s: &VrSpec, turn: &Turn, master: &str) -> Result<(String, u8), Stri
             }
         }
     }
+}
+
+/// The detection time of a turn: the slowest tracked thing's, each script run allowed
+/// [`SCRIPT_RUN`].
+fn detection(s: &VrSpec, turn: TrackTurn) -> Duration {
+    s.track
+        .iter()
+        .map(|t| t.detection(turn) + SCRIPT_RUN * t.runs(turn))
+        .max()
+        .unwrap_or_default()
+}
+
+fn ms(d: u64) -> String {
+    format!("{:.1}ms", d as f64 / 1e6)
 }
 
 pub(super) fn c14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
@@ -110,11 +128,10 @@ pub(super) fn c14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             "no `exec` step says it turns what the routers track down or up",
         );
     }
-    let tol = ctx.tolerance;
     let mut bad = Vec::new();
     let mut seen = Vec::new();
     let mut unjudged = Vec::new();
-    for turn in &turns {
+    for (k, turn) in turns.iter().enumerate() {
         let head = format!(
             "{} turned {} at {:.3}s",
             turn.node,
@@ -125,72 +142,25 @@ pub(super) fn c14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             unjudged.push(format!("{head}: no master then"));
             continue;
         };
-        let (next, prio) = match successor(s, turn, master) {
-            Ok(x) => x,
-            Err(why) => {
-                unjudged.push(format!("{head}: {why}"));
-                continue;
-            }
-        };
-        let detection = s
-            .track
-            .iter()
-            .map(|t| t.detection(turn.turn) + SCRIPT_RUN * t.runs(turn.turn))
-            .max()
-            .unwrap_or_default();
-        let v = s.vrouter(s.interval_cs);
-        let delay = match turn.turn {
-            TrackTurn::Up => Duration::from_millis(u64::from(s.preempt_delay_cs) * 10),
-            TrackTurn::Down => Duration::ZERO,
-        };
-        let bound = detection + v.master_down_interval(prio) + delay + tol;
-        let took = ctx.wire.node_index(&next).and_then(|ni| {
-            vm.tenures
-                .iter()
-                .find(|x| x.node == ni && x.first_t > turn.t)
-        });
-        let expected = format!(
-            "{head}: {master} → {next} within {} (detection {} + Master_Down_Interval {}{} + tolerance {})",
-            human(bound),
-            human(detection),
-            human(v.master_down_interval(prio)),
-            if delay.is_zero() {
-                String::new()
-            } else {
-                format!(" + preempt delay {}", human(delay))
-            },
-            human(tol)
-        );
-        match took {
-            Some(x) if x.first_t - turn.t <= bound.as_nanos() as u64 => {
-                seen.push(format!(
-                    "{expected}: {:.1}ms after the command",
-                    (x.first_t - turn.t) as f64 / 1e6
-                ));
-            }
-            Some(x) => {
-                let what = format!(
-                    "{expected}: {:.1}ms after the command, too late",
-                    (x.first_t - turn.t) as f64 / 1e6
-                );
-                bad.push((
-                    what.clone(),
-                    ctx.event_ev(turn.event, "the operator's command".into()),
-                ));
-                bad.push((
-                    what,
-                    ctx.advert_ev(x.adverts[0], format!("first advert of {next}")),
-                ));
-                seen.push(expected);
-            }
-            None => {
-                let what = format!("{expected}: {next} never became master after it");
-                bad.push((
-                    what,
-                    ctx.event_ev(turn.event, "the operator's command".into()),
-                ));
-                seen.push(expected);
-            }
+        // Judged up to the next turn, or the end of the record.
+        let until = turns.get(k + 1).map_or(ctx.end, |n| n.t);
+        match expectation(s, turn, master) {
+            Ok(Expect::Moves { to, prio }) => moves(
+                ctx,
+                s,
+                vm,
+                turn,
+                &head,
+                master,
+                (&to, prio),
+                &mut seen,
+                &mut bad,
+            ),
+            Ok(Expect::Stays) => stays(ctx, s, vm, turn, &head, until, &mut seen, &mut bad),
+            Err(why) => unjudged.push(format!("{head}: {why}")),
+        }
+        if turn.turn == TrackTurn::Down && master == turn.node {
+            lowered_advertised(ctx, s, vm, turn, &head, until, &mut bad);
         }
     }
     if seen.is_empty() {
@@ -200,8 +170,174 @@ pub(super) fn c14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     verdict_of(
         id,
         &s.name,
-        "after an operator's command turns what a router tracks down (up), the router that then outranks the master takes over within the detection time + Master_Down_Interval + tolerance",
+        "after an operator's command turns what a router tracks down (up): the master advertises its lowered priority within the detection time + one interval, and the router that then outranks it takes over within the detection time + Master_Down_Interval + tolerance (none does when none outranks it)",
         seen.join("; "),
         bad,
     )
+}
+
+type Bad = Vec<(String, super::Evidence)>;
+
+/// Mastership moves to `to` within the bound.
+#[allow(clippy::too_many_arguments)]
+fn moves(
+    ctx: &Ctx,
+    s: &VrSpec,
+    vm: &VrModel,
+    turn: &Turn,
+    head: &str,
+    master: &str,
+    (to, prio): (&str, u8),
+    seen: &mut Vec<String>,
+    bad: &mut Bad,
+) {
+    let detection = detection(s, turn.turn);
+    let v = s.vrouter(s.interval_cs);
+    let delay = match turn.turn {
+        TrackTurn::Up => Duration::from_millis(u64::from(s.preempt_delay_cs) * 10),
+        TrackTurn::Down => Duration::ZERO,
+    };
+    let bound = detection + v.master_down_interval(prio) + delay + ctx.tolerance;
+    let expected = format!(
+        "{head}: {master} → {to} within {} (detection {} + Master_Down_Interval {}{} + tolerance {})",
+        human(bound),
+        human(detection),
+        human(v.master_down_interval(prio)),
+        if delay.is_zero() {
+            String::new()
+        } else {
+            format!(" + preempt delay {}", human(delay))
+        },
+        human(ctx.tolerance)
+    );
+    let took = ctx.wire.node_index(to).and_then(|ni| {
+        vm.tenures
+            .iter()
+            .find(|x| x.node == ni && x.first_t > turn.t)
+    });
+    let command = || ctx.event_ev(turn.event, "the operator's command".into());
+    match took {
+        Some(x) if x.first_t - turn.t <= bound.as_nanos() as u64 => {
+            seen.push(format!(
+                "{expected}: {} after the command",
+                ms(x.first_t - turn.t)
+            ));
+        }
+        Some(x) => {
+            let what = format!(
+                "{expected}: {} after the command, too late",
+                ms(x.first_t - turn.t)
+            );
+            bad.push((what.clone(), command()));
+            bad.push((
+                what,
+                ctx.advert_ev(x.adverts[0], format!("first advert of {to}")),
+            ));
+            seen.push(expected);
+        }
+        None => {
+            bad.push((
+                format!("{expected}: {to} never became master after it"),
+                command(),
+            ));
+            seen.push(expected);
+        }
+    }
+}
+
+/// Nobody outranks the demoted master: nobody else becomes master before the next turn.
+#[allow(clippy::too_many_arguments)]
+fn stays(
+    ctx: &Ctx,
+    s: &VrSpec,
+    vm: &VrModel,
+    turn: &Turn,
+    head: &str,
+    until: u64,
+    seen: &mut Vec<String>,
+    bad: &mut Bad,
+) {
+    let lowered = failed_priority(s, s.priority_of(turn.node).unwrap_or(0));
+    let expected = format!(
+        "{head}: {} stays master (its priority {} still outranks every other router's)",
+        turn.node,
+        lowered.map_or("-".into(), |p| p.to_string())
+    );
+    let me = ctx.wire.node_index(turn.node);
+    match vm
+        .tenures
+        .iter()
+        .find(|x| Some(x.node) != me && x.first_t > turn.t && x.first_t < until)
+    {
+        Some(x) => {
+            let what = format!(
+                "{expected}: {} took over {} after the command",
+                ctx.node(x.node),
+                ms(x.first_t - turn.t)
+            );
+            bad.push((
+                what.clone(),
+                ctx.event_ev(turn.event, "the operator's command".into()),
+            ));
+            bad.push((
+                what,
+                ctx.advert_ev(
+                    x.adverts[0],
+                    format!("first advert of {}", ctx.node(x.node)),
+                ),
+            ));
+        }
+        None => seen.push(format!("{expected}: it did")),
+    }
+}
+
+/// The demoted master's lowered priority shows in its adverts within the detection time
+/// and one interval (catalogue H1: "the new priority appears in the next advert").
+fn lowered_advertised(
+    ctx: &Ctx,
+    s: &VrSpec,
+    vm: &VrModel,
+    turn: &Turn,
+    head: &str,
+    until: u64,
+    bad: &mut Bad,
+) {
+    let Some(lowered) = failed_priority(s, s.priority_of(turn.node).unwrap_or(0)) else {
+        return; // Fault: it leaves, which the takeover shows
+    };
+    let Some(me) = ctx.wire.node_index(turn.node) else {
+        return;
+    };
+    let bound = detection(s, TrackTurn::Down) + s.interval() + ctx.tolerance;
+    let deadline = turn.t + bound.as_nanos() as u64;
+    let mine = vm
+        .adverts
+        .iter()
+        .map(|&a| (a, &ctx.wire.adverts[a as usize]));
+    let mine: Vec<_> = mine
+        .filter(|(_, a)| a.node == me && a.t > turn.t && a.t < until)
+        .collect();
+    let shown = mine.iter().find(|(_, a)| a.rank() == u16::from(lowered));
+    match shown {
+        Some((_, a)) if a.t <= deadline => {}
+        _ if mine.last().is_none_or(|(_, a)| a.t <= deadline) => {} // it stopped advertising first
+        Some((ai, a)) => bad.push((
+            format!(
+                "{head}: priority {lowered} first advertised {} after the command (bound {})",
+                ms(a.t - turn.t),
+                human(bound)
+            ),
+            ctx.advert_ev(
+                *ai,
+                format!("first advert of {} at priority {lowered}", turn.node),
+            ),
+        )),
+        None => bad.push((
+            format!(
+                "{head}: {} never advertised its lowered priority {lowered}",
+                turn.node
+            ),
+            ctx.event_ev(turn.event, "the operator's command".into()),
+        )),
+    }
 }
