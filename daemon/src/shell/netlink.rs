@@ -58,6 +58,21 @@ fn link_of(msg: &LinkMessage) -> Link {
     }
 }
 
+/// The kernel's announcements of link changes in our namespace (`RTMGRP_LINK`): the loop
+/// asks for the tracked interfaces' states on each one, so a tracked link that goes down is
+/// seen at once, not at the next poll. What a message says is not read: the poll that follows
+/// asks for the states themselves.
+pub fn link_changes() -> Result<futures::channel::mpsc::UnboundedReceiver<impl Sized>, NetlinkError>
+{
+    use netlink_sys::AsyncSocket;
+    let (mut conn, _handle, messages) = rtnetlink::new_connection()?;
+    conn.socket_mut()
+        .socket_mut()
+        .bind(&netlink_sys::SocketAddr::new(0, libc::RTMGRP_LINK as u32))?;
+    tokio::spawn(conn);
+    Ok(messages)
+}
+
 /// Open a connection and drive it on the current runtime.
 pub fn connect() -> Result<Handle, NetlinkError> {
     let (conn, handle, _) = rtnetlink::new_connection()?;

@@ -140,6 +140,9 @@ struct Daemon {
     rx_resume_at: Option<Time>,
     /// A link-state poll is running.
     link_poll_busy: bool,
+    /// A link changed while a poll was in flight: poll again when it answers (it may have
+    /// read the state before the change).
+    link_poll_again: bool,
     /// Slots whose deferred advertisement has a deadline.
     adverts_waiting: Vec<usize>,
 }
@@ -263,6 +266,7 @@ pub async fn run(mut opts: Options) -> Result<(), DaemonError> {
         rx_read: false,
         rx_resume_at: None,
         link_poll_busy: false,
+        link_poll_again: false,
         adverts_waiting: Vec::new(),
     };
     // Every instance is prepared (links created, sockets open) before any
@@ -304,6 +308,17 @@ pub async fn run(mut opts: Options) -> Result<(), DaemonError> {
     let mut timer = DeadlineTimer::new().map_err(io_err("timerfd"))?;
     let mut link_tick = tokio::time::interval(Duration::from_millis(100));
     link_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // A tracked link's change is seen when the kernel announces it; the tick stays as the
+    // fallback (and for a kernel that drops announcements when our buffer is full).
+    let mut link_changes = match netlink::link_changes() {
+        Ok(rx) => Some(rx),
+        Err(e) => {
+            tracing::warn!(
+                "no link notifications ({e}): tracked interfaces are polled every 100 ms"
+            );
+            None
+        }
+    };
     loop {
         if let Some(deadline) = stop_by {
             let all_left = d.slots.iter().flatten().all(|r| r.left);
@@ -361,6 +376,12 @@ pub async fn run(mut opts: Options) -> Result<(), DaemonError> {
             },
             Some(t) = track_rx.recv() => Wake::Track(t),
             _ = link_tick.tick() => Wake::LinkTick,
+            Some(_) = async {
+                match link_changes.as_mut() {
+                    Some(rx) => futures::StreamExt::next(rx).await,
+                    None => std::future::pending().await,
+                }
+            } => Wake::LinkTick,
             Some(req) = status_rx.recv() => Wake::Status(req),
             _ = hup.recv(), if stop_by.is_none() => Wake::Reload,
             _ = async { tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} } }, if stop_by.is_none() => Wake::Stop,

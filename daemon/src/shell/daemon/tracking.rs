@@ -27,6 +27,7 @@ impl Daemon {
     /// while the kernel brings a VMAC down (~14 ms), and the loop must not.
     pub(super) fn poll_links(&mut self) {
         if self.link_poll_busy {
+            self.link_poll_again = true;
             return;
         }
         if self.tracked_dirty {
@@ -47,6 +48,9 @@ impl Daemon {
 
     pub(super) fn on_links(&mut self, seen: LinkStates) {
         self.link_poll_busy = false;
+        if std::mem::take(&mut self.link_poll_again) {
+            self.poll_links();
+        }
         let now = self.now();
         let seen: HashMap<String, Option<bool>> = seen.into_iter().collect();
         let mut changed_slots = Vec::new();
