@@ -236,6 +236,11 @@ fn run_cases() -> Vec<(&'static str, &'static str, &'static str)> {
             "keepalived-tracked-switchover",
             "keepalived-tracked-switchover-slow-script",
         ),
+        (
+            "e8.hooks-follow-master",
+            "keepalived-tracked-switchover",
+            "keepalived-tracked-switchover-unhooked",
+        ),
     ]
 }
 
@@ -302,7 +307,9 @@ fn every_check_passes_and_fails_on_a_recording() {
     for (id, pass, fail) in run_cases() {
         let good = judge_run(pass);
         let r = of(&good, id);
-        if r.is_empty() || r.iter().any(|c| c.status != Status::Pass) {
+        // Passes where it applies (a virtual router without what it judges: not applicable).
+        if !r.iter().any(|c| c.status == Status::Pass) || r.iter().any(|c| c.status == Status::Fail)
+        {
             problems.push(format!("{id} should pass on {pass}:\n{}", show(&good, id)));
         }
         let bad = judge_run(fail);

@@ -198,7 +198,7 @@ impl CheckDef {
 }
 
 use super::model::VrModel;
-use super::{announce, forwarding, reactions, run_checks, timing, tracking, wire_checks};
+use super::{announce, coupled, forwarding, reactions, run_checks, timing, tracking, wire_checks};
 use super::{CheckResult, Ctx, Metrics, Record, VrSpec};
 use Judge::{Discards, PerVrouter, PerVrouterEach, Whole};
 use Requires::{Events, Injection, Run, Wire};
@@ -470,6 +470,10 @@ checks! {
       "A router whose adverts carry another password's HMAC (ignored by the routers that share the password) never takes the address: no ARP naming it, no host's neighbour entry naming its MAC")
         .on_neighbour_frames()
         .judged_by(&[PerVrouter(forwarding::e7)]),
+    E8HooksFollowMaster: c("e8.hooks-follow-master", "field", "RFC 5798 §6.4.2, §6.4.3 (the master's state); keepalived.conf(5) notify_master / notify_backup (hooks have no RFC)",
+      "virtual routers whose notify hooks move addresses (`notify.moves`: a coupled service); the routers' address events", Events,
+      "What the notify hooks move with mastership (a coupled service's address) is held by the master alone: added within one interval + tolerance + the hook's run time of its first advert, kept while it is master, dropped within the same of its successor's first advert — never on two routers, never on none")
+        .judged_by(&[PerVrouter(coupled::e8)]),
 }
 
 /// docs/checks.md.

@@ -7,6 +7,7 @@
 mod announce;
 mod capture;
 mod catalogue;
+mod coupled;
 mod discards;
 pub mod expectation;
 mod forwarding;
