@@ -142,25 +142,22 @@ pub(super) fn c14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             unjudged.push(format!("{head}: no master then"));
             continue;
         };
-        // Judged up to the next turn, or the end of the record.
-        let until = turns.get(k + 1).map_or(ctx.end, |n| n.t);
+        let j = Judging {
+            ctx,
+            s,
+            vm,
+            turn,
+            head,
+            // Judged up to the next turn, or the end of the record.
+            until: turns.get(k + 1).map_or(ctx.end, |n| n.t),
+        };
         match expectation(s, turn, master) {
-            Ok(Expect::Moves { to, prio }) => moves(
-                ctx,
-                s,
-                vm,
-                turn,
-                &head,
-                master,
-                (&to, prio),
-                &mut seen,
-                &mut bad,
-            ),
-            Ok(Expect::Stays) => stays(ctx, s, vm, turn, &head, until, &mut seen, &mut bad),
-            Err(why) => unjudged.push(format!("{head}: {why}")),
+            Ok(Expect::Moves { to, prio }) => j.moves(master, (&to, prio), &mut seen, &mut bad),
+            Ok(Expect::Stays) => j.stays(&mut seen, &mut bad),
+            Err(why) => unjudged.push(format!("{}: {why}", j.head)),
         }
         if turn.turn == TrackTurn::Down && master == turn.node {
-            lowered_advertised(ctx, s, vm, turn, &head, until, &mut bad);
+            j.lowered_advertised(&mut bad);
         }
     }
     if seen.is_empty() {
@@ -178,27 +175,36 @@ pub(super) fn c14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 type Bad = Vec<(String, super::Evidence)>;
 
-/// Mastership moves to `to` within the bound.
-#[allow(clippy::too_many_arguments)]
-fn moves(
-    ctx: &Ctx,
-    s: &VrSpec,
-    vm: &VrModel,
-    turn: &Turn,
-    head: &str,
-    master: &str,
-    (to, prio): (&str, u8),
-    seen: &mut Vec<String>,
-    bad: &mut Bad,
-) {
-    let detection = detection(s, turn.turn);
-    let v = s.vrouter(s.interval_cs);
-    let delay = match turn.turn {
-        TrackTurn::Up => Duration::from_millis(u64::from(s.preempt_delay_cs) * 10),
-        TrackTurn::Down => Duration::ZERO,
-    };
-    let bound = detection + v.master_down_interval(prio) + delay + ctx.tolerance;
-    let expected = format!(
+/// One turn being judged, up to `until` (the next turn, or the end of the record).
+struct Judging<'a> {
+    ctx: &'a Ctx<'a>,
+    s: &'a VrSpec,
+    vm: &'a VrModel,
+    turn: &'a Turn<'a>,
+    /// How the verdict names the turn.
+    head: String,
+    until: u64,
+}
+
+impl Judging<'_> {
+    /// Mastership moves to `to` within the bound.
+    fn moves(&self, master: &str, (to, prio): (&str, u8), seen: &mut Vec<String>, bad: &mut Bad) {
+        let Judging {
+            ctx,
+            s,
+            vm,
+            turn,
+            head,
+            ..
+        } = self;
+        let detection = detection(s, turn.turn);
+        let v = s.vrouter(s.interval_cs);
+        let delay = match turn.turn {
+            TrackTurn::Up => Duration::from_millis(u64::from(s.preempt_delay_cs) * 10),
+            TrackTurn::Down => Duration::ZERO,
+        };
+        let bound = detection + v.master_down_interval(prio) + delay + ctx.tolerance;
+        let expected = format!(
         "{head}: {master} → {to} within {} (detection {} + Master_Down_Interval {}{} + tolerance {})",
         human(bound),
         human(detection),
@@ -210,134 +216,133 @@ fn moves(
         },
         human(ctx.tolerance)
     );
-    let took = ctx.wire.node_index(to).and_then(|ni| {
-        vm.tenures
+        let took = ctx.wire.node_index(to).and_then(|ni| {
+            vm.tenures
+                .iter()
+                .find(|x| x.node == ni && x.first_t > turn.t)
+        });
+        let command = || ctx.event_ev(turn.event, "the operator's command".into());
+        match took {
+            Some(x) if x.first_t - turn.t <= bound.as_nanos() as u64 => {
+                seen.push(format!(
+                    "{expected}: {} after the command",
+                    ms(x.first_t - turn.t)
+                ));
+            }
+            Some(x) => {
+                let what = format!(
+                    "{expected}: {} after the command, too late",
+                    ms(x.first_t - turn.t)
+                );
+                bad.push((what.clone(), command()));
+                bad.push((
+                    what,
+                    ctx.advert_ev(x.adverts[0], format!("first advert of {to}")),
+                ));
+                seen.push(expected);
+            }
+            None => {
+                bad.push((
+                    format!("{expected}: {to} never became master after it"),
+                    command(),
+                ));
+                seen.push(expected);
+            }
+        }
+    }
+
+    /// Nobody outranks the demoted master: nobody else becomes master before the next turn.
+    fn stays(&self, seen: &mut Vec<String>, bad: &mut Bad) {
+        let Judging {
+            ctx,
+            s,
+            vm,
+            turn,
+            head,
+            until,
+        } = self;
+        let lowered = failed_priority(s, s.priority_of(turn.node).unwrap_or(0));
+        let expected = format!(
+            "{head}: {} stays master (its priority {} still outranks every other router's)",
+            turn.node,
+            lowered.map_or("-".into(), |p| p.to_string())
+        );
+        let me = ctx.wire.node_index(turn.node);
+        match vm
+            .tenures
             .iter()
-            .find(|x| x.node == ni && x.first_t > turn.t)
-    });
-    let command = || ctx.event_ev(turn.event, "the operator's command".into());
-    match took {
-        Some(x) if x.first_t - turn.t <= bound.as_nanos() as u64 => {
-            seen.push(format!(
-                "{expected}: {} after the command",
-                ms(x.first_t - turn.t)
-            ));
-        }
-        Some(x) => {
-            let what = format!(
-                "{expected}: {} after the command, too late",
-                ms(x.first_t - turn.t)
-            );
-            bad.push((what.clone(), command()));
-            bad.push((
-                what,
-                ctx.advert_ev(x.adverts[0], format!("first advert of {to}")),
-            ));
-            seen.push(expected);
-        }
-        None => {
-            bad.push((
-                format!("{expected}: {to} never became master after it"),
-                command(),
-            ));
-            seen.push(expected);
+            .find(|x| Some(x.node) != me && x.first_t > turn.t && x.first_t < *until)
+        {
+            Some(x) => {
+                let what = format!(
+                    "{expected}: {} took over {} after the command",
+                    ctx.node(x.node),
+                    ms(x.first_t - turn.t)
+                );
+                bad.push((
+                    what.clone(),
+                    ctx.event_ev(turn.event, "the operator's command".into()),
+                ));
+                bad.push((
+                    what,
+                    ctx.advert_ev(
+                        x.adverts[0],
+                        format!("first advert of {}", ctx.node(x.node)),
+                    ),
+                ));
+            }
+            None => seen.push(format!("{expected}: it did")),
         }
     }
-}
 
-/// Nobody outranks the demoted master: nobody else becomes master before the next turn.
-#[allow(clippy::too_many_arguments)]
-fn stays(
-    ctx: &Ctx,
-    s: &VrSpec,
-    vm: &VrModel,
-    turn: &Turn,
-    head: &str,
-    until: u64,
-    seen: &mut Vec<String>,
-    bad: &mut Bad,
-) {
-    let lowered = failed_priority(s, s.priority_of(turn.node).unwrap_or(0));
-    let expected = format!(
-        "{head}: {} stays master (its priority {} still outranks every other router's)",
-        turn.node,
-        lowered.map_or("-".into(), |p| p.to_string())
-    );
-    let me = ctx.wire.node_index(turn.node);
-    match vm
-        .tenures
-        .iter()
-        .find(|x| Some(x.node) != me && x.first_t > turn.t && x.first_t < until)
-    {
-        Some(x) => {
-            let what = format!(
-                "{expected}: {} took over {} after the command",
-                ctx.node(x.node),
-                ms(x.first_t - turn.t)
-            );
-            bad.push((
-                what.clone(),
-                ctx.event_ev(turn.event, "the operator's command".into()),
-            ));
-            bad.push((
-                what,
-                ctx.advert_ev(
-                    x.adverts[0],
-                    format!("first advert of {}", ctx.node(x.node)),
+    /// The demoted master's lowered priority shows in its adverts within the detection time
+    /// and one interval (catalogue H1: "the new priority appears in the next advert").
+    fn lowered_advertised(&self, bad: &mut Bad) {
+        let Judging {
+            ctx,
+            s,
+            vm,
+            turn,
+            head,
+            until,
+        } = self;
+        let Some(lowered) = failed_priority(s, s.priority_of(turn.node).unwrap_or(0)) else {
+            return; // Fault: it leaves, which the takeover shows
+        };
+        let Some(me) = ctx.wire.node_index(turn.node) else {
+            return;
+        };
+        let bound = detection(s, TrackTurn::Down) + s.interval() + ctx.tolerance;
+        let deadline = turn.t + bound.as_nanos() as u64;
+        let mine = vm
+            .adverts
+            .iter()
+            .map(|&a| (a, &ctx.wire.adverts[a as usize]));
+        let mine: Vec<_> = mine
+            .filter(|(_, a)| a.node == me && a.t > turn.t && a.t < *until)
+            .collect();
+        let shown = mine.iter().find(|(_, a)| a.rank() == u16::from(lowered));
+        match shown {
+            Some((_, a)) if a.t <= deadline => {}
+            _ if mine.last().is_none_or(|(_, a)| a.t <= deadline) => {} // it stopped advertising first
+            Some((ai, a)) => bad.push((
+                format!(
+                    "{head}: priority {lowered} first advertised {} after the command (bound {})",
+                    ms(a.t - turn.t),
+                    human(bound)
                 ),
-            ));
+                ctx.advert_ev(
+                    *ai,
+                    format!("first advert of {} at priority {lowered}", turn.node),
+                ),
+            )),
+            None => bad.push((
+                format!(
+                    "{head}: {} never advertised its lowered priority {lowered}",
+                    turn.node
+                ),
+                ctx.event_ev(turn.event, "the operator's command".into()),
+            )),
         }
-        None => seen.push(format!("{expected}: it did")),
-    }
-}
-
-/// The demoted master's lowered priority shows in its adverts within the detection time
-/// and one interval (catalogue H1: "the new priority appears in the next advert").
-fn lowered_advertised(
-    ctx: &Ctx,
-    s: &VrSpec,
-    vm: &VrModel,
-    turn: &Turn,
-    head: &str,
-    until: u64,
-    bad: &mut Bad,
-) {
-    let Some(lowered) = failed_priority(s, s.priority_of(turn.node).unwrap_or(0)) else {
-        return; // Fault: it leaves, which the takeover shows
-    };
-    let Some(me) = ctx.wire.node_index(turn.node) else {
-        return;
-    };
-    let bound = detection(s, TrackTurn::Down) + s.interval() + ctx.tolerance;
-    let deadline = turn.t + bound.as_nanos() as u64;
-    let mine = vm
-        .adverts
-        .iter()
-        .map(|&a| (a, &ctx.wire.adverts[a as usize]));
-    let mine: Vec<_> = mine
-        .filter(|(_, a)| a.node == me && a.t > turn.t && a.t < until)
-        .collect();
-    let shown = mine.iter().find(|(_, a)| a.rank() == u16::from(lowered));
-    match shown {
-        Some((_, a)) if a.t <= deadline => {}
-        _ if mine.last().is_none_or(|(_, a)| a.t <= deadline) => {} // it stopped advertising first
-        Some((ai, a)) => bad.push((
-            format!(
-                "{head}: priority {lowered} first advertised {} after the command (bound {})",
-                ms(a.t - turn.t),
-                human(bound)
-            ),
-            ctx.advert_ev(
-                *ai,
-                format!("first advert of {} at priority {lowered}", turn.node),
-            ),
-        )),
-        None => bad.push((
-            format!(
-                "{head}: {} never advertised its lowered priority {lowered}",
-                turn.node
-            ),
-            ctx.event_ev(turn.event, "the operator's command".into()),
-        )),
     }
 }
