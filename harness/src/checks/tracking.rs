@@ -187,6 +187,17 @@ struct Judging<'a> {
 }
 
 impl Judging<'_> {
+    /// The priority the turned router advertises while what it tracks fails (`None`: Fault).
+    fn lowered(&self) -> Option<u8> {
+        failed_priority(self.s, self.s.priority_of(self.turn.node).unwrap_or(0))
+    }
+
+    /// The operator's command, as evidence.
+    fn command(&self) -> super::Evidence {
+        self.ctx
+            .event_ev(self.turn.event, "the operator's command".into())
+    }
+
     /// Mastership moves to `to` within the bound.
     fn moves(&self, master: &str, (to, prio): (&str, u8), seen: &mut Vec<String>, bad: &mut Bad) {
         let Judging {
@@ -221,7 +232,6 @@ impl Judging<'_> {
                 .iter()
                 .find(|x| x.node == ni && x.first_t > turn.t)
         });
-        let command = || ctx.event_ev(turn.event, "the operator's command".into());
         match took {
             Some(x) if x.first_t - turn.t <= bound.as_nanos() as u64 => {
                 seen.push(format!(
@@ -234,7 +244,7 @@ impl Judging<'_> {
                     "{expected}: {} after the command, too late",
                     ms(x.first_t - turn.t)
                 );
-                bad.push((what.clone(), command()));
+                bad.push((what.clone(), self.command()));
                 bad.push((
                     what,
                     ctx.advert_ev(x.adverts[0], format!("first advert of {to}")),
@@ -244,7 +254,7 @@ impl Judging<'_> {
             None => {
                 bad.push((
                     format!("{expected}: {to} never became master after it"),
-                    command(),
+                    self.command(),
                 ));
                 seen.push(expected);
             }
@@ -255,13 +265,13 @@ impl Judging<'_> {
     fn stays(&self, seen: &mut Vec<String>, bad: &mut Bad) {
         let Judging {
             ctx,
-            s,
             vm,
             turn,
             head,
             until,
+            ..
         } = self;
-        let lowered = failed_priority(s, s.priority_of(turn.node).unwrap_or(0));
+        let lowered = self.lowered();
         let expected = format!(
             "{head}: {} stays master (its priority {} still outranks every other router's)",
             turn.node,
@@ -279,10 +289,7 @@ impl Judging<'_> {
                     ctx.node(x.node),
                     ms(x.first_t - turn.t)
                 );
-                bad.push((
-                    what.clone(),
-                    ctx.event_ev(turn.event, "the operator's command".into()),
-                ));
+                bad.push((what.clone(), self.command()));
                 bad.push((
                     what,
                     ctx.advert_ev(
@@ -306,7 +313,7 @@ impl Judging<'_> {
             head,
             until,
         } = self;
-        let Some(lowered) = failed_priority(s, s.priority_of(turn.node).unwrap_or(0)) else {
+        let Some(lowered) = self.lowered() else {
             return; // Fault: it leaves, which the takeover shows
         };
         let Some(me) = ctx.wire.node_index(turn.node) else {
@@ -341,7 +348,7 @@ impl Judging<'_> {
                     "{head}: {} never advertised its lowered priority {lowered}",
                     turn.node
                 ),
-                ctx.event_ev(turn.event, "the operator's command".into()),
+                self.command(),
             )),
         }
     }
