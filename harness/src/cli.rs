@@ -157,6 +157,12 @@ enum Command {
         /// advert's HMAC is verified against it (`b14.carp-hmac`).
         #[arg(long, value_name = "PASSWORD")]
         carp_pass: Option<String>,
+        /// Capture only: a virtual address of the CARP virtual hosts (repeatable). CARP adverts
+        /// carry none and their HMAC covers them: with `--carp-pass`, the HMAC is verified over
+        /// these, and a router advertising with another password is told apart
+        /// (`e7.stranger-never-claims`). VRRP adverts carry their own.
+        #[arg(long = "vip", value_name = "ADDRESS")]
+        vips: Vec<std::net::IpAddr>,
         /// Capture only: name a sender, e.g. `--name 52:54:00:12:34:56=r1` or
         /// `--name 10.0.0.2=r2` (repeatable; two addresses may name one router).
         #[arg(long, value_name = "ADDRESS=NAME", value_parser = sender_name)]
@@ -408,6 +414,7 @@ pub fn main() -> i32 {
             unicast,
             no_vmac,
             carp_pass,
+            vips,
             name,
             expect,
             svg,
@@ -423,6 +430,7 @@ pub fn main() -> i32 {
                 unicast,
                 no_vmac,
                 carp_pass,
+                vips,
                 names: name,
             },
             expect.as_deref(),

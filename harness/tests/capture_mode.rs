@@ -690,3 +690,39 @@ fn markdown_and_html_reports_of_a_recorded_run() {
                 && n.text().is_some_and(|t| t.contains("takeover:")))
     );
 }
+
+/// CARP adverts carry no addresses and their HMAC covers them: given the password and the
+/// address (`--carp-pass`, `--vip`), a capture is enough to tell a router with another
+/// password apart and to judge what it does with the address (e7), as in a run directory.
+#[test]
+fn a_carp_stranger_is_judged_on_a_capture_given_the_addresses() {
+    let runs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures/runs");
+    let hints = |vips: Vec<std::net::IpAddr>| CaptureHints {
+        carp_pass: Some("s3cret".into()),
+        vips,
+        ..Default::default()
+    };
+    let e7 = |dir: &str, h: &CaptureHints| {
+        let v =
+            vrlab::checks::judge_capture(&runs.join(dir).join("segments/lan.pcapng"), h).unwrap();
+        v.checks
+            .iter()
+            .find(|c| c.id.id() == "e7.stranger-never-claims")
+            .map(|c| c.status)
+            .unwrap()
+    };
+    let vip = vec!["192.0.2.53".parse().unwrap()];
+    assert_eq!(
+        e7("ucarp-wrong-password", &hints(vip.clone())),
+        Status::Fail
+    );
+    assert_eq!(
+        e7("ucarp-wrong-password-unclaimed", &hints(vip)),
+        Status::Pass
+    );
+    // Without the address, the stranger cannot be told apart: not applicable, never a pass.
+    assert_eq!(
+        e7("ucarp-wrong-password", &hints(Vec::new())),
+        Status::NotApplicable
+    );
+}

@@ -62,6 +62,8 @@ pub struct CaptureHints {
     pub no_vmac: bool,
     /// The CARP password the routers share.
     pub carp_pass: Option<String>,
+    /// The CARP virtual hosts' addresses (their adverts carry none).
+    pub vips: Vec<IpAddr>,
     /// (address as the capture names a sender, the name to show instead).
     pub names: Vec<(String, String)>,
 }
@@ -76,6 +78,7 @@ impl CaptureHints {
             || self.unicast
             || self.no_vmac
             || self.carp_pass.is_some()
+            || !self.vips.is_empty()
             || !self.names.is_empty()
     }
 }
@@ -266,10 +269,19 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 .or_else(|| most_common(ads.iter().map(|a| to_cs(a))))
                 .unwrap_or(100),
             };
-            let vips: BTreeSet<IpAddr> = ads
+            let mut vips: BTreeSet<IpAddr> = ads
                 .iter()
                 .flat_map(|a| a.summary.addrs.iter().copied())
                 .collect();
+            if carp && vips.is_empty() {
+                // CARP adverts carry no addresses: the person's, of this family.
+                vips = hints
+                    .vips
+                    .iter()
+                    .filter(|a| Family::of(a) == family)
+                    .copied()
+                    .collect();
+            }
             let mut prios: BTreeMap<String, u8> = BTreeMap::new();
             for a in &ads {
                 let e = prios.entry(wire.node_name(a.node).to_string()).or_insert(0);
