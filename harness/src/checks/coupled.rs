@@ -17,33 +17,33 @@ use crate::scenario::duration::human;
 /// What a hook may take to run: `/bin/sh` and an `ip addr` command, on a loaded machine.
 const HOOK_RUN: Duration = Duration::from_millis(50);
 
-/// When `node` held `address`, from the kernel's address events: `[added, dropped)`, the last
-/// one open to the end of the record.
+/// When `node` held `address`, from the kernel's address events: the event that added it and
+/// when it was dropped, the last one open to the end of the record.
 fn holdings<'a>(
     events: &'a [Event],
     node: &str,
     address: IpAddr,
     end: u64,
-) -> Vec<(u64, u64, Option<&'a Event>)> {
+) -> Vec<(&'a Event, u64)> {
     let ip = address.to_string();
     let mut out = Vec::new();
-    let mut since: Option<(u64, &Event)> = None;
+    let mut since: Option<&Event> = None;
     for e in events {
         let Some(a) = e.addr() else { continue };
         if a.node != node || a.ip != ip {
             continue;
         }
         match (a.event, since) {
-            (Change::New, None) => since = Some((e.t, e)),
-            (Change::Del, Some((t, added))) => {
-                out.push((t, e.t, Some(added)));
+            (Change::New, None) => since = Some(e),
+            (Change::Del, Some(added)) => {
+                out.push((added, e.t));
                 since = None;
             }
             _ => {}
         }
     }
-    if let Some((t, added)) = since {
-        out.push((t, end, Some(added)));
+    if let Some(added) = since {
+        out.push((added, end));
     }
     out
 }
@@ -103,21 +103,18 @@ pub(super) fn e8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             let masters = tenures(vm, ni, slack_ns);
             let held = holdings(ctx.events, node, address, ctx.end);
             // Held only while master.
-            for (from, to, added) in &held {
-                if let Some(t) = uncovered(*from, *to, &masters) {
+            for (added, to) in &held {
+                if let Some(t) = uncovered(added.t, *to, &masters) {
                     let what = format!(
                         "{node} held {address} at {:.3}s while not master",
                         ctx.at(t)
                     );
-                    let ev = match added {
-                        Some(e) => ctx.event_ev(e, format!("{node}'s kernel adds {address}")),
-                        None => continue,
-                    };
+                    let ev = ctx.event_ev(added, format!("{node}'s kernel adds {address}"));
                     bad.push((what, ev));
                 }
             }
             // Held all the while master.
-            let holding: Vec<(u64, u64)> = held.iter().map(|(a, b, _)| (*a, *b)).collect();
+            let holding: Vec<(u64, u64)> = held.iter().map(|(a, to)| (a.t, *to)).collect();
             for t in vm.tenures.iter().filter(|t| t.node == ni) {
                 let (from, to) = (t.first_t + slack_ns, t.until);
                 if let Some(gap) = uncovered(from, to, &holding) {
