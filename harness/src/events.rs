@@ -293,6 +293,11 @@ pub struct Injection {
     pub vrouter: String,
     pub frame: FrameKind,
     pub to: Option<String>,
+    /// Sent by the switch out of its port to this node rather than from `node`'s port: what a
+    /// switch whose FDB still names an old master's port does with traffic for the VMAC. The
+    /// frames never enter the bridge, so the capture does not hold them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     pub count: u32,
     pub every_ns: u64,
     pub frames_per_burst: usize,

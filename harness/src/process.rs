@@ -29,11 +29,18 @@ pub struct Running {
     pub pid: i32,
     pub started: std::time::Instant,
     exited: watch::Receiver<Option<String>>,
+    /// Stopped by SIGSTOP and not yet continued.
+    frozen: std::sync::atomic::AtomicBool,
 }
 
 impl Running {
     pub fn is_running(&self) -> bool {
         self.exited.borrow().is_none()
+    }
+
+    /// Running and not frozen: it can act on what it receives.
+    pub fn is_serving(&self) -> bool {
+        self.is_running() && !self.frozen.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How it ended (`exit 0`, `killed by SIGKILL`), once it has.
@@ -57,6 +64,7 @@ impl Running {
             // (a priority-0 advert after SIGTERM) can reach the wire in between.
             let t = crate::events::now_ns();
             let _ = kill(Pid::from_raw(self.pid), sig);
+            self.note_frozen(sig);
             rec.at(t, self.signalled(sig, "process", why));
         }
     }
@@ -66,7 +74,18 @@ impl Running {
         // A group can outlive its leader (children of a killed parent); signal it anyway.
         let t = crate::events::now_ns();
         let _ = killpg(Pid::from_raw(self.pid), sig);
+        self.note_frozen(sig);
         rec.at(t, self.signalled(sig, "group", why));
+    }
+
+    fn note_frozen(&self, sig: Signal) {
+        let frozen = match sig {
+            Signal::SIGSTOP => true,
+            Signal::SIGCONT => false,
+            _ => return,
+        };
+        self.frozen
+            .store(frozen, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Who this process is, in the record.
@@ -142,6 +161,7 @@ pub fn spawn(
         pid,
         started: std::time::Instant::now(),
         exited: rx,
+        frozen: Default::default(),
     })
 }
 
@@ -306,6 +326,13 @@ impl Processes {
             .filter(|r| r.node == node && r.is_running())
             .cloned()
             .collect()
+    }
+
+    /// Whether `node`'s VRRP daemon runs and is not frozen: it has left the master state of
+    /// its own accord if it is not master.
+    pub fn vrrp_serving(&self, node: &str) -> bool {
+        let vrrp: Vec<_> = self.of(node).into_iter().filter(|p| p.spec.vrrp).collect();
+        !vrrp.is_empty() && vrrp.iter().all(|p| p.is_serving())
     }
 
     pub fn all_running(&self) -> Vec<Arc<Running>> {

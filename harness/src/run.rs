@@ -2,7 +2,7 @@
 //!
 //! What it leaves is the run directory whose contract [`crate::rundir`] owns.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use crate::rundir::{
 };
 use crate::sandbox;
 use crate::scenario::{FaultKind, Flow, Role, Scenario, Step, Until};
-use crate::topology::{node_mac, SysctlRecord, Topology};
+use crate::topology::{self, node_mac, SysctlRecord, Topology};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -1266,15 +1266,18 @@ async fn inject(
     step: usize,
     inj: &crate::scenario::Inject,
 ) -> Result<(), String> {
-    inject_as(scn, lab, step, inj, false).await
+    inject_as(scn, lab, step, inj, false, None).await
 }
 
+/// Sends an injection's frames from `inj.node`'s port, or — `via` — out of the switch's
+/// port to that node, as a switch whose FDB still names it would.
 async fn inject_as(
     scn: &Scenario,
     lab: &Lab,
     step: usize,
     inj: &crate::scenario::Inject,
     provoked: bool,
+    via: Option<&str>,
 ) -> Result<(), String> {
     use crate::faults::inject::{self as injector, Endpoint};
     use crate::scenario::FrameKind;
@@ -1303,22 +1306,28 @@ async fn inject_as(
         FrameKind::Advert(spoof) => spoof.discard_rule(vr, advertised.len()),
         _ => None,
     };
+    let at = via.unwrap_or(&inj.node);
     let port = lab
         .topo
         .ports
         .iter()
-        .find(|p| p.node == inj.node && p.segment == vr.segment)
-        .ok_or_else(|| format!("inject: {} has no port on segment {}", inj.node, vr.segment))?;
+        .find(|p| p.node == at && p.segment == vr.segment)
+        .ok_or_else(|| format!("inject: {at} has no port on segment {}", vr.segment))?;
     lab.live.injecting(&frames);
-    let fd = injector::open(&lab.topo.nodes[&inj.node])
-        .map_err(|e| format!("inject: opening a packet socket in {}: {e}", inj.node))?;
+    let (ns, ifindex) = match via {
+        Some(_) => (&lab.topo.switch, port.port_ifindex),
+        None => (&lab.topo.nodes[&inj.node], port.node_ifindex),
+    };
+    let fd = injector::open(ns)
+        .map_err(|e| format!("inject: opening a packet socket in {}: {e}", ns.name))?;
     let origin = injector::Origin {
         id: lab.next_injection(),
         step,
         provoked,
         discard,
+        via: via.map(String::from),
     };
-    injector::send(&origin, inj, &frames, &fd, port.node_ifindex, &lab.rec).await
+    injector::send(&origin, inj, &frames, &fd, ifindex, &lab.rec).await
 }
 
 /// Provoke, don't wait (DESIGN principle 10): the lab asks every router for every VIP of
@@ -1364,7 +1373,7 @@ async fn provoke_vrouter(
             every: Duration::from_millis(1),
             offset: None,
         };
-        inject_as(scn, lab, step, &inj, true).await?;
+        inject_as(scn, lab, step, &inj, true, None).await?;
     }
     Ok(())
 }
@@ -1388,33 +1397,110 @@ fn provoke_after(vr: &crate::scenario::Vrouter) -> Duration {
 }
 
 /// Watches the live wire for changes of master and provokes [`provoke_after`] each one (one
-/// question pending per virtual router: a contest asks about once every two intervals). Runs
-/// until the timeline ends; returns only if a provocation cannot be sent.
+/// question pending per virtual router: a contest asks about once every two intervals): the
+/// lab's questions to every router, and the old masters' stale traffic
+/// ([`stale_fdb_echo`]). Runs until the timeline ends; returns only if a provocation cannot
+/// be sent.
 async fn provoke_on_change(scn: &Scenario, lab: &Lab) -> Outcome {
     let keys = vr_keys(scn);
-    let mut due: BTreeMap<usize, u64> = BTreeMap::new();
+    let mut due: BTreeMap<usize, Pending> = BTreeMap::new();
     loop {
         for change in lab.live.take_changes() {
             if let Some(i) = keys.iter().position(|(k, _, _)| *k == change.key) {
                 let after = provoke_after(keys[i].2).as_nanos() as u64;
-                due.entry(i).or_insert(change.t + after);
+                let p = due.entry(i).or_insert_with(|| Pending {
+                    at: change.t + after,
+                    since: change.t,
+                    old: BTreeSet::new(),
+                });
+                p.since = p.since.max(change.t);
+                p.old.extend(change.from);
             }
         }
         let now = now_ns();
         let ready: Vec<usize> = due
             .iter()
-            .filter(|(_, t)| **t <= now)
+            .filter(|(_, p)| p.at <= now)
             .map(|(i, _)| *i)
             .collect();
         for i in ready {
-            due.remove(&i);
+            let p = due.remove(&i).expect("ready");
             let step = lab.step.load(std::sync::atomic::Ordering::Relaxed);
-            if let Err(reason) = provoke_vrouter(scn, lab, step, keys[i].2).await {
+            let (key, window, vr) = keys[i];
+            let mut sent = provoke_vrouter(scn, lab, step, vr).await;
+            let master = lab.live.master(key, now_ns(), window, p.since);
+            for old in p.old.iter().filter(|o| master.is_some_and(|m| m != **o)) {
+                if sent.is_ok() {
+                    sent = stale_fdb_echo(scn, lab, step, vr, &scn.nodes[*old].name).await;
+                }
+            }
+            if let Err(reason) = sent {
                 return Outcome::StepFailed { step, reason };
             }
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// A change of master waiting for its provocation.
+struct Pending {
+    /// When the lab provokes.
+    at: u64,
+    /// The latest change's first advert: the master is judged on what came after it.
+    since: u64,
+    /// The senders before the changes (node indices).
+    old: BTreeSet<usize>,
+}
+
+/// What a switch does with traffic for the VMAC until it relearns it on the new master's
+/// port (RFC 5798 §8.1.2 / §8.2.2 count on the new master's frames to move it; a lost or late
+/// one leaves it): it sends a host's packet to a VIP out of the old master's port. The lab does
+/// that at a fixed offset after every change of master, so that an old master that keeps the
+/// VMAC — forwarding the packet from it, resolving the VIP from it, or answering for the VIP —
+/// shows it every run rather than when a probe happens to land in the window (C13, E1, E6).
+///
+/// Only at an old master that left the master state of its own accord (its VRRP daemon runs,
+/// not frozen), while another router is the single master, with the deployment using the VMAC
+/// and the old master's port up: a crashed or frozen router is not judged on what its kernel
+/// does alone, and a switch sends nothing out of a port that is down.
+async fn stale_fdb_echo(
+    scn: &Scenario,
+    lab: &Lab,
+    step: usize,
+    vr: &crate::scenario::Vrouter,
+    old: &str,
+) -> Result<(), String> {
+    use crate::scenario::{FrameKind, Inject};
+    if !vr.vmac || vr.priority_of(old).is_none() || !lab.procs.vrrp_serving(old) {
+        return Ok(());
+    }
+    let Some(host) = scn
+        .hosts()
+        .find(|h| h.interfaces.iter().any(|i| i.segment == vr.segment))
+    else {
+        return Ok(());
+    };
+    let Some(port) = lab
+        .topo
+        .ports
+        .iter()
+        .find(|p| p.node == old && p.segment == vr.segment)
+    else {
+        return Ok(());
+    };
+    if !topology::port_is_up(&lab.topo.switch, &port.port) {
+        return Ok(());
+    }
+    let inj = Inject {
+        node: host.name.clone(),
+        vrouter: vr.name.clone(),
+        frame: FrameKind::Echo,
+        to: None,
+        count: 1,
+        every: Duration::from_millis(1),
+        offset: None,
+    };
+    inject_as(scn, lab, step, &inj, true, Some(old)).await
 }
 
 fn start_net_fault(

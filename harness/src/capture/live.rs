@@ -33,6 +33,8 @@ pub struct Change {
     /// When the new sender's first advert was seen.
     pub t: u64,
     pub node: usize,
+    /// The sender of the adverts before (`None` for the first).
+    pub from: Option<usize>,
 }
 
 #[derive(Default)]
@@ -95,12 +97,16 @@ impl LiveWire {
     pub fn observe(&self, key: VrKey, seen: Seen) {
         {
             let mut st = self.state.lock().expect("live wire");
-            if seen.priority > 0 && st.sender.insert(key, seen.node) != Some(seen.node) {
-                st.changes.push(Change {
-                    key,
-                    t: seen.t,
-                    node: seen.node,
-                });
+            if seen.priority > 0 {
+                let from = st.sender.insert(key, seen.node);
+                if from != Some(seen.node) {
+                    st.changes.push(Change {
+                        key,
+                        t: seen.t,
+                        node: seen.node,
+                        from,
+                    });
+                }
             }
             let v = st.seen.entry(key).or_default();
             v.push(seen);
@@ -181,8 +187,12 @@ mod tests {
         advert(&live, 4, 1, 100);
         advert(&live, 5, 1, 100);
         advert(&live, 6, 0, 200);
-        let nodes: Vec<(u64, usize)> = live.take_changes().iter().map(|c| (c.t, c.node)).collect();
-        assert_eq!(nodes, [(1, 0), (4, 1), (6, 0)]);
+        let nodes: Vec<(u64, usize, Option<usize>)> = live
+            .take_changes()
+            .iter()
+            .map(|c| (c.t, c.node, c.from))
+            .collect();
+        assert_eq!(nodes, [(1, 0, None), (4, 1, Some(0)), (6, 0, Some(1))]);
         assert!(live.take_changes().is_empty(), "taken once");
     }
 

@@ -53,6 +53,17 @@ impl Injection {
         self.sent.frame.name()
     }
 
+    /// How many frames the lab sent.
+    pub fn sent_frames(&self) -> usize {
+        self.sent.frames_per_burst * self.sent.count as usize
+    }
+
+    /// The router it was aimed at: addressed to (`to`), or sent into the port of (`via`).
+    /// `None`: at whoever the switch delivers it to.
+    pub fn aimed_at(&self) -> Option<&str> {
+        self.sent.to.as_deref().or(self.sent.via.as_deref())
+    }
+
     /// The priority an injected advert claims (`None`: not an advert, or the default).
     pub fn priority(&self) -> Option<u8> {
         match &self.sent.frame {
@@ -112,7 +123,13 @@ impl Ctx<'_> {
                 frame: None,
                 at_s: self.at(inj.first_t),
                 t_ns: inj.first_t,
-                note: format!("{note} (not seen in the capture)"),
+                note: match &inj.via {
+                    Some(n) => format!(
+                        "{note}, sent by the switch into {n}'s port (not in the capture: it \
+                         holds what entered the bridge)"
+                    ),
+                    None => format!("{note} (not seen in the capture)"),
+                },
             },
         }
     }
@@ -630,8 +647,7 @@ fn probes<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
         .filter(|i| kinds.contains(&i.kind()))
         .filter_map(|inj| {
             let (spec, vm) = ctx.spec_of(inj)?;
-            let to = inj.to.as_deref();
-            let node = match to {
+            let node = match inj.aimed_at() {
                 Some(n) => ctx.wire.node_index(n)?,
                 None => vm.tenures.get(vm.master_at(inj.first_t)?)?.node,
             };
@@ -679,9 +695,13 @@ fn silence_verdict(
             echo,
         )
         .collect();
+        let at = match &p.inj.via {
+            Some(_) => format!("sent into {who}'s port by the switch"),
+            None => format!("sent at {who}"),
+        };
         let what = format!(
-            "{} {} frames {} of step {} sent at {who} ({})",
-            p.inj.frames.len(),
+            "{} {} frames {} of step {} {at} ({})",
+            p.inj.sent_frames(),
             p.inj.kind(),
             if p.inj.provoked {
                 "the lab asked"
@@ -809,8 +829,7 @@ fn at_backups<'a>(ctx: &'a Ctx, kinds: &[&str]) -> Vec<Probe<'a>> {
         .into_iter()
         .filter(|p| {
             p.inj
-                .to
-                .as_deref()
+                .aimed_at()
                 .is_some_and(|to| daemon_running(ctx, to, p.inj.first_t))
                 && !p.master
                 && !p.vm.is_stranger(ctx.wire, p.node)

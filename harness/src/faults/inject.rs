@@ -284,6 +284,8 @@ pub struct Origin {
     pub provoked: bool,
     /// The check that judges a receiver's discard, and why.
     pub discard: Option<(crate::checks::Check, String)>,
+    /// Sent by the switch out of its port to this node (`Injection::via`).
+    pub via: Option<String>,
 }
 
 /// Sends the burst `count` times, `every` apart, recording each frame as it leaves.
@@ -304,6 +306,7 @@ pub async fn send(
         vrouter: inj.vrouter.clone(),
         frame: inj.frame.clone(),
         to: inj.to.clone(),
+        via: origin.via.clone(),
         count: inj.count,
         every_ns: inj.every.as_nanos() as u64,
         frames_per_burst: frames.len(),

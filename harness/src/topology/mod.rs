@@ -162,6 +162,21 @@ async fn ifindex(h: &Handle, name: &str) -> io::Result<u32> {
     }
 }
 
+/// Whether interface `name` in `ns` is up with its carrier (a switch port a link fault has not
+/// taken down). `false` when it cannot be read.
+pub fn port_is_up(ns: &Namespace, name: &str) -> bool {
+    use nix::net::if_::InterfaceFlags;
+    ns.run_in(|| {
+        let addrs = nix::ifaddrs::getifaddrs().map_err(io::Error::from)?;
+        Ok(addrs.into_iter().any(|a| {
+            a.interface_name == name
+                && a.flags
+                    .contains(InterfaceFlags::IFF_UP | InterfaceFlags::IFF_RUNNING)
+        }))
+    })
+    .unwrap_or(false)
+}
+
 /// The MAC vrlab gives a node's interface: locally administered, readable in captures as
 /// 02:00:00:00:NODE:IFACE (1-based).
 pub fn node_mac(node_index: usize, iface_index: usize) -> [u8; 6] {

@@ -600,6 +600,7 @@ impl Lab {
                 vrouter: "gw4".into(),
                 frame,
                 to: to.map(String::from),
+                via: None,
                 count: frames.len() as u32,
                 every_ns: 20 * MS,
                 frames_per_burst: 1,
