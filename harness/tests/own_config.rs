@@ -1,6 +1,6 @@
-//! Your own keepalived.conf under test (scenario `config.keepalived = "r1.conf"`): the lab
-//! runs keepalived with the user's file, placeholders filled, and judges the run as any
-//! other; a file that disagrees with the scenario's virtual routers is refused before anything
+//! Your own keepalived.conf or vrlabd.toml under test (scenario `config.keepalived =
+//! "r1.conf"`, `config.vrlabd = "r1.toml"`): the lab runs the daemon with the user's file,
+//! placeholders filled, and judges the run as any other; a file that disagrees with the scenario's virtual routers is refused before anything
 //! is built, citing the line in the file and where the scenario names it.
 //!
 //! The refusal needs nothing; the run needs root and keepalived (ignored without them
@@ -18,6 +18,16 @@ fn main() -> std::process::ExitCode {
             "a_config_that_disagrees_with_the_scenario_is_refused_with_both_places",
             &[],
             a_config_that_disagrees_with_the_scenario_is_refused_with_both_places,
+        ),
+        need::trial(
+            "a_vrlabd_config_that_disagrees_is_refused_with_both_places",
+            &[],
+            a_vrlabd_config_that_disagrees_is_refused_with_both_places,
+        ),
+        need::trial(
+            "vrlabd_runs_your_config_and_the_run_is_judged",
+            &[need::ROOT],
+            vrlabd_runs_your_config_and_the_run_is_judged,
         ),
         need::trial(
             "keepalived_runs_your_config_and_the_run_is_judged",
@@ -44,7 +54,7 @@ fn vrlab(args: &[&str], scenario: &Path, out: &Path) -> std::process::Output {
 
 fn a_config_that_disagrees_with_the_scenario_is_refused_with_both_places() {
     let dir = tempfile::tempdir().unwrap();
-    for f in ["keepalived-pair.toml", "r1.conf"] {
+    for f in ["keepalived-pair.toml", "r1.conf", "r1.toml", "r2.toml"] {
         std::fs::copy(example().join(f), dir.path().join(f)).unwrap();
     }
     // r2's file as someone edited it at work: another priority, a VIP more, a typo.
@@ -63,7 +73,7 @@ fn a_config_that_disagrees_with_the_scenario_is_refused_with_both_places() {
     let err = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{err}");
     let file = dir.path().join("r2.conf");
-    let named = format!("{}:24:", dir.path().join("keepalived-pair.toml").display());
+    let named = format!("{}:26:", dir.path().join("keepalived-pair.toml").display());
     assert!(
         err.contains(&format!(
             "{}:9:15: error: `{{{{interface lan0}}}}`: r2 is not on segment `lan0`",
@@ -155,4 +165,68 @@ fn keepalived_runs_your_config_and_the_run_is_judged() {
             "{id}: {s:?}\n{text}"
         );
     }
+}
+
+fn a_vrlabd_config_that_disagrees_is_refused_with_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["keepalived-pair.toml", "r1.conf", "r2.conf", "r1.toml"] {
+        std::fs::copy(example().join(f), dir.path().join(f)).unwrap();
+    }
+    // r2's file with a slower interval and without Accept_Mode.
+    let r2 = std::fs::read_to_string(example().join("r2.toml"))
+        .unwrap()
+        .replace("interval = \"100ms\"", "interval = \"1s\"")
+        .replace("accept = true", "accept = false");
+    std::fs::write(dir.path().join("r2.toml"), r2).unwrap();
+    let out = dir.path().join("runs");
+    let run = vrlab(
+        &["--daemon", "vrlabd"],
+        &dir.path().join("keepalived-pair.toml"),
+        &out,
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    let file = dir.path().join("r2.toml");
+    let named = format!("{}:27:", dir.path().join("keepalived-pair.toml").display());
+    for part in [
+        format!("{}:9:12: error: [[instance]] gateway: interval 100 cs, but the scenario's interval is 10 cs (the scenario's gateway); the file is named at {named}", file.display()),
+        format!("{}:11:10: error: [[instance]] gateway: accept = false, but the scenario says accept = true", file.display()),
+    ] {
+        assert!(err.contains(&part), "missing `{part}` in {err}");
+    }
+    assert!(!out.exists(), "nothing was built: {}", out.display());
+}
+
+fn vrlabd_runs_your_config_and_the_run_is_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let run = vrlab(
+        &["--daemon", "vrlabd", "--quiet"],
+        &example().join("keepalived-pair.toml"),
+        &out,
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "vrlabd passes with the user's file: {text}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let run_dir = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    // vrlabd ran the user's file, placeholders filled.
+    let used = std::fs::read_to_string(run_dir.join("nodes/r2/vrlabd.toml")).unwrap();
+    let theirs: String = std::fs::read_to_string(example().join("r2.toml"))
+        .unwrap()
+        .split_inclusive('\n')
+        .map(|l| match l.starts_with('#') {
+            true => l.to_string(),
+            false => l.replace("{{interface lan}}", "eth0"),
+        })
+        .collect();
+    assert_eq!(used, theirs);
 }

@@ -18,6 +18,7 @@ mod keepalived_conf;
 pub mod own;
 mod ucarp;
 mod vrlabd;
+mod vrlabd_conf;
 
 pub use assign::Assignment;
 pub use command::{Command, Intent};

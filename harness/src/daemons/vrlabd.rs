@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{
-    find_program, hook_scripts, track_scripts, version_line, Adapter, AdapterError, Hook, Missing,
-    NodePaths, Plan, ProcessSpec, Ready, RouterSpec, TrackedScript, Version, VrouterSpec,
+    find_program, hook_scripts, own, track_scripts, version_line, vrlabd_conf, Adapter,
+    AdapterError, Hook, Missing, NodePaths, Plan, ProcessSpec, Ready, RouterSpec, TrackedScript,
+    Version, VrouterSpec,
 };
 use crate::scenario::Watch;
 
@@ -162,6 +163,14 @@ impl Adapter for Vrlabd {
         ])
     }
 
+    fn takes_own_config(&self) -> bool {
+        true
+    }
+
+    fn own_config_findings(&self, text: &str, node: &RouterSpec) -> Vec<own::Finding> {
+        vrlabd_conf::findings(text, node)
+    }
+
     fn prepare(&self, node: &RouterSpec, paths: &NodePaths) -> Result<Plan, AdapterError> {
         let prog = program().ok_or_else(|| AdapterError::Unsupported {
             daemon: "vrlabd",
@@ -170,10 +179,27 @@ impl Adapter for Vrlabd {
         })?;
         let config = paths.dir.join("vrlabd.toml");
         let mut plan = Plan::default();
-        let hooks = hook_scripts(node, paths, &mut plan);
-        let tracked = track_scripts(node, paths, &mut plan);
-        plan.files
-            .push((config.clone(), render(node, &hooks, &tracked)));
+        let text = match node.own_config(self.name()) {
+            // The user's own, placeholders filled; checked against the scenario before the
+            // lab was built.
+            Some(own) => {
+                own::fill(&own.text, node, &paths.dir).map_err(|bad| AdapterError::Unsupported {
+                    daemon: "vrlabd",
+                    node: node.node.clone(),
+                    reason: bad
+                        .iter()
+                        .map(|f| f.cite(own))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                })?
+            }
+            None => {
+                let hooks = hook_scripts(node, paths, &mut plan);
+                let tracked = track_scripts(node, paths, &mut plan);
+                render(node, &hooks, &tracked)
+            }
+        };
+        plan.files.push((config.clone(), text));
         Ok(Plan {
             processes: vec![ProcessSpec {
                 name: "vrlabd".into(),
