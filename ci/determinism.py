@@ -2,10 +2,13 @@
 """Runs the scenario suite several times and tabulates whether every (scenario, daemon, check)
 got the same verdict each time.
 
-Usage: ci/determinism.py RUNS [OUT.md] [--after-ci]
+Usage: ci/determinism.py RUNS [OUT.md] [--after-ci] [--release]
 
 With --after-ci, the run directories already in target/tmp/suite-runs (those of one
 `CI=true bash .ci/run` in a fresh clone) count as the first round, and RUNS more follow.
+
+With --release, the rounds use the release build (`cargo build --release` first: the suite
+runs target/release/vrlabd); without it, the debug build that .ci/run leaves.
 
 Each round is `cargo test -p vrlab --test suite` with CI=true (every scenario against every
 daemon and mixed pair), as .ci/run runs it. A check's verdict in a trial is `fail` if any of its
@@ -83,8 +86,10 @@ def intermittent_table(results):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--after-ci"]
+    flags = {"--after-ci", "--release"}
+    args = [a for a in sys.argv[1:] if a not in flags]
     after_ci = "--after-ci" in sys.argv[1:]
+    profile = ["--release"] if "--release" in sys.argv[1:] else []
     rounds = int(args[0]) if args else 5
     report = args[1] if len(args) > 1 else None
     env = dict(os.environ, CI="true")
@@ -98,7 +103,7 @@ def main():
         before = set(os.listdir(RUNS_DIR)) if os.path.isdir(RUNS_DIR) else set()
         t0 = time.monotonic()
         p = subprocess.run(
-            ["cargo", "test", "-q", "-p", "vrlab", "--test", "suite"],
+            ["cargo", "test", "-q", *profile, "-p", "vrlab", "--test", "suite"],
             cwd=ROOT, env=env, capture_output=True, text=True,
         )
         walls.append(time.monotonic() - t0)

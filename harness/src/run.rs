@@ -2,7 +2,7 @@
 //!
 //! What it leaves is the run directory whose contract [`crate::rundir`] owns.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -275,7 +275,7 @@ pub fn own_config_findings(scn: &Scenario) -> Vec<String> {
                         match found {
                             None => format!("no daemon is called `{}` (see `vrlab list`)", c.daemon),
                             Some(_) => format!(
-                                "{} does not run with a configuration of yours yet (keepalived does)",
+                                "{} does not run with a configuration of yours yet (keepalived and vrlabd do)",
                                 c.daemon
                             ),
                         }
@@ -1403,53 +1403,59 @@ fn provoke_after(vr: &crate::scenario::Vrouter) -> Duration {
 /// be sent.
 async fn provoke_on_change(scn: &Scenario, lab: &Lab) -> Outcome {
     let keys = vr_keys(scn);
-    let mut due: BTreeMap<usize, Pending> = BTreeMap::new();
+    let mut ask: BTreeMap<usize, u64> = BTreeMap::new();
+    // (virtual router, pre-empted router) → (when, the pre-emption's first advert).
+    let mut stale: BTreeMap<(usize, usize), (u64, u64)> = BTreeMap::new();
     loop {
         for change in lab.live.take_changes() {
-            if let Some(i) = keys.iter().position(|(k, _, _)| *k == change.key) {
-                let after = provoke_after(keys[i].2).as_nanos() as u64;
-                let p = due.entry(i).or_insert_with(|| Pending {
-                    at: change.t + after,
-                    since: change.t,
-                    old: BTreeSet::new(),
-                });
-                p.since = p.since.max(change.t);
-                p.old.extend(change.from);
+            let Some(i) = keys.iter().position(|(k, _, _)| *k == change.key) else {
+                continue;
+            };
+            let at = change.t + provoke_after(keys[i].2).as_nanos() as u64;
+            ask.entry(i).or_insert(at);
+            if let (true, Some(old)) = (change.preempts, change.from) {
+                stale.insert((i, old), (at, change.t));
             }
         }
+        let step = lab.step.load(std::sync::atomic::Ordering::Relaxed);
         let now = now_ns();
-        let ready: Vec<usize> = due
+        let asked: Vec<usize> = ask
             .iter()
-            .filter(|(_, p)| p.at <= now)
+            .filter(|(_, t)| **t <= now)
             .map(|(i, _)| *i)
             .collect();
-        for i in ready {
-            let p = due.remove(&i).expect("ready");
-            let step = lab.step.load(std::sync::atomic::Ordering::Relaxed);
-            let (key, window, vr) = keys[i];
-            let mut sent = provoke_vrouter(scn, lab, step, vr).await;
-            let master = lab.live.master(key, now_ns(), window, p.since);
-            for old in p.old.iter().filter(|o| master.is_some_and(|m| m != **o)) {
-                if sent.is_ok() {
-                    sent = stale_fdb_echo(scn, lab, step, vr, &scn.nodes[*old].name).await;
-                }
-            }
-            if let Err(reason) = sent {
+        for i in asked {
+            ask.remove(&i);
+            if let Err(reason) = provoke_vrouter(scn, lab, step, keys[i].2).await {
                 return Outcome::StepFailed { step, reason };
+            }
+        }
+        let due: Vec<((usize, usize), u64)> = stale
+            .iter()
+            .filter(|(_, (at, _))| *at <= now)
+            .map(|(k, (_, since))| (*k, *since))
+            .collect();
+        for ((i, old), since) in due {
+            let (key, window, vr) = keys[i];
+            // Not before the old master is over in every reading of the wire: its last
+            // advert more than a Master_Down_Interval (< 4 intervals) ago.
+            let over =
+                lab.live.last_advert(key, old).unwrap_or(0) + 4 * vr.interval().as_nanos() as u64;
+            if over > now {
+                stale.insert((i, old), (over, since));
+                continue;
+            }
+            stale.remove(&(i, old));
+            let master = lab.live.master(key, now, window, since);
+            if master.is_some_and(|m| m != old) {
+                let name = &scn.nodes[old].name;
+                if let Err(reason) = stale_fdb_echo(scn, lab, step, vr, name).await {
+                    return Outcome::StepFailed { step, reason };
+                }
             }
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-}
-
-/// A change of master waiting for its provocation.
-struct Pending {
-    /// When the lab provokes.
-    at: u64,
-    /// The latest change's first advert: the master is judged on what came after it.
-    since: u64,
-    /// The senders before the changes (node indices).
-    old: BTreeSet<usize>,
 }
 
 /// What a switch does with traffic for the VMAC until it relearns it on the new master's
@@ -1459,10 +1465,12 @@ struct Pending {
 /// VMAC — forwarding the packet from it, resolving the VIP from it, or answering for the VIP —
 /// shows it every run rather than when a probe happens to land in the window (C13, E1, E6).
 ///
-/// Only at an old master that left the master state of its own accord (its VRRP daemon runs,
-/// not frozen), while another router is the single master, with the deployment using the VMAC
-/// and the old master's port up: a crashed or frozen router is not judged on what its kernel
-/// does alone, and a switch sends nothing out of a port that is down.
+/// Only at an old master that was pre-empted — it yields while it runs, of its own accord
+/// (RFC 5798 §6.4.3) — whose VRRP daemon still runs, not frozen, while the pre-empting router
+/// is the single master, with the deployment using the VMAC and the old master's port up. A
+/// master that went silent (crashed, frozen, cut off) or left with priority 0 is not asked:
+/// whether its daemon has finished leaving by then is a race, and what its kernel does alone
+/// is judged on the host's own traffic.
 async fn stale_fdb_echo(
     scn: &Scenario,
     lab: &Lab,

@@ -35,6 +35,10 @@ pub struct Change {
     pub node: usize,
     /// The sender of the adverts before (`None` for the first).
     pub from: Option<usize>,
+    /// The new sender outranks what the one before last advertised (a non-zero priority):
+    /// a pre-emption, which the one before yields to while it runs — not a takeover from a
+    /// router gone silent or leaving with priority 0.
+    pub preempts: bool,
 }
 
 #[derive(Default)]
@@ -42,6 +46,8 @@ struct State {
     seen: HashMap<VrKey, Vec<Seen>>,
     /// The sender of each virtual router's last advert with a non-zero priority.
     sender: HashMap<VrKey, usize>,
+    /// What each node last advertised for each virtual router (0 included).
+    rank: HashMap<(VrKey, usize), u8>,
     /// Changes not yet taken by [`LiveWire::take_changes`].
     changes: Vec<Change>,
 }
@@ -100,14 +106,17 @@ impl LiveWire {
             if seen.priority > 0 {
                 let from = st.sender.insert(key, seen.node);
                 if from != Some(seen.node) {
+                    let before = from.and_then(|f| st.rank.get(&(key, f)).copied());
                     st.changes.push(Change {
                         key,
                         t: seen.t,
                         node: seen.node,
                         from,
+                        preempts: before.is_some_and(|b| b > 0 && seen.priority > b),
                     });
                 }
             }
+            st.rank.insert((key, seen.node), seen.priority);
             let v = st.seen.entry(key).or_default();
             v.push(seen);
             if v.len() > 2 * KEEP {
@@ -115,6 +124,17 @@ impl LiveWire {
             }
         }
         self.changed.notify_waiters();
+    }
+
+    /// When `node` last advertised `key` (any priority), if it has in the adverts kept.
+    pub fn last_advert(&self, key: VrKey, node: usize) -> Option<u64> {
+        let st = self.state.lock().expect("live wire");
+        st.seen
+            .get(&key)?
+            .iter()
+            .rev()
+            .find(|s| s.node == node)
+            .map(|s| s.t)
     }
 
     /// The changes of sender seen since the last call, oldest first.
@@ -187,12 +207,20 @@ mod tests {
         advert(&live, 4, 1, 100);
         advert(&live, 5, 1, 100);
         advert(&live, 6, 0, 200);
-        let nodes: Vec<(u64, usize, Option<usize>)> = live
+        let nodes: Vec<(u64, usize, Option<usize>, bool)> = live
             .take_changes()
             .iter()
-            .map(|c| (c.t, c.node, c.from))
+            .map(|c| (c.t, c.node, c.from, c.preempts))
             .collect();
-        assert_eq!(nodes, [(1, 0, None), (4, 1, Some(0)), (6, 0, Some(1))]);
+        // Node 1 takes over from a node that left with priority 0; node 0 pre-empts it.
+        assert_eq!(
+            nodes,
+            [
+                (1, 0, None, false),
+                (4, 1, Some(0), false),
+                (6, 0, Some(1), true)
+            ]
+        );
         assert!(live.take_changes().is_empty(), "taken once");
     }
 
