@@ -7,10 +7,9 @@
 //! unicast peers; everything else (tracking, notify scripts, sync groups, authentication) is
 //! the user's and runs as written.
 
-use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use super::own::{At, Finding};
+use super::own::{pair_up, vips_differ, At, Finding, Identity, Words};
 use super::{RouterSpec, VrouterSpec};
 use crate::scenario::Family;
 
@@ -306,53 +305,22 @@ fn number<T: std::str::FromStr>(s: &Statement, i: usize, bad: &mut Vec<Finding>)
 pub fn findings(text: &str, node: &RouterSpec) -> Vec<Finding> {
     let mut bad = Vec::new();
     let found = instances(text, &mut bad);
-    let mut used = BTreeSet::new();
-    for vr in &node.vrouters {
-        let matching = found
-            .iter()
-            .position(|i| i.vrid.map(|v| v.0) == Some(vr.vrid) && i.family() == vr.family);
-        let Some(k) = matching else {
-            bad.push(Finding {
-                at: At { line: 1, column: 1 },
-                message: format!(
-                    "no vrrp_instance with virtual_router_id {} for {} addresses: the scenario's {} ({}) has {} in it",
-                    vr.vrid,
-                    family_name(vr.family),
-                    vr.name,
-                    vr.vips.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "),
-                    node.node
-                ),
-            });
-            continue;
-        };
-        used.insert(k);
-        compare(&found[k], vr, &mut bad);
-    }
-    for i in found
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| !used.contains(k))
-        .map(|(_, i)| i)
-    {
-        bad.push(Finding {
-            at: i.at,
-            message: format!(
-                "vrrp_instance {} (virtual_router_id {}) is not in the scenario: declare it as a virtual router with {} in its priorities, so that the judge knows it",
-                i.name,
-                i.vrid.map_or("?".into(), |v| v.0.to_string()),
-                node.node
-            ),
-        });
+    let identity = |i: &Instance| Identity {
+        name: i.name.clone(),
+        vrid: i.vrid.map(|v| v.0),
+        family: Some(i.family()),
+        at: i.at,
+    };
+    for (i, vr) in pair_up(&found, identity, node, &WORDS, &mut bad) {
+        compare(i, vr, &mut bad);
     }
     bad
 }
 
-fn family_name(f: Family) -> &'static str {
-    match f {
-        Family::Ipv4 => "IPv4",
-        Family::Ipv6 => "IPv6",
-    }
-}
+const WORDS: Words = Words {
+    instance: "vrrp_instance",
+    vrid: "virtual_router_id",
+};
 
 /// One instance against its virtual router of the scenario.
 fn compare(i: &Instance, vr: &VrouterSpec, bad: &mut Vec<Finding>) {
@@ -409,32 +377,10 @@ fn compare(i: &Instance, vr: &VrouterSpec, bad: &mut Vec<Finding>) {
             ),
         );
     }
-    let mine: BTreeSet<IpAddr> = i
-        .vips
-        .iter()
-        .map(|v| v.0)
-        .filter(|a| !is_link_local(a))
-        .collect();
-    let theirs: BTreeSet<IpAddr> = vr
-        .vips
-        .iter()
-        .copied()
-        .filter(|a| !is_link_local(a))
-        .collect();
-    if mine != theirs {
-        let list = |s: &BTreeSet<IpAddr>| {
-            s.iter()
-                .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+    if let Some((mine, theirs)) = vips_differ(i.vips.iter().map(|v| v.0), vr) {
         differs(
             i.vips.first().map_or(i.at, |v| v.1),
-            format!(
-                "virtual_ipaddress {}, but the scenario's VIPs are {}",
-                list(&mine),
-                list(&theirs)
-            ),
+            format!("virtual_ipaddress {mine}, but the scenario's VIPs are {theirs}"),
         );
     }
     if i.preempt != vr.preempt {
@@ -479,10 +425,6 @@ fn compare(i: &Instance, vr: &VrouterSpec, bad: &mut Vec<Finding>) {
             },
         );
     }
-}
-
-fn is_link_local(a: &IpAddr) -> bool {
-    matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 #[cfg(test)]

@@ -13,10 +13,12 @@
 //!
 //! Lines that are comments (`#` or `!` first) are kept as they are.
 
+use std::collections::BTreeSet;
+use std::net::IpAddr;
 use std::path::Path;
 
-use super::RouterSpec;
-use crate::scenario::OwnConfig;
+use super::{RouterSpec, VrouterSpec};
+use crate::scenario::{Family, OwnConfig};
 
 /// A place in the user's configuration file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +46,97 @@ impl Finding {
             config.named_at
         )
     }
+}
+
+/// An instance of the user's file as the pairing sees it: its name, VRID and family (`None`
+/// where the file does not say or cannot be read), and where it begins.
+pub struct Identity {
+    pub name: String,
+    pub vrid: Option<u8>,
+    pub family: Option<Family>,
+    pub at: At,
+}
+
+/// The daemon's words for an instance and its VRID (`vrrp_instance`, `virtual_router_id`).
+pub struct Words {
+    pub instance: &'static str,
+    pub vrid: &'static str,
+}
+
+/// Pairs each of the scenario's virtual routers of `node` with the instance of the user's
+/// file of the same VRID and family; a virtual router without one, and an instance without a
+/// virtual router (the judge would not know it), are findings.
+pub fn pair_up<'a, I>(
+    found: &'a [I],
+    identity: impl Fn(&I) -> Identity,
+    node: &'a RouterSpec,
+    words: &Words,
+    bad: &mut Vec<Finding>,
+) -> Vec<(&'a I, &'a VrouterSpec)> {
+    let ids: Vec<Identity> = found.iter().map(identity).collect();
+    let mut used = BTreeSet::new();
+    let mut pairs = Vec::new();
+    for vr in &node.vrouters {
+        match ids
+            .iter()
+            .position(|i| i.vrid == Some(vr.vrid) && i.family == Some(vr.family))
+        {
+            Some(k) => {
+                used.insert(k);
+                pairs.push((&found[k], vr));
+            }
+            None => bad.push(Finding {
+                at: At { line: 1, column: 1 },
+                message: format!(
+                    "no {} with {} {} for {} addresses: the scenario's {} ({}) has {} in it",
+                    words.instance,
+                    words.vrid,
+                    vr.vrid,
+                    family_name(vr.family),
+                    vr.name,
+                    list(vr.vips.iter()),
+                    node.node
+                ),
+            }),
+        }
+    }
+    for (_, i) in ids.iter().enumerate().filter(|(k, _)| !used.contains(k)) {
+        bad.push(Finding {
+            at: i.at,
+            message: format!(
+                "{} {} ({} {}) is not in the scenario: declare it as a virtual router with {} in its priorities, so that the judge knows it",
+                words.instance,
+                i.name,
+                words.vrid,
+                i.vrid.map_or("?".into(), |v| v.to_string()),
+                node.node
+            ),
+        });
+    }
+    pairs
+}
+
+/// The addresses of `mine` and of the virtual router, link-local ones aside (each daemon
+/// adds its own virtual link-local), listed when they differ.
+pub fn vips_differ(
+    mine: impl Iterator<Item = IpAddr>,
+    vr: &VrouterSpec,
+) -> Option<(String, String)> {
+    let global = |a: &IpAddr| !matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80);
+    let mine: BTreeSet<IpAddr> = mine.filter(global).collect();
+    let theirs: BTreeSet<IpAddr> = vr.vips.iter().copied().filter(global).collect();
+    (mine != theirs).then(|| (list(mine.iter()), list(theirs.iter())))
+}
+
+fn family_name(f: Family) -> &'static str {
+    match f {
+        Family::Ipv4 => "IPv4",
+        Family::Ipv6 => "IPv6",
+    }
+}
+
+fn list<'a>(addrs: impl Iterator<Item = &'a IpAddr>) -> String {
+    addrs.map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// The text with every placeholder filled in for `node`, whose run directory is `dir`; an

@@ -8,13 +8,12 @@
 //! everything else (tracking, notify, router advertisements) is the user's and runs as
 //! written. vrlabd itself refuses what it cannot read, with its own line and column.
 
-use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::own::{At, Finding};
+use super::own::{pair_up, vips_differ, At, Finding, Identity, Words};
 use super::{RouterSpec, VrouterSpec};
 use crate::scenario::Family;
 
@@ -64,48 +63,22 @@ pub fn findings(text: &str, node: &RouterSpec) -> Vec<Finding> {
         }
     };
     let mut bad = Vec::new();
-    let mut used = BTreeSet::new();
-    for vr in &node.vrouters {
-        let matching = file.instance.iter().position(|i| {
-            u8::try_from(*i.get_ref().vrid.get_ref()) == Ok(vr.vrid)
-                && family(i.get_ref()) == Some(vr.family)
-        });
-        let Some(k) = matching else {
-            bad.push(Finding {
-                at: At { line: 1, column: 1 },
-                message: format!(
-                    "no [[instance]] with vrid {} for {} addresses: the scenario's {} ({}) has {} in it",
-                    vr.vrid,
-                    family_name(vr.family),
-                    vr.name,
-                    list(vr.vips.iter()),
-                    node.node
-                ),
-            });
-            continue;
-        };
-        used.insert(k);
-        compare(text, &file.instance[k], vr, &mut bad);
-    }
-    for i in file
-        .instance
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| !used.contains(k))
-        .map(|(_, i)| i)
-    {
-        bad.push(Finding {
-            at: at(text, i.span().start),
-            message: format!(
-                "[[instance]] {} (vrid {}) is not in the scenario: declare it as a virtual router with {} in its priorities, so that the judge knows it",
-                i.get_ref().name.get_ref(),
-                i.get_ref().vrid.get_ref(),
-                node.node
-            ),
-        });
+    let identity = |i: &Spanned<Instance>| Identity {
+        name: i.get_ref().name.get_ref().clone(),
+        vrid: u8::try_from(*i.get_ref().vrid.get_ref()).ok(),
+        family: family(i.get_ref()),
+        at: at(text, i.span().start),
+    };
+    for (i, vr) in pair_up(&file.instance, identity, node, &WORDS, &mut bad) {
+        compare(text, i, vr, &mut bad);
     }
     bad
 }
+
+const WORDS: Words = Words {
+    instance: "[[instance]]",
+    vrid: "vrid",
+};
 
 /// One instance against its virtual router of the scenario.
 fn compare(text: &str, i: &Spanned<Instance>, vr: &VrouterSpec, bad: &mut Vec<Finding>) {
@@ -192,26 +165,12 @@ fn compare(text: &str, i: &Spanned<Instance>, vr: &VrouterSpec, bad: &mut Vec<Fi
         ),
         _ => {}
     }
-    let mine: BTreeSet<IpAddr> = i
-        .vips
-        .iter()
-        .filter_map(|v| address(v.get_ref()))
-        .filter(|a| !is_link_local(a))
-        .collect();
-    let theirs: BTreeSet<IpAddr> = vr
-        .vips
-        .iter()
-        .copied()
-        .filter(|a| !is_link_local(a))
-        .collect();
-    if mine != theirs {
+    if let Some((mine, theirs)) =
+        vips_differ(i.vips.iter().filter_map(|v| address(v.get_ref())), vr)
+    {
         differs(
             i.vips.first().map_or(here, |v| place(v.span())),
-            format!(
-                "vips {}, but the scenario's VIPs are {}",
-                list(mine.iter()),
-                list(theirs.iter())
-            ),
+            format!("vips {mine}, but the scenario's VIPs are {theirs}"),
         );
     }
     let flag = |v: &Option<Spanned<bool>>, default: bool| {
@@ -288,21 +247,6 @@ fn interval_cs(v: &toml::Value) -> Option<u32> {
     (ms % 10 == 0).then_some(u32::try_from(ms / 10).ok()?)
 }
 
-fn family_name(f: Family) -> &'static str {
-    match f {
-        Family::Ipv4 => "IPv4",
-        Family::Ipv6 => "IPv6",
-    }
-}
-
-fn list<'a>(addrs: impl Iterator<Item = &'a IpAddr>) -> String {
-    addrs.map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
-}
-
-fn is_link_local(a: &IpAddr) -> bool {
-    matches!(a, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
-}
-
 /// Line and column (from 1, in characters) of a byte offset.
 fn at(text: &str, offset: usize) -> At {
     let before = &text[..offset.min(text.len())];
@@ -358,32 +302,15 @@ vips = [\"192.0.2.199\"]
             .map(|f| (f.at.line, f.at.column, f.message))
             .collect();
         let lines: Vec<usize> = got.iter().map(|g| g.0).collect();
-        // gw4: interface, priority, interval, vips, accept; gw6 has no instance (1:1); then
-        // the extra instance.
-        assert_eq!(lines, [3, 6, 7, 8, 9, 1, 11], "{got:#?}");
-        assert_eq!(got[0].1, 13, "the column of the value: {got:#?}");
-        assert!(
-            got[1]
-                .2
-                .contains("priority 150, but the scenario gives 200"),
-            "{got:#?}"
-        );
-        assert!(
-            got[2]
-                .2
-                .contains("interval 100 cs, but the scenario's interval is 10 cs"),
-            "{got:#?}"
-        );
-        assert!(
-            got[5]
-                .2
-                .starts_with("no [[instance]] with vrid 52 for IPv6"),
-            "{got:#?}"
-        );
-        assert!(
-            got[6].2.contains("extra (vrid 99) is not in the scenario"),
-            "{got:#?}"
-        );
+        // First the pairing: gw6 has no instance (1:1), the extra one is not in the scenario;
+        // then gw4's interface, priority, interval, vips and accept.
+        assert_eq!(lines, [1, 11, 3, 6, 7, 8, 9], "{got:#?}");
+        let says = |k: usize, what: &str| assert!(got[k].2.contains(what), "{got:#?}");
+        says(0, "no [[instance]] with vrid 52 for IPv6");
+        says(1, "extra (vrid 99) is not in the scenario");
+        assert_eq!(got[2].1, 13, "the column of the value: {got:#?}");
+        says(3, "priority 150, but the scenario gives 200");
+        says(4, "interval 100 cs, but the scenario's interval is 10 cs");
     }
 
     #[test]
