@@ -52,18 +52,39 @@ fn vrlab(args: &[&str], scenario: &Path, out: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// The example copied into `dir`, with `file` edited.
+fn example_with(dir: &Path, file: &str, edit: impl Fn(String) -> String) {
+    for f in [
+        "keepalived-pair.toml",
+        "r1.conf",
+        "r2.conf",
+        "r1.toml",
+        "r2.toml",
+    ] {
+        std::fs::copy(example().join(f), dir.join(f)).unwrap();
+    }
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    std::fs::write(dir.join(file), edit(text)).unwrap();
+}
+
+/// The one run directory under `out`.
+fn only_run_dir(out: &Path) -> PathBuf {
+    std::fs::read_dir(out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
+
 fn a_config_that_disagrees_with_the_scenario_is_refused_with_both_places() {
     let dir = tempfile::tempdir().unwrap();
-    for f in ["keepalived-pair.toml", "r1.conf", "r1.toml", "r2.toml"] {
-        std::fs::copy(example().join(f), dir.path().join(f)).unwrap();
-    }
     // r2's file as someone edited it at work: another priority, a VIP more, a typo.
-    let r2 = std::fs::read_to_string(example().join("r2.conf"))
-        .unwrap()
-        .replace("priority 100", "priority 150")
-        .replace("192.0.2.100/24", "192.0.2.100/24\n        192.0.2.101/24")
-        .replace("{{interface lan}}", "{{interface lan0}}");
-    std::fs::write(dir.path().join("r2.conf"), r2).unwrap();
+    example_with(dir.path(), "r2.conf", |t| {
+        t.replace("priority 100", "priority 150")
+            .replace("192.0.2.100/24", "192.0.2.100/24\n        192.0.2.101/24")
+            .replace("{{interface lan}}", "{{interface lan0}}")
+    });
     let out = dir.path().join("runs");
     let run = vrlab(
         &["--daemon", "vrlabd"],
@@ -121,12 +142,7 @@ fn keepalived_runs_your_config_and_the_run_is_judged() {
         "{text}{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let run_dir = std::fs::read_dir(&out)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run_dir = only_run_dir(&out);
     // keepalived ran the user's file, placeholders filled.
     let used = std::fs::read_to_string(run_dir.join("nodes/r1/keepalived.conf")).unwrap();
     let theirs: String = std::fs::read_to_string(example().join("r1.conf"))
@@ -169,15 +185,11 @@ fn keepalived_runs_your_config_and_the_run_is_judged() {
 
 fn a_vrlabd_config_that_disagrees_is_refused_with_both_places() {
     let dir = tempfile::tempdir().unwrap();
-    for f in ["keepalived-pair.toml", "r1.conf", "r2.conf", "r1.toml"] {
-        std::fs::copy(example().join(f), dir.path().join(f)).unwrap();
-    }
     // r2's file with a slower interval and without Accept_Mode.
-    let r2 = std::fs::read_to_string(example().join("r2.toml"))
-        .unwrap()
-        .replace("interval = \"100ms\"", "interval = \"1s\"")
-        .replace("accept = true", "accept = false");
-    std::fs::write(dir.path().join("r2.toml"), r2).unwrap();
+    example_with(dir.path(), "r2.toml", |t| {
+        t.replace("interval = \"100ms\"", "interval = \"1s\"")
+            .replace("accept = true", "accept = false")
+    });
     let out = dir.path().join("runs");
     let run = vrlab(
         &["--daemon", "vrlabd"],
@@ -212,12 +224,7 @@ fn vrlabd_runs_your_config_and_the_run_is_judged() {
         "vrlabd passes with the user's file: {text}{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let run_dir = std::fs::read_dir(&out)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run_dir = only_run_dir(&out);
     // vrlabd ran the user's file, placeholders filled.
     let used = std::fs::read_to_string(run_dir.join("nodes/r2/vrlabd.toml")).unwrap();
     let theirs: String = std::fs::read_to_string(example().join("r2.toml"))

@@ -119,20 +119,8 @@ impl Adapter for Keepalived {
         let prog =
             find_program(PROGRAM, DIRS).unwrap_or_else(|| PathBuf::from("/usr/sbin/keepalived"));
         let mut plan = Plan::default();
-        let text = match node.own_config(self.name()) {
-            // The user's own, placeholders filled; checked against the scenario before the
-            // lab was built.
-            Some(own) => {
-                own::fill(&own.text, node, &paths.dir).map_err(|bad| AdapterError::Unsupported {
-                    daemon: "keepalived",
-                    node: node.node.clone(),
-                    reason: bad
-                        .iter()
-                        .map(|f| f.cite(own))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                })?
-            }
+        let text = match own::filled(node, self.name(), &paths.dir) {
+            Some(text) => text?,
             None => {
                 let hooks = hook_scripts(node, paths, &mut plan);
                 let tracked = track_scripts(node, paths, &mut plan);

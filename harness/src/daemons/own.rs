@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::Path;
 
-use super::{RouterSpec, VrouterSpec};
+use super::{AdapterError, RouterSpec, VrouterSpec};
 use crate::scenario::{Family, OwnConfig};
 
 /// A place in the user's configuration file.
@@ -137,6 +137,28 @@ fn family_name(f: Family) -> &'static str {
 
 fn list<'a>(addrs: impl Iterator<Item = &'a IpAddr>) -> String {
     addrs.map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// The user's own configuration of `daemon` for `node`, placeholders filled, if the node
+/// names one (checked against the scenario before the lab was built); a placeholder that
+/// cannot be filled refuses the node, citing the file.
+pub fn filled(
+    node: &RouterSpec,
+    daemon: &'static str,
+    dir: &Path,
+) -> Option<Result<String, AdapterError>> {
+    let own = node.own_config(daemon)?;
+    Some(fill(&own.text, node, dir).map_err(|bad| {
+        AdapterError::Unsupported {
+            daemon,
+            node: node.node.clone(),
+            reason: bad
+                .iter()
+                .map(|f| f.cite(own))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }))
 }
 
 /// The text with every placeholder filled in for `node`, whose run directory is `dir`; an

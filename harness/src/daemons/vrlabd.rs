@@ -179,20 +179,8 @@ impl Adapter for Vrlabd {
         })?;
         let config = paths.dir.join("vrlabd.toml");
         let mut plan = Plan::default();
-        let text = match node.own_config(self.name()) {
-            // The user's own, placeholders filled; checked against the scenario before the
-            // lab was built.
-            Some(own) => {
-                own::fill(&own.text, node, &paths.dir).map_err(|bad| AdapterError::Unsupported {
-                    daemon: "vrlabd",
-                    node: node.node.clone(),
-                    reason: bad
-                        .iter()
-                        .map(|f| f.cite(own))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                })?
-            }
+        let text = match own::filled(node, self.name(), &paths.dir) {
+            Some(text) => text?,
             None => {
                 let hooks = hook_scripts(node, paths, &mut plan);
                 let tracked = track_scripts(node, paths, &mut plan);
