@@ -1459,11 +1459,12 @@ async fn provoke_on_change(scn: &Scenario, lab: &Lab) -> Outcome {
 }
 
 /// What a switch does with traffic for the VMAC until it relearns it on the new master's
-/// port (RFC 5798 §8.1.2 / §8.2.2 count on the new master's frames to move it; a lost or late
+/// port (the new master's frames from the VMAC move it, RFC 5798 §6.4.2, §7.3; a lost or late
 /// one leaves it): it sends a host's packet to a VIP out of the old master's port. The lab does
-/// that at a fixed offset after every change of master, so that an old master that keeps the
-/// VMAC — forwarding the packet from it, resolving the VIP from it, or answering for the VIP —
-/// shows it every run rather than when a probe happens to land in the window (C13, E1, E6).
+/// that after every pre-emption ([`provoke_after`] it, and once the old master's last advert
+/// is a Master_Down_Interval old), so that an old master that keeps the VMAC — forwarding the
+/// packet from it, resolving the VIP from it, or answering for the VIP — shows it every run
+/// rather than when a probe happens to land in the window (C13, E1, E6).
 ///
 /// Only at an old master that was pre-empted — it yields while it runs, of its own accord
 /// (RFC 5798 §6.4.3) — whose VRRP daemon still runs, not frozen, while the pre-empting router

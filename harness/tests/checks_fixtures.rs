@@ -204,6 +204,11 @@ fn cases() -> Vec<(&'static str, Story, Story)> {
             brk(|k| k.inject = Some(Injected::EchoAtBackup { acted_on: true })),
         ),
         (
+            "c13.backup-no-accept",
+            brk(|k| k.inject = Some(Injected::EchoIntoBackupPort { acted_on: false })),
+            brk(|k| k.inject = Some(Injected::EchoIntoBackupPort { acted_on: true })),
+        ),
+        (
             "c12.accept-mode",
             brk(|k| k.inject = Some(Injected::EchoAtMaster { acted_on: false })),
             brk(|k| k.inject = Some(Injected::EchoAtMaster { acted_on: true })),

@@ -221,6 +221,10 @@ pub enum Injected {
     ArpAtBackupAskedAgain,
     /// An echo to the IPv4 VIP sent at r2 (C13). Acted on: r2 replies from the VIP.
     EchoAtBackup { acted_on: bool },
+    /// The lab's stale-FDB provocation: an echo to the IPv4 VIP at the VMAC, sent by the
+    /// switch into r2's port (`via`; it never enters the bridge, so the capture does not hold
+    /// it) (C13). Acted on: r2 replies from the VIP.
+    EchoIntoBackupPort { acted_on: bool },
     /// A priority-0 advert for gw4 from h1 (C8). Acted on: r1, the master, advertises
     /// 0.2 ms later; else it keeps its cadence.
     PriorityZero { acted_on: bool },
@@ -531,6 +535,7 @@ impl Lab {
         let iv = self.iv();
         let v2 = self.story.version == 2;
         type Discard = Option<(&'static str, &'static str)>;
+        let via = matches!(i, Injected::EchoIntoBackupPort { .. }).then_some("r2");
         let (kind, to, discard, frames): (&str, Option<&str>, Discard, Vec<Vec<u8>>) = match i {
             Injected::Spoof { ttl, .. } => {
                 let mut f = if v2 {
@@ -575,7 +580,7 @@ impl Lab {
                 None,
                 vec![echo(mac(H1), mac(R2), ip4(H1), VIP4, 8)],
             ),
-            Injected::EchoAtMaster { .. } => (
+            Injected::EchoAtMaster { .. } | Injected::EchoIntoBackupPort { .. } => (
                 "echo",
                 None,
                 None,
@@ -590,23 +595,28 @@ impl Lab {
             "arp-request" => FrameKind::ArpRequest,
             _ => FrameKind::Echo,
         };
+        // The lab's own provocation is recorded as such, not as a fault.
+        let injection = |i| match via {
+            Some(_) => Harness::Provoke(Fault::Inject(i)),
+            None => Harness::Fault(Fault::Inject(i)),
+        };
         self.harness(
             at - 100_000,
-            Harness::Fault(Fault::Inject(Injection {
+            injection(Injection {
                 id: 0,
                 step: 10,
-                provoked: false,
+                provoked: via.is_some(),
                 node: "h1".into(),
                 vrouter: "gw4".into(),
                 frame,
                 to: to.map(String::from),
-                via: None,
+                via: via.map(String::from),
                 count: frames.len() as u32,
                 every_ns: 20 * MS,
                 frames_per_burst: 1,
                 discard_check: discard.map(|d| d.0.to_string()),
                 discard_why: discard.map(|d| d.1.to_string()),
-            })),
+            }),
         );
         for (n, f) in frames.into_iter().enumerate() {
             let t = at + n as u64 * 20 * MS;
@@ -617,7 +627,9 @@ impl Lab {
                     hex: f.iter().map(|b| format!("{b:02x}")).collect::<String>(),
                 },
             );
-            self.frame(t + 20_000, H1, f);
+            if via.is_none() {
+                self.frame(t + 20_000, H1, f);
+            }
         }
         match i {
             Injected::Spoof { acted_on: true, .. } => {
@@ -636,7 +648,8 @@ impl Lab {
             Injected::PriorityZero { acted_on: true } => {
                 self.advert(at + 20_000 + 200_000, R1, false, 200);
             }
-            Injected::EchoAtBackup { acted_on: true } => {
+            Injected::EchoAtBackup { acted_on: true }
+            | Injected::EchoIntoBackupPort { acted_on: true } => {
                 self.frame(at + MS, R2, echo(mac(R2), mac(H1), VIP4, ip4(H1), 0));
             }
             Injected::EchoAtMaster { acted_on: true } => {
