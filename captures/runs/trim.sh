@@ -19,7 +19,9 @@ if [ -n "$crash" ] && [ -n "$start" ]; then
   hi=$(echo "$start" | awk '{printf "%.9f", $1 / 1e9}')
   dead=" or (frame.interface_name == \"r1:eth0\" and frame.time_epoch > $lo and frame.time_epoch < $hi)"
 fi
-tshark -r "$run/segments/lan.pcapng" -w "$out/segments/lan.pcapng" -F pcapng \
-  -Y "not ($echo_f) or frame.number % 40 == 0$dead"
+for seg in "$run"/segments/*.pcapng; do
+  tshark -r "$seg" -w "$out/segments/$(basename "$seg")" -F pcapng \
+    -Y "not ($echo_f) or frame.number % 40 == 0$dead"
+done
 awk '!/"kind":"probe"/ || (match($0, /"seq":[0-9]+/) && substr($0, RSTART + 6, RLENGTH - 6) % 20 == 0)' \
   "$run/events.jsonl" > "$out/events.jsonl"

@@ -46,6 +46,12 @@ def render(intent, control):
         if vr["notify"]:
             out.append("[instance.notify]")
             out += [f"{state} = {toml_list(argv)}" for state, argv in vr["notify"].items()]
+    groups = {}
+    for vr in intent["vrouters"]:
+        if vr.get("sync_group"):
+            groups.setdefault(vr["sync_group"], []).append(vr["name"])
+    for name, members in groups.items():
+        out += ["", "[[sync_group]]", f"name = {json.dumps(name)}", f"instances = {toml_list(members)}"]
     return "\n".join(out) + "\n"
 
 

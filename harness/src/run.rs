@@ -155,6 +155,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
                 notify: v.notify.clone(),
                 track: v.track.clone(),
                 carp: v.carp.clone(),
+                sync_group: scn.sync_group_of(&v.name).map(|g| g.name.clone()),
             })
         })
         .collect();
@@ -1083,8 +1084,16 @@ async fn play_steps(
                     }
                 }
             }
-            Step::Fault { fault, node } => {
-                progress.step(&format!("step {}: {} {node}", i + 1, fault.name()));
+            Step::Fault {
+                fault,
+                node,
+                interface,
+            } => {
+                progress.step(&format!(
+                    "step {}: {}",
+                    i + 1,
+                    step.label().unwrap_or_default()
+                ));
                 match fault {
                     FaultKind::Start => {
                         lab.rec
@@ -1092,7 +1101,8 @@ async fn play_steps(
                         start_node(lab, node).await
                     }
                     FaultKind::LinkDown | FaultKind::LinkUp => {
-                        faults::set_links(*fault, node, &lab.topo, &lab.rec).await
+                        faults::set_links(*fault, node, interface.as_deref(), &lab.topo, &lab.rec)
+                            .await
                     }
                     FaultKind::Restart => {
                         match faults::apply(*fault, node, &lab.procs, &lab.rec).await {

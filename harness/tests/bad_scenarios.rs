@@ -39,6 +39,26 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     ("unknown-key.toml", "6:1", "unknown field `priorty`"),
     (
+        "sync-group-unknown-member.toml",
+        "23:12",
+        "virtual router `c` is not defined; virtual routers: `a`, `b`",
+    ),
+    (
+        "sync-group-split-routers.toml",
+        "23:12",
+        "the members of a sync group share their routers",
+    ),
+    (
+        "link-down-unknown-interface.toml",
+        "25:13",
+        "`r1` has no interface `eth7`; its interfaces: `eth0`, `eth1`",
+    ),
+    (
+        "crash-with-interface.toml",
+        "25:13",
+        "`interface` has no meaning for action `crash`",
+    ),
+    (
         "undefined-segment.toml",
         "5:31",
         "segment `wan` is not defined; defined segments: `lan`",

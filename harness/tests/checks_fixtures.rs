@@ -246,6 +246,11 @@ fn run_cases() -> Vec<(&'static str, &'static str, &'static str)> {
             "keepalived-tracked-switchover",
             "keepalived-tracked-switchover-unhooked",
         ),
+        (
+            "e9.sync-group-together",
+            "keepalived-sync-group-link-down",
+            "vrlabd-sync-group-unsynced",
+        ),
     ]
 }
 

@@ -98,6 +98,9 @@ pub struct InstanceConfig {
     pub track_files: Vec<TrackFile>,
     pub track_interfaces: Vec<TrackInterface>,
     pub notify: Notify,
+    /// The sync group the instance is a member of: a fault of any member
+    /// (its interface down, a weight-0 track failing) is a fault of all.
+    pub sync_group: Option<String>,
 }
 
 impl InstanceConfig {
@@ -312,6 +315,12 @@ pub fn parse(src: &str) -> Result<Config, Vec<Problem>> {
             instances.push(inst);
         }
     }
+    let declared: Vec<&str> = raw
+        .instance
+        .iter()
+        .map(|i| i.name.get_ref().as_str())
+        .collect();
+    sync_groups(&mut c, &raw.sync_group, &declared, &mut instances);
     if raw.instance.is_empty() {
         c.problems.push(Problem {
             line: 1,
@@ -349,6 +358,53 @@ pub fn parse(src: &str) -> Result<Config, Vec<Problem>> {
         })
     } else {
         Err(c.problems)
+    }
+}
+
+/// `[[sync_group]]`: each names two or more instances of this file, each
+/// instance in one group at most; members learn their group's name.
+fn sync_groups(
+    c: &mut Checker<'_>,
+    groups: &[raw::SyncGroup],
+    declared: &[&str],
+    instances: &mut [InstanceConfig],
+) {
+    let mut seen_groups: HashMap<&str, ()> = HashMap::new();
+    let mut member_of: HashMap<&str, &str> = HashMap::new();
+    for g in groups {
+        let name = g.name.get_ref().as_str();
+        if name.is_empty() {
+            c.at(&g.name, "sync group name must not be empty");
+        }
+        if seen_groups.insert(name, ()).is_some() {
+            c.at(&g.name, format!("sync group name `{name}` is used twice"));
+        }
+        if g.instances.get_ref().len() < 2 {
+            c.at(
+                &g.instances,
+                format!("sync group `{name}` needs two instances or more"),
+            );
+        }
+        for m in g.instances.get_ref() {
+            let member = m.get_ref().as_str();
+            if !declared.contains(&member) {
+                c.at(
+                    m,
+                    format!("sync group `{name}`: no instance is named `{member}`"),
+                );
+                continue;
+            }
+            if let Some(other) = member_of.insert(member, name) {
+                c.at(
+                    m,
+                    format!("instance `{member}` is already in sync group `{other}`"),
+                );
+            }
+            // An instance with problems of its own was not resolved; they are reported.
+            if let Some(inst) = instances.iter_mut().find(|i| i.name == member) {
+                inst.sync_group = Some(name.to_string());
+            }
+        }
     }
 }
 
@@ -431,6 +487,7 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
             stop: n.stop,
             any: n.any,
         },
+        sync_group: None,
     })
 }
 

@@ -15,6 +15,16 @@ pub struct File {
     pub blackhole_rule_priority: Option<Spanned<i64>>,
     #[serde(default)]
     pub instance: Vec<Instance>,
+    /// Instances that leave mastership together (keepalived's `vrrp_sync_group`).
+    #[serde(default)]
+    pub sync_group: Vec<SyncGroup>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncGroup {
+    pub name: Spanned<String>,
+    pub instances: Spanned<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -352,3 +352,41 @@ fn a_device_or_a_fifo_is_not_read_as_a_configuration() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(e.contains("not a regular file"), "{e}");
 }
+
+#[test]
+fn sync_groups_name_their_members_and_are_checked_where_written() {
+    let two = format!(
+        "{MIN}{}",
+        MIN.replace("name = \"a\"", "name = \"b\"")
+            .replace("eth0", "eth1")
+    );
+    let src = format!("{two}\n[[sync_group]]\nname = \"fw\"\ninstances = [\"a\", \"b\"]\n");
+    let c = parse(&src).unwrap();
+    assert!(c
+        .instances
+        .iter()
+        .all(|i| i.sync_group.as_deref() == Some("fw")));
+    assert_eq!(parse(&two).unwrap().instances[0].sync_group, None);
+
+    let bad = format!(
+        "{two}\n[[sync_group]]\nname = \"fw\"\ninstances = [\"a\", \"c\"]\n\
+         [[sync_group]]\nname = \"fw\"\ninstances = [\"a\"]\n"
+    );
+    let p = problems(&bad);
+    let line = |needle: &str| {
+        p.iter()
+            .find(|m| m.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in {p:?}"))
+            .clone()
+    };
+    assert!(
+        line("no instance is named `c`").starts_with("20:19"),
+        "{p:?}"
+    );
+    assert!(line("used twice").starts_with("22:8"), "{p:?}");
+    assert!(line("needs two instances").starts_with("23:13"), "{p:?}");
+    assert!(
+        line("already in sync group `fw`").starts_with("23:14"),
+        "{p:?}"
+    );
+}

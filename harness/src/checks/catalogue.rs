@@ -198,7 +198,10 @@ impl CheckDef {
 }
 
 use super::model::VrModel;
-use super::{announce, coupled, forwarding, reactions, run_checks, timing, tracking, wire_checks};
+use super::{
+    announce, coupled, forwarding, reactions, run_checks, sync_groups, timing, tracking,
+    wire_checks,
+};
 use super::{CheckResult, Ctx, Metrics, Record, VrSpec};
 use Judge::{Discards, PerVrouter, PerVrouterEach, Whole};
 use Requires::{Events, Injection, Run, Wire};
@@ -474,6 +477,10 @@ checks! {
       "virtual routers whose notify hooks move addresses (`notify.moves`: a coupled service); the routers' address events", Events,
       "What the notify hooks move with mastership (a coupled service's address) is held by the master alone: added within one interval + tolerance + the hook's run time of its first advert, kept while it is master, dropped within the same of its successor's first advert — never on two routers, never on none")
         .judged_by(&[PerVrouter(coupled::e8)]),
+    E9SyncGroupTogether: c("e9.sync-group-together", "field", "keepalived.conf(5) vrrp_sync_group (sync groups have no RFC; RFC 5798 §6.4.2, §6.4.3 time each member's change)",
+      "scenarios with `[sync_groups]`; every change of master of a member", Run,
+      "Whoever becomes master of one member of a sync group is master of every member within the slowest member's Master_Down_Interval + tolerance, before or after: the members never stay split between routers")
+        .judged_by(&[Whole(sync_groups::e9)]),
 }
 
 /// docs/checks.md.

@@ -19,6 +19,7 @@ mod reactions;
 mod record;
 mod run_checks;
 pub mod spec;
+mod sync_groups;
 mod timing;
 mod tracking;
 mod wire_checks;

@@ -362,16 +362,16 @@ fn silenced_by_fault<'a>(
     let name = ctx.node(master.node);
     super::run_checks::faults(rec)
         .into_iter()
-        .find(|(kind, node, hit, _)| {
+        .find(|f| {
             matches!(
-                kind,
+                f.kind,
                 F::Crash | F::Stop | F::Freeze | F::Restart | F::LinkDown
-            ) && node == name
-                && *hit <= at
-                && master.last_t <= hit + iv
-                && master.last_t + iv >= *hit
+            ) && f.node == name
+                && f.hit <= at
+                && master.last_t <= f.hit + iv
+                && master.last_t + iv >= f.hit
         })
-        .map(|(kind, node, hit, _)| (master, format!("{} of {node}", kind.name()), hit))
+        .map(|f| (master, format!("{} of {}", f.kind.name(), f.node), f.hit))
 }
 
 /// A discarded advert injected while the backups count down after the master fell silent: the

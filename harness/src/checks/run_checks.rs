@@ -329,22 +329,55 @@ fn kept_apart(
     Some(why.into_iter().collect::<Vec<_>>().join(", "))
 }
 
-/// Each fault of the timeline: its kind, its node, the moment it hit and the end of the window
-/// in which its consequences are judged.
-pub(crate) fn faults(rec: &Record) -> Vec<(FaultKind, String, u64, u64)> {
+/// A fault of the timeline, as the judge weighs its consequences.
+pub(crate) struct FaultHit<'a> {
+    pub kind: FaultKind,
+    pub node: &'a str,
+    /// A link fault of this interface alone.
+    pub interface: Option<&'a str>,
+    /// When it reached the node.
+    pub hit: u64,
+    /// The end of the window in which its consequences are judged.
+    pub until: u64,
+}
+
+impl FaultHit<'_> {
+    /// Whether the fault takes `v` out of the node's hands: any fault of the node's daemons
+    /// or all its links does; one link's, only `v`'s segment and its sync group.
+    pub fn hits(&self, rec: &Record, v: &crate::scenario::Vrouter) -> bool {
+        self.interface.is_none()
+            || rec
+                .scenario
+                .vrouters_hit(self.node, self.interface)
+                .iter()
+                .any(|h| h.name == v.name)
+    }
+}
+
+/// Each fault of the timeline.
+pub(crate) fn faults(rec: &Record) -> Vec<FaultHit<'_>> {
     let runs = steps(rec);
     runs.iter()
         .enumerate()
         .filter_map(|(i, s)| match s.step {
-            Step::Fault { fault, node } => {
+            Step::Fault {
+                fault,
+                node,
+                interface,
+            } => {
                 // The window: up to the next fault (or the end of the run).
                 let until = runs[i + 1..]
                     .iter()
                     .find(|n| matches!(n.step, Step::Fault { .. }))
                     .map(|n| n.began)
                     .unwrap_or(rec.end());
-                let hit = hit_time(rec, node, s.began, s.ended.unwrap_or(until));
-                Some((*fault, node.clone(), hit, until))
+                Some(FaultHit {
+                    kind: *fault,
+                    node,
+                    interface: interface.as_deref(),
+                    hit: hit_time(rec, node, s.began, s.ended.unwrap_or(until)),
+                    until,
+                })
             }
             _ => None,
         })
@@ -381,7 +414,8 @@ fn bound_text(v: &Vrouter, prio: u8, tol: Duration) -> String {
 pub(super) fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
     let tol = rec.scenario.expect.tolerance;
     let mut out = Vec::new();
-    for (kind, node, tf, until) in faults(rec) {
+    for f in faults(rec) {
+        let (kind, node, tf, until) = (f.kind, f.node, f.hit, f.until);
         if !matches!(
             kind,
             FaultKind::Crash
@@ -392,7 +426,7 @@ pub(super) fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> 
         ) {
             continue;
         }
-        for v in &rec.scenario.vrouters {
+        for v in rec.scenario.vrouters.iter().filter(|v| f.hits(rec, v)) {
             let subject = format!(
                 "{} of {node} at {:.3}s, {}",
                 kind.name(),
@@ -471,7 +505,7 @@ pub(super) fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> 
             metrics.takeovers.push(Takeover {
                 vrouter: v.name.clone(),
                 fault: format!("{} {node}", kind.name()),
-                from: node.clone(),
+                from: node.to_string(),
                 to: new.node.clone(),
                 after_fault_ms: ms(new.t.saturating_sub(tf)),
                 after_last_advert_ms: ms(new.t.saturating_sub(last_old.t)),
@@ -525,8 +559,9 @@ pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResul
         .iter()
         .filter_map(|e| Some((e.t, e.probe()?)))
         .collect();
-    for (kind, node, tf, until) in faults(rec) {
-        for v in &rec.scenario.vrouters {
+    for f in faults(rec) {
+        let (kind, node, tf, until) = (f.kind, f.node, f.hit, f.until);
+        for v in rec.scenario.vrouters.iter().filter(|v| f.hits(rec, v)) {
             if !v.answers_probes() {
                 out.push(result(
                     Check::E4ServiceGap,

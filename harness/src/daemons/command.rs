@@ -86,6 +86,10 @@ pub struct IntentVrouter {
     pub notify: BTreeMap<String, Vec<String>>,
     /// What to watch: while one fails, add its `weight` to the priority (0: go to Fault).
     pub track: Vec<IntentTrack>,
+    /// The sync group it is a member of: a fault of any member (its interface down, a
+    /// weight-0 track failing) should take every member out of mastership.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_group: Option<String>,
 }
 
 /// One thing a virtual router tracks.
@@ -158,6 +162,7 @@ impl Intent {
                         .map(|h| (h.state.name().to_string(), h.argv().to_vec()))
                         .collect(),
                     track: intent_track(vr, tracked),
+                    sync_group: vr.sync_group.clone(),
                 })
                 .collect(),
         }

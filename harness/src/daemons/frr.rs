@@ -140,6 +140,13 @@ impl Adapter for Frr {
                     vr.name
                 ));
             }
+            if let Some(g) = &vr.sync_group {
+                out.push(format!(
+                    "{}: vrrpd has no sync groups (each FRR virtual router fails over on its \
+                     own): sync group `{g}` cannot be rendered",
+                    vr.name
+                ));
+            }
         }
         // vrrpd keeps one router per (interface, VRID) for both families: version, priority,
         // interval and preempt are shared.

@@ -217,11 +217,27 @@ pub(crate) fn render(node: &RouterSpec, hooks: &[Hook], tracked: &[TrackedScript
             vrrp_script(&mut s, t, script);
         }
     }
+    sync_groups(&mut s, node);
     for vr in &node.vrouters {
         let _ = writeln!(s);
         instance(&mut s, node, vr, hooks, tracked);
     }
     s
+}
+
+/// The node's sync groups as `vrrp_sync_group` blocks, members in the scenario's order: a
+/// FAULT of one member puts every member in FAULT.
+fn sync_groups(s: &mut String, node: &RouterSpec) {
+    for (name, members) in node.sync_groups() {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "vrrp_sync_group {name} {{");
+        let _ = writeln!(s, "    group {{");
+        for m in members {
+            let _ = writeln!(s, "        {m}");
+        }
+        let _ = writeln!(s, "    }}");
+        let _ = writeln!(s, "}}");
+    }
 }
 
 /// A tracked script as a `vrrp_script` block: its weight is added while it fails (a
@@ -421,6 +437,21 @@ mod tests {
             );
         }
         assert!(!text.contains("use_vmac vrrp6"), "{text}");
+    }
+
+    #[test]
+    fn renders_a_sync_group_before_its_members() {
+        let mut node = r1();
+        for v in &mut node.vrouters {
+            v.sync_group = Some("fw".into());
+        }
+        let text = render(&node, &[], &[]);
+        let block = "vrrp_sync_group fw {\n    group {\n        gw4\n        gw6\n    }\n}\n";
+        let at = text
+            .find(block)
+            .unwrap_or_else(|| panic!("no sync group in\n{text}"));
+        assert!(at < text.find("vrrp_instance gw4").unwrap());
+        assert!(!render(&r1(), &[], &[]).contains("vrrp_sync_group"));
     }
 
     #[test]

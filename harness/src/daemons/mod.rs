@@ -181,6 +181,9 @@ pub struct VrouterSpec {
     /// A CARP virtual host rather than a VRRP virtual router (`vrid` is the VHID,
     /// `interval_cs` the advbase, `priority` 255 − advskew).
     pub carp: Option<Carp>,
+    /// The sync group the virtual router is a member of (its members leave mastership
+    /// together).
+    pub sync_group: Option<String>,
 }
 
 /// Where the node's notify hook scripts live, as the node sees them (in its private /run).
@@ -391,6 +394,21 @@ pub enum Ready {
 }
 
 impl RouterSpec {
+    /// The node's sync groups: (name, members in the scenario's order).
+    pub fn sync_groups(&self) -> Vec<(&str, Vec<&str>)> {
+        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+        for vr in &self.vrouters {
+            let Some(g) = vr.sync_group.as_deref() else {
+                continue;
+            };
+            match groups.iter_mut().find(|(name, _)| *name == g) {
+                Some((_, members)) => members.push(&vr.name),
+                None => groups.push((g, vec![&vr.name])),
+            }
+        }
+        groups
+    }
+
     /// The user's own configuration for `daemon`, if the scenario gives one.
     pub fn own_config(&self, daemon: &str) -> Option<&OwnConfig> {
         self.configs.iter().find(|c| c.daemon == daemon)
@@ -502,6 +520,7 @@ pub(crate) mod tests_support {
             notify: None,
             track: Vec::new(),
             carp: None,
+            sync_group: None,
         }
     }
 

@@ -98,6 +98,12 @@ impl Adapter for Ucarp {
                     vr.name
                 ));
             }
+            if let Some(g) = &vr.sync_group {
+                out.push(format!(
+                    "{}: each ucarp process runs one virtual host and knows no other: sync group `{g}` cannot be rendered",
+                    vr.name
+                ));
+            }
             if !vr.unicast_peers.is_empty() {
                 out.push(format!(
                     "{}: ucarp advertises by multicast (or broadcast) only",

@@ -126,6 +126,11 @@ pub fn render(node: &RouterSpec, hooks: &[Hook], tracked: &[TrackedScript]) -> S
     for vr in &node.vrouters {
         instance(&mut out, vr, hooks, tracked);
     }
+    for (name, members) in node.sync_groups() {
+        let _ = writeln!(out, "\n[[sync_group]]");
+        let _ = writeln!(out, "name = \"{name}\"");
+        let _ = writeln!(out, "instances = {members:?}");
+    }
     out
 }
 
@@ -250,6 +255,25 @@ mod tests {
         assert_eq!(gw4["track_interface"][0]["name"].as_str(), Some("eth1"));
         assert_eq!(gw4["track_interface"][0]["weight"].as_integer(), Some(0));
         assert!(parsed["instance"][1].get("track_script").is_none());
+    }
+
+    #[test]
+    fn renders_a_sync_group_as_a_top_level_table() {
+        let mut node = r1();
+        for v in &mut node.vrouters {
+            v.sync_group = Some("fw".into());
+        }
+        let text = render(&node, &[], &[]);
+        let parsed: toml::Value = toml::from_str(&text).unwrap();
+        let group = &parsed["sync_group"][0];
+        assert_eq!(group["name"].as_str(), Some("fw"));
+        let members: Vec<&str> = group["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m.as_str())
+            .collect();
+        assert_eq!(members, ["gw4", "gw6"]);
     }
 
     #[test]

@@ -29,21 +29,23 @@ use crate::topology::Topology;
 /// How long a graceful stop may take before the group is killed.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
-/// Applies a link fault. The harness event is recorded once the kernel has made the change,
-/// so its time is when the link went down (or up): the judge counts from it.
+/// Applies a link fault to every link of the node, or to `interface`'s alone. The harness
+/// event is recorded once the kernel has made the change, so its time is when the link went
+/// down (or up): the judge counts from it.
 pub async fn set_links(
     kind: FaultKind,
     node: &str,
+    interface: Option<&str>,
     topo: &Topology,
     rec: &Recorder,
 ) -> Result<(), String> {
     let up = kind == FaultKind::LinkUp;
     let links = topo
-        .set_node_ports(node, up)
+        .set_node_ports(node, interface, up)
         .await
         .map_err(|e| e.to_string())?;
     if links.is_empty() {
-        return Err(format!("`{}` on {node}: it has no links", kind.name()));
+        return Err(format!("`{}` on {node}: it has no such link", kind.name()));
     }
     let node = node.to_string();
     rec.harness(Harness::Fault(if up {

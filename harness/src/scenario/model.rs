@@ -27,9 +27,22 @@ pub struct Scenario {
     pub segments: Vec<Segment>,
     pub nodes: Vec<Node>,
     pub vrouters: Vec<Vrouter>,
+    /// Virtual routers that fail over together (keepalived's `vrrp_sync_group`).
+    pub sync_groups: Vec<SyncGroup>,
     pub probe: Probe,
     pub timeline: Vec<Step>,
     pub expect: Expect,
+}
+
+/// `[sync_groups] NAME = [...]`: virtual routers with the same routers whose daemons take
+/// them out of mastership together — a fault of one member (its interface down, a tracked
+/// check failing with weight 0) is a fault of all — so that traffic in through one never
+/// leaves through a router that is no longer master of another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncGroup {
+    pub name: String,
+    /// Two or more virtual routers, in file order; each in one group at most.
+    pub vrouters: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -361,8 +374,13 @@ pub enum Step {
     Wait { until: Until, timeout: Duration },
     /// Keep observing for a while: the window is a steady-state sample for the checks.
     Hold { duration: Duration },
-    /// Act on a node's daemons.
-    Fault { fault: FaultKind, node: String },
+    /// Act on a node's daemons, or on its links: all of them, or with `interface` (link
+    /// faults only) that one.
+    Fault {
+        fault: FaultKind,
+        node: String,
+        interface: Option<String>,
+    },
     /// Nodes in different groups stop hearing each other, on every segment; nodes in no group
     /// keep hearing everyone.
     Partition { groups: Vec<Vec<String>> },
@@ -594,7 +612,14 @@ impl Step {
         let percent = |permille: u16| format!("{}%", f64::from(permille) / 10.0);
         Some(match self {
             Step::Wait { .. } | Step::Hold { .. } => return None,
-            Step::Fault { fault, node } => format!("{} {node}", fault.name()),
+            Step::Fault {
+                fault,
+                node,
+                interface,
+            } => match interface {
+                Some(i) => format!("{} {node}:{i}", fault.name()),
+                None => format!("{} {node}", fault.name()),
+            },
             Step::Partition { groups } => format!(
                 "partition {}",
                 groups
@@ -701,6 +726,40 @@ impl Scenario {
 
     pub fn vrouter(&self, name: &str) -> Option<&Vrouter> {
         self.vrouters.iter().find(|v| v.name == name)
+    }
+
+    /// The sync group `vrouter` is a member of.
+    pub fn sync_group_of(&self, vrouter: &str) -> Option<&SyncGroup> {
+        self.sync_groups
+            .iter()
+            .find(|g| g.vrouters.iter().any(|v| v == vrouter))
+    }
+
+    /// The virtual routers a fault of `node` takes out of its hands: with `interface`, those
+    /// on that interface's segment and the other members of their sync groups; else all.
+    pub fn vrouters_hit(&self, node: &str, interface: Option<&str>) -> Vec<&Vrouter> {
+        let Some(interface) = interface else {
+            return self.vrouters.iter().collect();
+        };
+        let segment = self
+            .node(node)
+            .and_then(|n| n.interfaces.iter().find(|i| i.name == interface))
+            .map(|i| i.segment.as_str());
+        let cut: Vec<&str> = self
+            .vrouters
+            .iter()
+            .filter(|v| Some(v.segment.as_str()) == segment)
+            .map(|v| v.name.as_str())
+            .collect();
+        self.vrouters
+            .iter()
+            .filter(|v| {
+                cut.contains(&v.name.as_str())
+                    || self
+                        .sync_group_of(&v.name)
+                        .is_some_and(|g| g.vrouters.iter().any(|m| cut.contains(&m.as_str())))
+            })
+            .collect()
     }
 
     /// What `host` probes: the VIPs of the virtual routers on a segment it is attached to that

@@ -25,6 +25,9 @@ pub(crate) struct RawScenario {
     pub nodes: BTreeMap<Name, RawNode>,
     #[serde(default)]
     pub vrouters: BTreeMap<Name, RawVrouter>,
+    /// `[sync_groups] fw = ["inside", "outside"]`: virtual routers that fail over together.
+    #[serde(default)]
+    pub sync_groups: BTreeMap<Name, Spanned<Vec<Name>>>,
     pub probe: Option<RawProbe>,
     #[serde(default)]
     pub timeline: Vec<Spanned<RawStep>>,
@@ -138,6 +141,8 @@ pub(crate) struct RawStep {
     pub node: Option<Name>,
     pub until: Option<Name>,
     pub vrouter: Option<Name>,
+    /// `link_down`/`link_up`: one interface of the node instead of all of them.
+    pub interface: Option<Name>,
     pub timeout: Option<Spanned<String>>,
     #[serde(rename = "for")]
     pub duration: Option<Spanned<String>>,
@@ -225,6 +230,7 @@ impl RawStep {
         add("node", self.node.as_ref().map(Spanned::span));
         add("until", self.until.as_ref().map(Spanned::span));
         add("vrouter", self.vrouter.as_ref().map(Spanned::span));
+        add("interface", self.interface.as_ref().map(Spanned::span));
         add("timeout", self.timeout.as_ref().map(Spanned::span));
         add("for", self.duration.as_ref().map(Spanned::span));
         add("groups", self.groups.as_ref().map(Spanned::span));

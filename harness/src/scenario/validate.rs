@@ -201,6 +201,7 @@ impl Validator<'_> {
         let segments = self.segments(&raw.segments);
         let nodes = self.nodes(&raw.nodes, &raw.segments);
         let vrouters = self.vrouters(&raw.vrouters, &raw.nodes, &nodes);
+        let sync_groups = self.sync_groups(&raw.sync_groups, &vrouters);
         let probe = self.probe(raw.probe.as_ref(), &raw.nodes, &nodes);
         let timeline = self.timeline(&raw.timeline, &nodes, &vrouters);
         let expect = self.expect(raw.expect.as_ref());
@@ -240,10 +241,86 @@ impl Validator<'_> {
             segments,
             nodes,
             vrouters,
+            sync_groups,
             probe,
             timeline,
             expect,
         }
+    }
+
+    /// `[sync_groups]`: each group names two or more VRRP virtual routers run by the same
+    /// routers; a virtual router is in one group at most.
+    fn sync_groups(
+        &mut self,
+        raw: &BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>,
+        vrouters: &[Vrouter],
+    ) -> Vec<SyncGroup> {
+        let mut member_of: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::new();
+        for (name, members) in raw {
+            self.name(name, "sync group");
+            if members.get_ref().len() < 2 {
+                self.d.at(
+                    span(members),
+                    format!(
+                        "sync group `{}` needs two virtual routers or more",
+                        name.get_ref()
+                    ),
+                );
+            }
+            let mut routers: Option<(Vec<&str>, &str)> = None;
+            for m in members.get_ref() {
+                let Some(v) = vrouters.iter().find(|v| &v.name == m.get_ref()) else {
+                    self.d.at(
+                        span(m),
+                        format!(
+                            "virtual router `{}` is not defined; virtual routers: {}",
+                            m.get_ref(),
+                            list(vrouters.iter().map(|v| v.name.as_str()))
+                        ),
+                    );
+                    continue;
+                };
+                if v.carp.is_some() {
+                    self.d.at(
+                        span(m),
+                        format!("`{}` is a CARP virtual host: sync groups are VRRP's (keepalived's vrrp_sync_group)", v.name),
+                    );
+                }
+                if let Some(other) = member_of.insert(v.name.clone(), name.get_ref().clone()) {
+                    self.d.at(
+                        span(m),
+                        format!(
+                            "virtual router `{}` is already in sync group `{other}`",
+                            v.name
+                        ),
+                    );
+                }
+                let mine: Vec<&str> = v.priorities.iter().map(|(r, _)| r.as_str()).collect();
+                match &routers {
+                    None => routers = Some((mine, v.name.as_str())),
+                    Some((first, first_name)) if *first != mine => self.d.at(
+                        span(m),
+                        format!(
+                            "`{}` is run by {} but `{first_name}` by {}: the members of a sync group share their routers",
+                            v.name,
+                            list(mine.iter().copied()),
+                            list(first.iter().copied())
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            out.push(SyncGroup {
+                name: name.get_ref().clone(),
+                vrouters: members
+                    .get_ref()
+                    .iter()
+                    .map(|m| m.get_ref().clone())
+                    .collect(),
+            });
+        }
+        out
     }
 
     fn segments(&mut self, raw: &BTreeMap<Spanned<String>, RawSegment>) -> Vec<Segment> {
@@ -1276,9 +1353,23 @@ impl Validator<'_> {
                 }
             };
             if let Some(fault) = fault {
-                unexpected(self, &["node"]);
+                if fault.is_link() {
+                    unexpected(self, &["node", "interface"]);
+                } else {
+                    unexpected(self, &["node"]);
+                }
                 if let Some(node) = node(self, !fault.is_link()) {
-                    steps.push(Step::Fault { fault, node });
+                    let interface = r
+                        .interface
+                        .as_ref()
+                        .and_then(|i| self.fault_interface(i, &node, nodes));
+                    if r.interface.is_none() || interface.is_some() {
+                        steps.push(Step::Fault {
+                            fault,
+                            node,
+                            interface,
+                        });
+                    }
                 }
                 continue;
             }
@@ -1419,6 +1510,28 @@ impl Validator<'_> {
     }
 
     /// A node named in a network fault: defined, and said once.
+    /// `interface` of a link fault: one of the node's interfaces.
+    fn fault_interface(
+        &mut self,
+        i: &Spanned<String>,
+        node: &str,
+        nodes: &[Node],
+    ) -> Option<String> {
+        let n = nodes.iter().find(|n| n.name == node)?;
+        if n.interfaces.iter().any(|x| &x.name == i.get_ref()) {
+            return Some(i.get_ref().clone());
+        }
+        self.d.at(
+            span(i),
+            format!(
+                "`{node}` has no interface `{}`; its interfaces: {}",
+                i.get_ref(),
+                list(n.interfaces.iter().map(|x| x.name.as_str()))
+            ),
+        );
+        None
+    }
+
     fn fault_node(
         &mut self,
         n: &Spanned<String>,

@@ -446,14 +446,23 @@ impl Topology {
         Ok(())
     }
 
-    /// Sets every bridge port of `node` down or up, from the switch side: the node's
+    /// Sets the bridge ports of `node` (all, or `interface`'s alone) down or up, from the switch side: the node's
     /// interfaces lose (or regain) carrier as with a pulled cable, and the node sees it as
     /// a real link change (operstate LOWERLAYERDOWN), which daemons tracking their
     /// interface react to. Returns the ports changed.
-    pub async fn set_node_ports(&self, node: &str, up: bool) -> Result<Vec<String>, TopologyError> {
+    pub async fn set_node_ports(
+        &self,
+        node: &str,
+        interface: Option<&str>,
+        up: bool,
+    ) -> Result<Vec<String>, TopologyError> {
         let sw = self.handle(SWITCH);
         let mut changed = Vec::new();
-        for p in self.ports.iter().filter(|p| p.node == node) {
+        let ports = self
+            .ports
+            .iter()
+            .filter(|p| p.node == node && interface.is_none_or(|i| p.interface == i));
+        for p in ports {
             let req = sw.link().set(p.port_ifindex);
             let req = if up { req.up() } else { req.down() };
             req.execute().await.map_err(nl_err).ctx(|| {

@@ -78,11 +78,65 @@ impl Daemon {
         }
     }
 
+    /// Applies what tracking says to the instance in `slot` and, when it is
+    /// in a sync group, to every member: a fault of one is a fault of all
+    /// (keepalived's `vrrp_sync_group`), so the group leaves mastership
+    /// together and a backup takes every member over, not only the one whose
+    /// link failed.
     pub(super) fn recompute(&mut self, slot: usize, now: Time) {
+        let members = self.sync_members(slot);
+        let group_fault = members.len() > 1
+            && members
+                .iter()
+                .any(|&m| matches!(self.own_priority(m), Some(None)));
+        for m in members {
+            self.apply_priority(m, group_fault, now);
+        }
+    }
+
+    /// The slots of the instance's sync group (itself first), or only itself.
+    fn sync_members(&self, slot: usize) -> Vec<usize> {
+        let group = match self.slots.get(slot).and_then(Option::as_ref) {
+            Some(r) => r.cfg.sync_group.clone(),
+            None => return Vec::new(),
+        };
+        let mut members = vec![slot];
+        if let Some(group) = group {
+            members.extend(self.slots.iter().enumerate().filter_map(|(i, r)| {
+                let r = r.as_ref()?;
+                (i != slot && r.cfg.sync_group.as_deref() == Some(group.as_str())).then_some(i)
+            }));
+        }
+        members
+    }
+
+    /// The priority tracking gives the instance on its own: `Some(None)` for
+    /// a fault of its own (its interface down, a weight-0 track failing).
+    fn own_priority(&self, slot: usize) -> Option<Option<u8>> {
+        let r = self.slots.get(slot).and_then(Option::as_ref)?;
+        Some(track::effective_priority(
+            r.cfg.priority,
+            &r.scripts,
+            &r.files,
+            &r.ifaces,
+        ))
+    }
+
+    fn apply_priority(&mut self, slot: usize, group_fault: bool, now: Time) {
+        let Some(own) = self.own_priority(slot) else {
+            return;
+        };
         let Some(r) = self.slots.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };
-        let eff = track::effective_priority(r.cfg.priority, &r.scripts, &r.files, &r.ifaces);
+        let eff = if group_fault { None } else { own };
+        if group_fault && own.is_some() && r.core.state() != State::Fault {
+            tracing::info!(
+                instance = %r.cfg.name,
+                group = r.cfg.sync_group.as_deref().unwrap_or(""),
+                "a member of its sync group is in fault: fault"
+            );
+        }
         let mut actions = Vec::new();
         match eff {
             None if r.core.state() != State::Fault => actions = r.core.handle(Event::Fault, now),
