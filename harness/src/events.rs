@@ -63,6 +63,8 @@ pub enum What {
     Addr(Addr),
     /// A node's interfaces.
     Link(Link),
+    /// A route a routing daemon put into (or took out of) a node's main table.
+    Route(Route),
     /// One probe and its reply, if any.
     Probe(Probe),
 }
@@ -434,6 +436,19 @@ pub struct Addr {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    pub event: Change,
+    pub node: String,
+    /// `203.0.113.10/32`.
+    pub dst: String,
+    /// The next hop, if the route has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// Who put it there: `bgp`, `zebra`, `static`, or the kernel's number for it.
+    pub proto: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Link {
     pub event: Change,
     pub node: String,
@@ -512,6 +527,12 @@ impl Event {
     pub fn addr(&self) -> Option<&Addr> {
         match &self.what {
             What::Addr(a) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn route(&self) -> Option<&Route> {
+        match &self.what {
+            What::Route(r) => Some(r),
             _ => None,
         }
     }

@@ -738,7 +738,12 @@ with = ["bird"]
             for s in &dev.shows {
                 pairs += s.checks.len() * s.scenarios.len().max(1);
                 for name in &s.scenarios {
-                    let path = root.join(format!("scenarios/{name}.toml"));
+                    // The suite's scenarios, and the field deployments' in their folder.
+                    let path = ["scenarios", "scenarios/field"]
+                        .iter()
+                        .map(|d| root.join(format!("{d}/{name}.toml")))
+                        .find(|p| p.exists())
+                        .unwrap_or_else(|| root.join(format!("scenarios/{name}.toml")));
                     let scn = crate::scenario::load(&path)
                         .unwrap_or_else(|e| panic!("{}: scenario {name}: {e}", dev.at));
                     for r in &s.routers {

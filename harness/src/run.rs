@@ -152,6 +152,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
                 accept: v.accept,
                 unicast_peers: peers,
                 vmac: v.vmac,
+                vip_interface: v.vip_interface.clone(),
                 notify: v.notify.clone(),
                 track: v.track.clone(),
                 carp: v.carp.clone(),
@@ -426,6 +427,9 @@ fn refuse_before_building(
             ));
         }
     }
+    if scn.nodes.iter().any(|n| n.bgp.is_some()) {
+        reasons.extend(crate::daemons::bgp::missing());
+    }
     if !mechanisms(scn).is_empty() {
         if let Err(e) = faults::netfilter::available() {
             reasons.push(e);
@@ -516,6 +520,10 @@ async fn start_daemons(
     prepare_routers(scn, daemons, lab, run_dir).await?;
     ask_before_start(scn, lab).await.map_err(RunError::Setup)?;
     progress.step("starting daemons");
+    // The upstream's BGP speakers first, so that the routers' sessions come up at once.
+    for h in scn.hosts().filter(|h| h.bgp.is_some()) {
+        start_node(lab, &h.name).await.map_err(RunError::Setup)?;
+    }
     let routers: Vec<&str> = scn.routers().map(|r| r.name.as_str()).collect();
     start_routers(scn, lab, &routers)
         .await
@@ -676,83 +684,111 @@ async fn prepare_routers(
     for r in scn.routers() {
         let adapter = daemons.for_node(&r.name).expect("checked before the run");
         let spec = router_spec(scn, &r.name);
-        let dir = Layout::new(run_dir).node(&r.name);
-        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        let paths = NodePaths {
-            dir: dir.clone(),
-            run: lab.topo.run_dirs[&r.name].clone(),
-        };
-        let plan = adapter
+        let paths = node_paths(lab, run_dir, &r.name)?;
+        let mut plan = adapter
             .prepare(&spec, &paths)
             .map_err(|e| RunError::Setup(e.to_string()))?;
-        // Links are created down; their sysctls (disable_ipv6, arp_ignore) are set before they
-        // come up, so nothing leaves them in a state the adapter did not ask for.
-        for link in &plan.links {
-            let LinkSpec::Macvlan {
-                name,
-                parent,
-                mac,
-                addresses,
-                ..
-            } = link;
+        if let Some(b) = &r.bgp {
+            crate::daemons::bgp::add(&mut plan, scn, &r.name, b, &paths);
+        }
+        install_plan(lab, &r.name, plan, &paths, run_dir, adapter.name()).await?;
+    }
+    // Hosts run no daemon under test; one with `bgp` runs the lab's BGP speaker (an upstream).
+    for h in scn.hosts() {
+        if let Some(b) = &h.bgp {
+            let paths = node_paths(lab, run_dir, &h.name)?;
+            let mut plan = Plan::default();
+            crate::daemons::bgp::add(&mut plan, scn, &h.name, b, &paths);
+            install_plan(lab, &h.name, plan, &paths, run_dir, "bgpd").await?;
+        }
+    }
+    Ok(())
+}
+
+/// The node's directory in the run directory (created) and its private /run.
+fn node_paths(lab: &Lab, run_dir: &Path, node: &str) -> Result<NodePaths, RunError> {
+    let dir = Layout::new(run_dir).node(node);
+    std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+    Ok(NodePaths {
+        dir,
+        run: lab.topo.run_dirs[node].clone(),
+    })
+}
+
+/// Does what a plan asks before its processes start — links, sysctls, run directories,
+/// files — and keeps it for starting them.
+async fn install_plan(
+    lab: &mut Lab,
+    node: &str,
+    plan: Plan,
+    paths: &NodePaths,
+    run_dir: &Path,
+    who: &str,
+) -> Result<(), RunError> {
+    // Links are created down; their sysctls (disable_ipv6, arp_ignore) are set before they
+    // come up, so nothing leaves them in a state the adapter did not ask for.
+    for link in &plan.links {
+        let LinkSpec::Macvlan {
+            name,
+            parent,
+            mac,
+            addresses,
+            ..
+        } = link;
+        lab.topo
+            .add_macvlan(node, name, parent, *mac, addresses)
+            .await
+            .map_err(|e| RunError::Setup(e.to_string()))?;
+    }
+    for (k, v) in &plan.sysctls {
+        lab.topo
+            .set_sysctl(node, k, v)
+            .map_err(|e| RunError::Setup(e.to_string()))?;
+    }
+    for link in &plan.links {
+        let LinkSpec::Macvlan { name, up, .. } = link;
+        if *up {
             lab.topo
-                .add_macvlan(&r.name, name, parent, *mac, addresses)
+                .link_up(node, name)
                 .await
                 .map_err(|e| RunError::Setup(e.to_string()))?;
         }
-        for (k, v) in &plan.sysctls {
-            lab.topo
-                .set_sysctl(&r.name, k, v)
-                .map_err(|e| RunError::Setup(e.to_string()))?;
-        }
-        for link in &plan.links {
-            let LinkSpec::Macvlan { name, up, .. } = link;
-            if *up {
-                lab.topo
-                    .link_up(&r.name, name)
-                    .await
-                    .map_err(|e| RunError::Setup(e.to_string()))?;
-            }
-        }
-        for (d, owner) in &plan.run_dirs {
-            let full = paths.run.join(d.strip_prefix("/run").unwrap_or(d));
-            std::fs::create_dir_all(&full).map_err(io_err(&full))?;
-            if let Some(user) = owner {
-                let u = nix::unistd::User::from_name(user)
-                    .ok()
-                    .flatten()
-                    .ok_or_else(|| {
-                        RunError::Setup(format!(
-                            "user `{user}` (needed by {}) does not exist",
-                            adapter.name()
-                        ))
-                    })?;
-                nix::unistd::chown(&full, Some(u.uid), Some(u.gid))
-                    .map_err(|e| RunError::Setup(format!("chown {}: {e}", full.display())))?;
-            }
-        }
-        for (path, text) in &plan.files {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-            }
-            std::fs::write(path, text).map_err(io_err(path))?;
-            if text.starts_with("#!") {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-                    .map_err(io_err(path))?;
-            }
-        }
-        lab.rec.harness(Harness::Prepared {
-            node: r.name.clone(),
-            files: plan
-                .files
-                .iter()
-                .map(|(p, _)| p.strip_prefix(run_dir).unwrap_or(p).display().to_string())
-                .collect(),
-        });
-        lab.node_dirs.insert(r.name.clone(), dir);
-        lab.plans.insert(r.name.clone(), plan);
     }
+    for (d, owner) in &plan.run_dirs {
+        let full = paths.run.join(d.strip_prefix("/run").unwrap_or(d));
+        std::fs::create_dir_all(&full).map_err(io_err(&full))?;
+        if let Some(user) = owner {
+            let u = nix::unistd::User::from_name(user)
+                .ok()
+                .flatten()
+                .ok_or_else(|| {
+                    RunError::Setup(format!("user `{user}` (needed by {who}) does not exist"))
+                })?;
+            nix::unistd::chown(&full, Some(u.uid), Some(u.gid))
+                .map_err(|e| RunError::Setup(format!("chown {}: {e}", full.display())))?;
+        }
+    }
+    for (path, text) in &plan.files {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
+        std::fs::write(path, text).map_err(io_err(path))?;
+        if text.starts_with("#!") {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+                .map_err(io_err(path))?;
+        }
+    }
+    lab.rec.harness(Harness::Prepared {
+        node: node.to_string(),
+        files: plan
+            .files
+            .iter()
+            .map(|(p, _)| p.strip_prefix(run_dir).unwrap_or(p).display().to_string())
+            .collect(),
+    });
+    lab.node_dirs.insert(node.to_string(), paths.dir.clone());
+    lab.plans.insert(node.to_string(), plan);
     Ok(())
 }
 

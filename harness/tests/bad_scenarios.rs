@@ -54,6 +54,21 @@ const CASES: &[(&str, &str, &str)] = &[
         "`r1` has no interface `eth7`; its interfaces: `eth0`, `eth1`",
     ),
     (
+        "vip-interface-not-lo.toml",
+        "12:17",
+        "only \"lo\" is supported",
+    ),
+    (
+        "bgp-neighbor-unknown.toml",
+        "8:35",
+        "198.51.100.254 is no node's address",
+    ),
+    (
+        "bgp-same-asn.toml",
+        "8:35",
+        "up has the same asn 65001: the lab's BGP sessions are external",
+    ),
+    (
         "crash-with-interface.toml",
         "25:13",
         "`interface` has no meaning for action `crash`",

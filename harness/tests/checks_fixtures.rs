@@ -251,6 +251,11 @@ fn run_cases() -> Vec<(&'static str, &'static str, &'static str)> {
             "keepalived-sync-group-link-down",
             "vrlabd-sync-group-unsynced",
         ),
+        (
+            "e10.route-follows-master",
+            "vrlabd-cloud-bgp-vip",
+            "keepalived-cloud-bgp-vip",
+        ),
     ]
 }
 

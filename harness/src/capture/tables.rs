@@ -9,15 +9,19 @@ use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{LinkAttribute, LinkFlag, LinkMessage};
 use netlink_packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourMessage};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol,
+};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::daemons::mac_string;
-use crate::events::{now_ns, Addr, Change, Fdb, Harness, Link, Neigh, Recorder, What};
+use crate::events::{now_ns, Addr, Change, Fdb, Harness, Link, Neigh, Recorder, Route, What};
 use crate::topology::{monitor_in, Topology, SWITCH};
 
 const RTMGRP_LINK: u32 = 0x1;
 const RTMGRP_NEIGH: u32 = 0x4;
 const RTMGRP_IPV4_IFADDR: u32 = 0x10;
+const RTMGRP_IPV4_ROUTE: u32 = 0x40;
 const RTMGRP_IPV6_IFADDR: u32 = 0x100;
 
 /// Starts one monitor task per namespace. They end when the runtime shuts down or the
@@ -67,7 +71,11 @@ pub fn start(topo: &Topology, rec: &Recorder) -> std::io::Result<Vec<tokio::task
         names.insert(1, "lo".into());
         let mut rx = monitor_in(
             ns,
-            RTMGRP_LINK | RTMGRP_NEIGH | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+            RTMGRP_LINK
+                | RTMGRP_NEIGH
+                | RTMGRP_IPV4_IFADDR
+                | RTMGRP_IPV6_IFADDR
+                | RTMGRP_IPV4_ROUTE,
         )?;
         let (r, node) = (rec.clone(), name.clone());
         tasks.push(tokio::spawn(async move {
@@ -93,6 +101,10 @@ pub fn start(topo: &Topology, rec: &Recorder) -> std::io::Result<Vec<tokio::task
                     RouteNetlinkMessage::NewAddress(a) | RouteNetlinkMessage::DelAddress(a) => {
                         let new = matches!(m, RouteNetlinkMessage::NewAddress(_));
                         addr_event(a, new, &node, &names).map(What::Addr)
+                    }
+                    RouteNetlinkMessage::NewRoute(rt) | RouteNetlinkMessage::DelRoute(rt) => {
+                        let new = matches!(m, RouteNetlinkMessage::NewRoute(_));
+                        route_event(rt, new, &node).map(What::Route)
                     }
                     _ => None,
                 };
@@ -192,6 +204,51 @@ fn neigh_event(
         mac: lladdr(&n.attributes),
         state: state_name(n),
         router,
+    })
+}
+
+/// A route of the main table that a routing daemon made (BGP's, zebra's, a static one): the
+/// kernel's own (connected, local, from an address) are in the address events already.
+fn route_event(rt: &RouteMessage, new: bool, node: &str) -> Option<Route> {
+    let main = rt.header.table == RouteHeader::RT_TABLE_MAIN
+        || rt
+            .attributes
+            .iter()
+            .any(|a| matches!(a, RouteAttribute::Table(254)));
+    if !main
+        || matches!(
+            rt.header.protocol,
+            RouteProtocol::Kernel | RouteProtocol::Boot
+        )
+    {
+        return None;
+    }
+    let dst = rt.attributes.iter().find_map(|a| match a {
+        RouteAttribute::Destination(RouteAddress::Inet(v4)) => Some(IpAddr::V4(*v4)),
+        RouteAttribute::Destination(RouteAddress::Inet6(v6)) => Some(IpAddr::V6(*v6)),
+        _ => None,
+    });
+    let dst = match dst {
+        Some(ip) => format!("{ip}/{}", rt.header.destination_prefix_length),
+        None => "default".into(),
+    };
+    let via = rt.attributes.iter().find_map(|a| match a {
+        RouteAttribute::Gateway(RouteAddress::Inet(v4)) => Some(v4.to_string()),
+        RouteAttribute::Gateway(RouteAddress::Inet6(v6)) => Some(v6.to_string()),
+        _ => None,
+    });
+    let proto = match rt.header.protocol {
+        RouteProtocol::Bgp => "bgp".to_string(),
+        RouteProtocol::Zebra => "zebra".to_string(),
+        RouteProtocol::Static => "static".to_string(),
+        other => u8::from(other).to_string(),
+    };
+    Some(Route {
+        event: change(new),
+        node: node.to_string(),
+        dst,
+        via,
+        proto,
     })
 }
 

@@ -48,6 +48,9 @@ pub(super) fn c4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     if s.carp {
         return carp_na(id, s);
     }
+    if let Some(why) = s.routed() {
+        return not_applicable(id, &s.name, why);
+    }
     let order_slack = 1_000_000; // 1 ms: the advert and the ARP leave by different sockets
     let tol = ctx.tol_ns();
     let mut bad = Vec::new();
@@ -109,6 +112,9 @@ pub(super) fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D1GratuitousArp;
     if s.family != Family::Ipv4 {
         return not_applicable(id, &s.name, "an IPv6 virtual router (see d2)");
+    }
+    if let Some(why) = s.routed() {
+        return not_applicable(id, &s.name, why);
     }
     let vips = vips_of(ctx, s, vm);
     let mac = expected_mac(s);
@@ -204,6 +210,9 @@ pub(super) fn d2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     }
     if s.family != Family::Ipv6 {
         return not_applicable(id, &s.name, "an IPv4 virtual router (see d1)");
+    }
+    if let Some(why) = s.routed() {
+        return not_applicable(id, &s.name, why);
     }
     let vips = vips_of(ctx, s, vm);
     let mac = expected_mac(s);

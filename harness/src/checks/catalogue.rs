@@ -199,7 +199,7 @@ impl CheckDef {
 
 use super::model::VrModel;
 use super::{
-    announce, coupled, forwarding, reactions, run_checks, sync_groups, timing, tracking,
+    announce, coupled, forwarding, reactions, routes, run_checks, sync_groups, timing, tracking,
     wire_checks,
 };
 use super::{CheckResult, Ctx, Metrics, Record, VrSpec};
@@ -481,6 +481,10 @@ checks! {
       "scenarios with `[sync_groups]`; every change of master of a member", Run,
       "Whoever becomes master of one member of a sync group is master of every member within the slowest member's Master_Down_Interval + tolerance, before or after: the members never stay split between routers")
         .judged_by(&[Whole(sync_groups::e9)]),
+    E10RouteFollowsMaster: c("e10.route-follows-master", "field", "RFC 5798 §6.4.2, §6.4.3 (the master's state); RFC 4271 (BGP, untimed here)",
+      "virtual routers whose VIPs are held on lo (`vip_interface`), with an upstream node that learns them by BGP; every master after the sessions came up", Events,
+      "The upstream's route to each VIP leads to the master within one interval + tolerance + 500 ms for BGP of its first advert, and keeps leading there until its successor's first advert")
+        .judged_by(&[PerVrouter(routes::e10)]),
 }
 
 /// docs/checks.md.

@@ -17,6 +17,7 @@ pub mod netfaults;
 pub mod observe;
 mod reactions;
 mod record;
+pub mod routes;
 mod run_checks;
 pub mod spec;
 mod sync_groups;
@@ -124,6 +125,9 @@ pub struct Metrics {
     /// directories only).
     #[serde(default)]
     pub steps: Vec<StepSpan>,
+    /// How long each master's route took to reach the upstream (VIPs on lo behind BGP).
+    #[serde(default)]
+    pub routes: Vec<routes::RouteFollow>,
 }
 
 /// A timeline step that acted on the lab.
@@ -284,6 +288,13 @@ pub fn judge(rec: &Record) -> Verdict {
     metrics.masters = ctx.masters();
     metrics.poisonings = ctx.poisonings();
     metrics.handovers = handover::handovers(&ctx);
+    metrics.routes = ctx
+        .vrs
+        .iter()
+        .zip(&ctx.model.vrs)
+        .flat_map(|(s, vm)| routes::follows(&ctx, s, vm))
+        .map(|(f, _, _)| f)
+        .collect();
     metrics.discards = discards::tallies(&ctx);
     sort_results(&mut checks);
     Verdict {

@@ -581,7 +581,12 @@ pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResul
                 .map(|(_, p)| *p)
                 .min()
                 .unwrap_or(1);
-            let bound = v.master_down_interval(slowest) + tol;
+            // VIPs held on lo are reached by a route the new master's BGP speaker announces.
+            let routing = match v.vip_interface {
+                Some(_) => super::routes::PROPAGATION,
+                None => Duration::ZERO,
+            };
+            let bound = v.master_down_interval(slowest) + tol + routing;
             for vip in &v.vips {
                 let target = vip.to_string();
                 for host in rec
@@ -635,8 +640,13 @@ pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResul
                         subject,
                         status,
                         format!(
-                            "longest outage (no reply received while probes went unanswered or answered late) ≤ {}",
-                            bound_text(v, slowest, tol)
+                            "longest outage (no reply received while probes went unanswered or answered late) ≤ {}{}",
+                            bound_text(v, slowest, tol),
+                            if routing.is_zero() {
+                                String::new()
+                            } else {
+                                format!(" + {} for the upstream's route (BGP)", human(routing))
+                            }
                         ),
                         format!(
                             "{:.1}ms without replies ({lost} probes lost; probes at most {:.1}ms apart)",

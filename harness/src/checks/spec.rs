@@ -23,6 +23,8 @@ pub struct VrSpec {
     pub interval_cs: u16,
     pub vips: Vec<IpAddr>,
     pub vmac: bool,
+    /// Where the master holds the VIPs instead of the segment's interface (`lo`).
+    pub vip_interface: Option<String>,
     pub preempt: bool,
     pub preempt_delay_cs: u32,
     pub accept: bool,
@@ -96,6 +98,7 @@ impl VrSpec {
             interval_cs: v.interval_cs,
             vips: v.vips.clone(),
             vmac: v.vmac,
+            vip_interface: v.vip_interface.clone(),
             preempt: v.preempt,
             preempt_delay_cs: v.preempt_delay_cs,
             accept: v.accept,
@@ -176,6 +179,7 @@ impl VrSpec {
             preempt_delay_cs: self.preempt_delay_cs,
             accept: self.accept,
             vmac: self.vmac,
+            vip_interface: self.vip_interface.clone(),
             unicast: self.unicast,
             priorities: self.priorities.clone(),
             notify: None,
@@ -200,6 +204,14 @@ impl VrSpec {
             }
             _ => None,
         }
+    }
+
+    /// Why no host resolves the VIPs on the segment, when none does: the routers hold them on
+    /// another interface (`lo`), and routing leads traffic to them.
+    pub fn routed(&self) -> Option<String> {
+        self.vip_interface.as_ref().map(|dev| {
+            format!("the VIPs are held on {dev} and reached by routing: nothing announces them on the segment")
+        })
     }
 
     /// Why adverts are not held to the multicast groups, when they are not.
@@ -320,6 +332,7 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 interval_cs,
                 vips: vips.into_iter().collect(),
                 vmac: !hints.no_vmac && from_vmac * 2 >= ads.len(),
+                vip_interface: None,
                 preempt: true,
                 preempt_delay_cs: 0,
                 accept: false,

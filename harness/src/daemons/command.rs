@@ -80,6 +80,9 @@ pub struct IntentVrouter {
     pub vmac_address: String,
     /// A name for a VMAC interface, if the daemon makes one (at most 15 bytes).
     pub vmac_interface: String,
+    /// Where the master holds the VIPs instead of `interface` (`lo`), if elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vip_interface: Option<String>,
     /// Empty: multicast.
     pub unicast_peers: Vec<String>,
     /// Commands to run on entering a state (`master`, `backup`, `fault`, `stop`).
@@ -155,6 +158,7 @@ impl Intent {
                     vmac: vr.vmac,
                     vmac_address: mac_string(&vr.vmac_address()),
                     vmac_interface: node.vmac_ifname(vr),
+                    vip_interface: vr.vip_interface.clone(),
                     unicast_peers: vr.unicast_peers.iter().map(ToString::to_string).collect(),
                     notify: hooks
                         .iter()

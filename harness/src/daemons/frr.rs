@@ -50,8 +50,8 @@ use super::{
 pub struct Frr;
 
 /// Where distributions put FRR's daemons: Debian/Ubuntu, Fedora/RHEL, then PATH.
-const DIRS: &[&str] = &["/usr/lib/frr", "/usr/libexec/frr", "/usr/sbin"];
-const USER: &str = "frr";
+pub(crate) const DIRS: &[&str] = &["/usr/lib/frr", "/usr/libexec/frr", "/usr/sbin"];
+pub(crate) const USER: &str = "frr";
 
 impl Adapter for Frr {
     fn name(&self) -> &'static str {
@@ -137,6 +137,12 @@ impl Adapter for Frr {
             if !vr.track.is_empty() {
                 out.push(format!(
                     "{}: vrrpd tracks nothing (FRR 8.4 has no track scripts or interfaces;                      its priority is fixed): track cannot be rendered",
+                    vr.name
+                ));
+            }
+            if let Some(dev) = &vr.vip_interface {
+                out.push(format!(
+                    "{}: vrrpd holds the VIPs on its macvlan only: vip_interface = \"{dev}\" cannot be rendered",
                     vr.name
                 ));
             }
@@ -243,7 +249,7 @@ fn groups(node: &RouterSpec) -> BTreeMap<(&str, u8), Vec<&VrouterSpec>> {
 
 /// Foreground (no `-d`), logging to stdout at info level (state changes), no TCP vty
 /// (`-P 0`; the Unix vty sockets stay, so `vtysh -N NODE` works inside the node).
-fn argv(daemon: &str, node: &str, conf: &Path) -> Vec<String> {
+pub(crate) fn argv(daemon: &str, node: &str, conf: &Path) -> Vec<String> {
     let prog = find_program(daemon, DIRS).unwrap_or_else(|| Path::new("/usr/lib/frr").join(daemon));
     vec![
         prog.display().to_string(),
@@ -339,11 +345,16 @@ fn sysctls(node: &RouterSpec) -> Vec<(String, String)> {
 }
 
 pub(crate) fn render_zebra(node: &RouterSpec) -> String {
+    render_zebra_for(&node.node)
+}
+
+/// zebra.conf for a node: its hostname; the rest is the kernel's.
+pub(crate) fn render_zebra_for(node: &str) -> String {
     format!(
-        "! zebra.conf for node {n}, rendered by vrlab (adapter frr).\n\
+        "! zebra.conf for node {n}, rendered by vrlab.\n\
          hostname {n}\n\
          !\n",
-        n = node.node
+        n = node
     )
 }
 

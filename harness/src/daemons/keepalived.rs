@@ -311,8 +311,13 @@ fn instance(
     // IPv6: the virtual link-local first (RFC 9568 §5.2.9; keepalived warns when it is not),
     // the same on every router, so keepalived and the other daemons list the same addresses.
     let _ = writeln!(s, "    virtual_ipaddress {{");
+    let dev = vr
+        .vip_interface
+        .as_ref()
+        .map(|d| format!(" dev {d}"))
+        .unwrap_or_default();
     for ip in &vr.advertised() {
-        let _ = writeln!(s, "        {}", host_prefix(*ip));
+        let _ = writeln!(s, "        {}{dev}", host_prefix(*ip));
     }
     let _ = writeln!(s, "    }}");
     for h in hooks.iter().filter(|h| h.vrouter == vr.name) {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::scenario::{Carp, Family, HookState, IpNet, Notify, OwnConfig, Track};
 
 mod assign;
+pub mod bgp;
 mod command;
 mod frr;
 mod keepalived;
@@ -174,6 +175,8 @@ pub struct VrouterSpec {
     pub unicast_peers: Vec<IpAddr>,
     /// Use the virtual MAC (00-00-5E-00-01/02-VRID) rather than the interface's own.
     pub vmac: bool,
+    /// Where the master holds the VIPs instead of `interface`: `lo`.
+    pub vip_interface: Option<String>,
     /// Commands to run on state changes.
     pub notify: Option<Notify>,
     /// What the daemon watches to adjust its priority.
@@ -517,6 +520,7 @@ pub(crate) mod tests_support {
             accept: false,
             unicast_peers: Vec::new(),
             vmac: true,
+            vip_interface: None,
             notify: None,
             track: Vec::new(),
             carp: None,

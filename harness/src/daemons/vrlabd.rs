@@ -72,6 +72,9 @@ fn instance(out: &mut String, vr: &VrouterSpec, hooks: &[Hook], tracked: &[Track
     let _ = writeln!(out, "preempt_delay = \"{}ms\"", vr.preempt_delay_cs * 10);
     let _ = writeln!(out, "accept = {}", vr.accept);
     let _ = writeln!(out, "vmac = {}", vr.vmac);
+    if let Some(dev) = &vr.vip_interface {
+        let _ = writeln!(out, "vip_interface = {}", toml_str(dev));
+    }
     if !vr.unicast_peers.is_empty() {
         let _ = writeln!(out, "unicast_peers = {}", toml_list(&vr.unicast_peers));
     }
@@ -156,6 +159,19 @@ impl Adapter for Vrlabd {
         let line = version_line(&prog, "--version")
             .ok_or_else(|| missing(format!("`{} --version` did not run", prog.display())))?;
         Ok(Version(line))
+    }
+
+    fn unsupported(&self, node: &RouterSpec) -> Vec<String> {
+        node.vrouters
+            .iter()
+            .filter(|vr| vr.vip_interface.is_some() && !vr.accept && vr.priority != 255)
+            .map(|vr| {
+                format!(
+                    "{}: vrlabd holds VIPs on another interface only with accept = true (a master without Accept_Mode drops traffic to its VIPs by blackhole routes, not by leaving them off)",
+                    vr.name
+                )
+            })
+            .collect()
     }
 
     fn status_argv(&self) -> Option<Vec<String>> {

@@ -102,6 +102,12 @@ pub fn text_with(v: &Verdict, detail: Detail) -> String {
             );
         }
     }
+    if !v.metrics.routes.is_empty() {
+        let _ = writeln!(s, "  upstream route:");
+        for r in &v.metrics.routes {
+            let _ = writeln!(s, "    {}", r.describe());
+        }
+    }
     if v.metrics
         .discards
         .iter()

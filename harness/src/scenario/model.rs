@@ -71,6 +71,19 @@ pub struct Node {
     /// Files written into the node's private /run before its daemons start: (absolute path
     /// as the node sees it, content).
     pub files: Vec<(String, String)>,
+    /// The BGP speaker the lab runs in the node, if any.
+    pub bgp: Option<Bgp>,
+}
+
+/// A node's BGP speaker (FRR zebra + bgpd, run by the lab beside the daemon under test):
+/// external sessions to its neighbours; a router announces the VIPs it holds on `lo` while it
+/// holds them (its connected /32s), and a node without VIPs learns them — the upstream whose
+/// route follows the master.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bgp {
+    pub asn: u32,
+    /// IPv4 addresses of other nodes with a BGP speaker, on a segment this node shares.
+    pub neighbors: Vec<std::net::Ipv4Addr>,
 }
 
 /// A daemon configuration of the user's (`config.keepalived = "r1.conf"` on a router node):
@@ -112,6 +125,9 @@ pub struct Vrouter {
     pub preempt_delay_cs: u32,
     pub accept: bool,
     pub vmac: bool,
+    /// Where the master holds the VIPs when not on the segment's interface: `lo` (a service
+    /// address that routing, e.g. BGP, leads to; never with a VMAC).
+    pub vip_interface: Option<String>,
     pub unicast: bool,
     /// (router node, priority), in file order of the node names.
     pub priorities: Vec<(String, u8)>,
@@ -765,14 +781,19 @@ impl Scenario {
     /// What `host` probes: the VIPs of the virtual routers on a segment it is attached to that
     /// answer traffic to their VIPs (Accept_Mode, or an owner), and the addresses their notify
     /// hooks move (a router's own kernel answers those). A VIP of another segment is
-    /// not the host's gateway, and no reply from it says nothing about a failover.
+    /// not the host's gateway, and no reply from it says nothing about a failover. VIPs held
+    /// on `lo` are reached by routing: a host with a BGP speaker (the upstream that learns
+    /// them) probes them, wherever it is, and the segment's hosts, with no route, do not.
     pub fn probe_targets(&self, host: &str) -> Vec<std::net::IpAddr> {
         let Some(node) = self.node(host) else {
             return Vec::new();
         };
         self.vrouters
             .iter()
-            .filter(|v| node.interfaces.iter().any(|i| i.segment == v.segment))
+            .filter(|v| match v.vip_interface {
+                Some(_) => node.bgp.is_some(),
+                None => node.interfaces.iter().any(|i| i.segment == v.segment),
+            })
             .flat_map(|v| {
                 let vips = v.vips.iter().filter(|_| v.answers_probes());
                 let moved = v.notify.iter().flat_map(|n| n.moves.iter());

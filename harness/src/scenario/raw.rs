@@ -65,6 +65,16 @@ pub(crate) struct RawNode {
     /// script watches): path → content.
     #[serde(default)]
     pub files: BTreeMap<Name, Spanned<String>>,
+    /// A BGP speaker the lab runs in the node (FRR bgpd), beside any daemon under test.
+    pub bgp: Option<Spanned<RawBgp>>,
+}
+
+/// `bgp = { asn = 65001, neighbors = ["198.51.100.254"] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBgp {
+    pub asn: Spanned<i64>,
+    pub neighbors: Spanned<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,6 +107,9 @@ pub(crate) struct RawVrouter {
     pub preempt_delay: Option<Spanned<String>>,
     pub accept: Option<bool>,
     pub vmac: Option<bool>,
+    /// `"lo"`: each router holds the VIPs on its loopback, without a VMAC, and routing (not
+    /// ARP) leads traffic to them.
+    pub vip_interface: Option<Spanned<String>>,
     pub unicast: Option<bool>,
     pub notify: Option<Spanned<RawNotify>>,
     /// What each router's daemon watches to adjust its priority.

@@ -199,7 +199,8 @@ impl Validator<'_> {
             }
         };
         let segments = self.segments(&raw.segments);
-        let nodes = self.nodes(&raw.nodes, &raw.segments);
+        let mut nodes = self.nodes(&raw.nodes, &raw.segments);
+        self.bgp(&raw.nodes, &mut nodes);
         let vrouters = self.vrouters(&raw.vrouters, &raw.nodes, &nodes);
         let sync_groups = self.sync_groups(&raw.sync_groups, &vrouters);
         let probe = self.probe(raw.probe.as_ref(), &raw.nodes, &nodes);
@@ -510,9 +511,106 @@ impl Validator<'_> {
                 sysctls,
                 configs,
                 files,
+                bgp: None,
             });
         }
         nodes
+    }
+
+    /// Each node's `bgp`: an ASN, and neighbours that are IPv4 addresses of other nodes with a
+    /// BGP speaker of another ASN (external sessions), on a segment the two share.
+    fn bgp(&mut self, raw: &BTreeMap<Spanned<String>, RawNode>, nodes: &mut [Node]) {
+        let asns: HashMap<&str, i64> = raw
+            .iter()
+            .filter_map(|(n, r)| {
+                Some((
+                    n.get_ref().as_str(),
+                    *r.bgp.as_ref()?.get_ref().asn.get_ref(),
+                ))
+            })
+            .collect();
+        let mut found = Vec::new();
+        for (n, r) in raw {
+            let Some(b) = &r.bgp else { continue };
+            let b = b.get_ref();
+            let asn = *b.asn.get_ref();
+            if !(1..=4_294_967_294).contains(&asn) {
+                self.d.at(
+                    span(&b.asn),
+                    format!("asn {asn}: an AS number is from 1 to 4294967294"),
+                );
+            }
+            if b.neighbors.get_ref().is_empty() {
+                self.d.at(
+                    span(&b.neighbors),
+                    "a BGP speaker needs at least one neighbour",
+                );
+            }
+            let me = nodes.iter().find(|x| &x.name == n.get_ref());
+            let mut neighbors = Vec::new();
+            for a in b.neighbors.get_ref() {
+                let Ok(std::net::IpAddr::V4(ip)) = a.get_ref().parse::<IpAddr>() else {
+                    self.d.at(
+                        span(a),
+                        format!(
+                            "`{}` is not an IPv4 address (the lab's BGP sessions are IPv4)",
+                            a.get_ref()
+                        ),
+                    );
+                    continue;
+                };
+                let owner = nodes.iter().find_map(|x| {
+                    x.interfaces
+                        .iter()
+                        .find(|i| i.addresses.iter().any(|net| net.addr == IpAddr::V4(ip)))
+                        .map(|i| (x, i))
+                });
+                let Some((other, iface)) = owner else {
+                    self.d.at(span(a), format!("{ip} is no node's address"));
+                    continue;
+                };
+                if other.name == *n.get_ref() {
+                    self.d
+                        .at(span(a), format!("{ip} is {}'s own address", other.name));
+                    continue;
+                }
+                if me.is_some_and(|m| !m.interfaces.iter().any(|i| i.segment == iface.segment)) {
+                    self.d.at(
+                        span(a),
+                        format!(
+                            "{ip} is {}'s address on segment `{}`, which {} is not on",
+                            other.name,
+                            iface.segment,
+                            n.get_ref()
+                        ),
+                    );
+                    continue;
+                }
+                match asns.get(other.name.as_str()) {
+                    None => self.d.at(
+                        span(a),
+                        format!("{} has no `bgp`: give it one to be a neighbour", other.name),
+                    ),
+                    Some(theirs) if *theirs == asn => self.d.at(
+                        span(a),
+                        format!("{} has the same asn {asn}: the lab's BGP sessions are external, give each speaker its own", other.name),
+                    ),
+                    Some(_) => neighbors.push(ip),
+                }
+            }
+            found.push((
+                n.get_ref().clone(),
+                Bgp {
+                    asn: asn.clamp(0, u32::MAX as i64) as u32,
+                    neighbors,
+                },
+            ));
+        }
+        for (name, bgp) in found {
+            if let Some(node) = nodes.iter_mut().find(|x| x.name == name) {
+                node.bgp = Some(bgp);
+            }
+        }
     }
 
     /// A node's `files`: each an absolute path in the node's private /run (the only place a
@@ -661,7 +759,8 @@ impl Validator<'_> {
                 preempt: v.preempt.unwrap_or(true),
                 preempt_delay_cs,
                 accept: v.accept.unwrap_or(false),
-                vmac: v.vmac.unwrap_or(true),
+                vmac: v.vmac.unwrap_or(v.vip_interface.is_none()),
+                vip_interface: self.vip_interface(v),
                 unicast: v.unicast.unwrap_or(false),
                 priorities,
                 notify: v.notify.as_ref().map(|n| self.notify(n)),
@@ -671,6 +770,34 @@ impl Validator<'_> {
         }
         self.moved_addresses(raw, &all_addresses, &vip_owner);
         out
+    }
+
+    /// `vip_interface`: only `lo`, for VRRP without a VMAC (the default then).
+    fn vip_interface(&mut self, v: &RawVrouter) -> Option<String> {
+        let i = v.vip_interface.as_ref()?;
+        if i.get_ref() != "lo" {
+            self.d.at(
+                span(i),
+                format!(
+                    "vip_interface `{}`: only \"lo\" is supported (the VIPs as a service address that routing leads to); leave it out to hold them on the segment's interface",
+                    i.get_ref()
+                ),
+            );
+            return None;
+        }
+        if v.vmac == Some(true) {
+            self.d.at(
+                span(i),
+                "VIPs on lo have no virtual MAC: no host resolves them; leave out `vmac = true`",
+            );
+        }
+        if v.protocol.as_ref().is_some_and(|p| p.get_ref() == "carp") {
+            self.d.at(
+                span(i),
+                "ucarp's up script decides where the address goes: `vip_interface` is VRRP's",
+            );
+        }
+        Some(i.get_ref().clone())
     }
 
     /// The VRID (1-255) and the VRRP version (2 or 3, default 3), as written.
