@@ -69,6 +69,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "up has the same asn 65001: the lab's BGP sessions are external",
     ),
     (
+        "gateway-off-segment.toml",
+        "15:11",
+        "`a` is on segment `lan`, which u1 is not on",
+    ),
+    (
         "crash-with-interface.toml",
         "25:13",
         "`interface` has no meaning for action `crash`",

@@ -46,3 +46,41 @@ fn hosts_probe_the_vips_of_their_own_segments() {
     }
     assert_ne!(vips_of("lan"), vips_of("wan"));
 }
+
+/// A host with a gateway probes the hosts behind the other segment's gateway through the
+/// virtual routers (`sync-group-link-down`: h1 reaches u1 out by `inside` and back by
+/// `outside`), and VIPs held on `lo` are probed only by the upstream that learns them by BGP
+/// (`field/cloud-bgp-vip`).
+#[test]
+fn hosts_probe_through_their_gateways_and_routed_vips_from_the_upstream() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let scn = vrlab::scenario::load(&dir.join("sync-group-link-down.toml")).unwrap();
+    let through: Vec<(String, Vec<&str>)> = scn
+        .through_targets("h1")
+        .into_iter()
+        .map(|(ip, path)| {
+            (
+                ip.to_string(),
+                path.iter().map(|v| v.name.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        through,
+        [("198.51.100.10".to_string(), vec!["inside", "outside"])]
+    );
+    let h1: Vec<String> = scn
+        .probe_targets("h1")
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(h1, ["192.0.2.100", "198.51.100.10"]);
+
+    let cloud = vrlab::scenario::load(&dir.join("field/cloud-bgp-vip.toml")).unwrap();
+    let up: Vec<String> = cloud
+        .probe_targets("up")
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    assert_eq!(up, ["203.0.113.10"]);
+}

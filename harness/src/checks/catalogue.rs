@@ -456,8 +456,8 @@ checks! {
       "Two routers never advertise as master at the same time for longer than the tolerance")
         .judged_by(&[PerVrouter(forwarding::e4_dual)]),
     E4ServiceGap: c("e4.service-gap", "E4", "RFC 5798 §1, §6.4.2 (Master_Down_Interval) / RFC 9568 §6.4.2",
-      "v2, v3; every fault step, every VIP, every probing host", Run,
-      "Hosts' traffic to every virtual address resumes within Master_Down_Interval of a fault")
+      "v2, v3; every fault step, every VIP, every probing host; every host behind another gateway (`gateway`)", Run,
+      "Hosts' traffic to every virtual address, and through the virtual routers to the hosts behind them, resumes within Master_Down_Interval of a fault (the slowest on the path; VIPs on lo: + 500 ms for the route)")
         .judged_by(&[Judge::Run(run_checks::service_gap)]),
     E5SplitBrainReannounce: c("e5.split-brain-reannounce", "E5", "RFC 3768 §6.4.2; RFC 5798 §6.4.2; RFC 9568 §6.4.2 (invariant E5)",
       "VRRP, CARP; every overlap of two masters longer than an interval", Wire,

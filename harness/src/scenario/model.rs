@@ -73,6 +73,8 @@ pub struct Node {
     pub files: Vec<(String, String)>,
     /// The BGP speaker the lab runs in the node, if any.
     pub bgp: Option<Bgp>,
+    /// A host's default route goes via this virtual router's (first IPv4) VIP.
+    pub gateway: Option<String>,
 }
 
 /// A node's BGP speaker (FRR zebra + bgpd, run by the lab beside the daemon under test):
@@ -798,6 +800,37 @@ impl Scenario {
                 let vips = v.vips.iter().filter(|_| v.answers_probes());
                 let moved = v.notify.iter().flat_map(|n| n.moves.iter());
                 vips.chain(moved).copied()
+            })
+            .chain(self.through_targets(host).into_iter().map(|(ip, _)| ip))
+            .collect()
+    }
+
+    /// What `host` reaches *through* the virtual routers: the first IPv4 address of every
+    /// other host with a gateway that shares no segment with it — its traffic goes out by its
+    /// own gateway and comes back by the other's — with the virtual routers on that path.
+    pub fn through_targets(&self, host: &str) -> Vec<(std::net::IpAddr, Vec<&Vrouter>)> {
+        let Some(me) = self.node(host) else {
+            return Vec::new();
+        };
+        let Some(mine) = me.gateway.as_deref().and_then(|g| self.vrouter(g)) else {
+            return Vec::new();
+        };
+        self.hosts()
+            .filter(|u| u.name != me.name)
+            .filter(|u| {
+                !u.interfaces
+                    .iter()
+                    .any(|i| me.interfaces.iter().any(|m| m.segment == i.segment))
+            })
+            .filter_map(|u| {
+                let theirs = self.vrouter(u.gateway.as_deref()?)?;
+                let ip = u
+                    .interfaces
+                    .iter()
+                    .flat_map(|i| i.addresses.iter())
+                    .map(|a| a.addr)
+                    .find(std::net::IpAddr::is_ipv4)?;
+                Some((ip, vec![mine, theirs]))
             })
             .collect()
     }

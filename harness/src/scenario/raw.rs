@@ -67,6 +67,8 @@ pub(crate) struct RawNode {
     pub files: BTreeMap<Name, Spanned<String>>,
     /// A BGP speaker the lab runs in the node (FRR bgpd), beside any daemon under test.
     pub bgp: Option<Spanned<RawBgp>>,
+    /// A host's default route: via this virtual router's VIP.
+    pub gateway: Option<Name>,
 }
 
 /// `bgp = { asn = 65001, neighbors = ["198.51.100.254"] }`.

@@ -203,6 +203,7 @@ impl Validator<'_> {
         self.bgp(&raw.nodes, &mut nodes);
         let vrouters = self.vrouters(&raw.vrouters, &raw.nodes, &nodes);
         let sync_groups = self.sync_groups(&raw.sync_groups, &vrouters);
+        self.gateways(&raw.nodes, &mut nodes, &vrouters);
         let probe = self.probe(raw.probe.as_ref(), &raw.nodes, &nodes);
         let timeline = self.timeline(&raw.timeline, &nodes, &vrouters);
         let expect = self.expect(raw.expect.as_ref());
@@ -512,9 +513,65 @@ impl Validator<'_> {
                 configs,
                 files,
                 bgp: None,
+                gateway: None,
             });
         }
         nodes
+    }
+
+    /// Each host's `gateway`: a VRRP virtual router on one of its segments with an IPv4 VIP
+    /// (its default route goes via the first).
+    fn gateways(
+        &mut self,
+        raw: &BTreeMap<Spanned<String>, RawNode>,
+        nodes: &mut [Node],
+        vrouters: &[Vrouter],
+    ) {
+        for (n, r) in raw {
+            let Some(g) = &r.gateway else { continue };
+            let Some(node) = nodes.iter_mut().find(|x| &x.name == n.get_ref()) else {
+                continue;
+            };
+            if node.role != Role::Host {
+                self.d.at(
+                    span(g),
+                    format!(
+                        "`{}` is a router: only a host takes a virtual router as its gateway",
+                        node.name
+                    ),
+                );
+                continue;
+            }
+            let Some(v) = vrouters.iter().find(|v| &v.name == g.get_ref()) else {
+                self.d.at(
+                    span(g),
+                    format!(
+                        "virtual router `{}` is not defined; virtual routers: {}",
+                        g.get_ref(),
+                        list(vrouters.iter().map(|v| v.name.as_str()))
+                    ),
+                );
+                continue;
+            };
+            if !node.interfaces.iter().any(|i| i.segment == v.segment) {
+                self.d.at(
+                    span(g),
+                    format!(
+                        "`{}` is on segment `{}`, which {} is not on",
+                        v.name, v.segment, node.name
+                    ),
+                );
+                continue;
+            }
+            if !v.vips.iter().any(IpAddr::is_ipv4) || v.vip_interface.is_some() {
+                self.d.at(
+                    span(g),
+                    format!("`{}` has no IPv4 VIP on the segment to route by (IPv6 hosts take their default router from router advertisements)", v.name),
+                );
+                continue;
+            }
+            node.gateway = Some(v.name.clone());
+        }
     }
 
     /// Each node's `bgp`: an ASN, and neighbours that are IPv4 addresses of other nodes with a

@@ -361,6 +361,19 @@ impl Topology {
             topo.ports.extend(ports);
             topo.sysctls.extend(sysctls);
         }
+        for host in scn.hosts() {
+            if let Some(via) = default_gateway(scn, host) {
+                topo.handles[&host.name]
+                    .route()
+                    .add()
+                    .v4()
+                    .gateway(via)
+                    .execute()
+                    .await
+                    .map_err(nl_err)
+                    .ctx(|| format!("adding {}'s default route via {via}", host.name))?;
+            }
+        }
         Ok(topo)
     }
 
@@ -695,6 +708,15 @@ async fn acked(h: &Handle, nl: NetlinkMessage<RouteNetlinkMessage>) -> io::Resul
         }
     }
     Ok(())
+}
+
+/// Where a host's default route goes: the first IPv4 VIP of its gateway virtual router.
+fn default_gateway(scn: &Scenario, host: &crate::scenario::Node) -> Option<std::net::Ipv4Addr> {
+    let v = scn.vrouter(host.gateway.as_deref()?)?;
+    v.vips.iter().find_map(|ip| match ip {
+        std::net::IpAddr::V4(v4) => Some(*v4),
+        std::net::IpAddr::V6(_) => None,
+    })
 }
 
 async fn add_address(h: &Handle, idx: u32, a: &IpNet) -> io::Result<()> {
