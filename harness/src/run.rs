@@ -153,6 +153,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
                 unicast_peers: peers,
                 vmac: v.vmac,
                 vip_interface: v.vip_interface.clone(),
+                auth_pass: v.auth_pass.clone(),
                 notify: v.notify.clone(),
                 track: v.track.clone(),
                 carp: v.carp.clone(),

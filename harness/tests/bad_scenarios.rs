@@ -74,6 +74,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "`a` is on segment `lan`, which u1 is not on",
     ),
     (
+        "auth-pass-on-v3.toml",
+        "10:13",
+        "auth_pass is VRRPv2's (RFC 2338's simple text password): add `version = 2`",
+    ),
+    (
         "crash-with-interface.toml",
         "25:13",
         "`interface` has no meaning for action `crash`",

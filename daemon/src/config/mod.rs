@@ -16,7 +16,7 @@ use std::time::Duration;
 use thiserror::Error;
 use toml::Spanned;
 
-use crate::packet::{ChecksumForm, Family, Version};
+use crate::packet::{Auth, ChecksumForm, Family, Version, V2_AUTH_DATA_LEN};
 pub use duration::parse_duration;
 
 /// One problem in a config file, located.
@@ -89,6 +89,8 @@ pub struct InstanceConfig {
     pub vmac: bool,
     pub vmac_interface: Option<String>,
     pub checksum: ChecksumForm,
+    /// VRRPv2 authentication sent and required (RFC 3768 §5.3.6, §7.1).
+    pub auth: Auth,
     pub advert_on_lower_priority: bool,
     pub strict_address_check: bool,
     pub graceful_leave: bool,
@@ -443,6 +445,7 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
     };
     let (unicast_peers, unicast_source) = unicast(c, ri, family);
     let checksum = checksum_form(c, ri);
+    let auth = auth(c, ri, version);
     interface_names(c, ri);
     let (track_scripts, track_files, track_interfaces) = tracking(c, ri, priority);
     let accept = ri.accept.as_ref().is_some_and(|a| *a.get_ref());
@@ -470,6 +473,7 @@ fn resolve_instance(c: &mut Checker<'_>, ri: &raw::Instance) -> Option<InstanceC
         vmac: ri.vmac.unwrap_or(true),
         vmac_interface: ri.vmac_interface.as_ref().map(|s| s.get_ref().clone()),
         checksum,
+        auth,
         // RFC 9568 behaviour for v3; RFC 3768 discards for v2.
         advert_on_lower_priority: ri
             .advert_on_lower_priority
@@ -648,6 +652,31 @@ fn unicast(
 }
 
 /// `checksum`: how VRRPv3 over IPv4 checksums are computed.
+/// `auth_pass`: VRRPv2 only, 1 to 8 printable ASCII characters (RFC 2338 §5.3.10).
+fn auth(c: &mut Checker<'_>, ri: &raw::Instance, version: Version) -> Auth {
+    let Some(p) = &ri.auth_pass else {
+        return Auth::None;
+    };
+    let text = p.get_ref();
+    if version != Version::V2 {
+        c.at(p, "auth_pass is VRRPv2's (RFC 2338 compatibility): VRRPv3 has no authentication (RFC 9568 §9)");
+        return Auth::None;
+    }
+    if text.is_empty()
+        || text.len() > V2_AUTH_DATA_LEN
+        || !text.bytes().all(|b| b.is_ascii_graphic())
+    {
+        c.at(
+            p,
+            "auth_pass must be 1 to 8 printable ASCII characters (RFC 2338 §5.3.10)",
+        );
+        return Auth::None;
+    }
+    let mut data = [0; V2_AUTH_DATA_LEN];
+    data[..text.len()].copy_from_slice(text.as_bytes());
+    Auth::Password(data)
+}
+
 fn checksum_form(c: &mut Checker<'_>, ri: &raw::Instance) -> ChecksumForm {
     match &ri.checksum {
         None => ChecksumForm::PseudoHeader,

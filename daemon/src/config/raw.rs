@@ -49,6 +49,8 @@ pub struct Instance {
     pub vmac: Option<bool>,
     pub vmac_interface: Option<Spanned<String>>,
     pub checksum: Option<Spanned<String>>,
+    /// VRRPv2: RFC 2338's simple text password, to interoperate with a router that sends one.
+    pub auth_pass: Option<Spanned<String>>,
     pub advert_on_lower_priority: Option<bool>,
     pub strict_address_check: Option<bool>,
     pub graceful_leave: Option<bool>,

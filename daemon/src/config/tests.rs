@@ -390,3 +390,16 @@ fn sync_groups_name_their_members_and_are_checked_where_written() {
         "{p:?}"
     );
 }
+
+#[test]
+fn auth_pass_is_vrrpv2_only_and_at_most_8_characters() {
+    let v2 = MIN.replace("version = 3", "version = 2\ninterval = \"1s\"");
+    let c = parse(&format!("{v2}auth_pass = \"s3cret\"\n")).unwrap();
+    assert_eq!(c.instances[0].auth.type_code(), 1);
+    assert_eq!(&c.instances[0].auth.data()[..7], b"s3cret\0");
+    assert_eq!(parse(&v2).unwrap().instances[0].auth, Auth::None);
+    let p = problems(&format!("{v2}auth_pass = \"much-too-long\"\n"));
+    assert!(p[0].contains("1 to 8 printable ASCII"), "{p:?}");
+    let p = problems(&format!("{MIN}auth_pass = \"s3cret\"\n"));
+    assert!(p[0].contains("VRRPv3 has no authentication"), "{p:?}");
+}

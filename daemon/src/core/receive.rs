@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::instance::{Anomaly, RxAdvert};
-use crate::packet::{Advertisement, ChecksumForm, IpPair, ParseError, Version};
+use crate::packet::{Advertisement, Auth, ChecksumForm, IpPair, ParseError, Version};
 
 /// Hop limit / TTL every advertisement must arrive with (RFC 9568 §5.1.1.3,
 /// §5.1.2.3): anything else may have crossed a router.
@@ -27,6 +27,7 @@ pub enum DiscardReason {
     UnknownVrid,
     VersionMismatch,
     AuthType,
+    AuthData,
     IntervalMismatch,
     AddressMismatch,
     NotLinkLocalFirst,
@@ -35,7 +36,7 @@ pub enum DiscardReason {
 }
 
 impl DiscardReason {
-    pub const ALL: [DiscardReason; 18] = [
+    pub const ALL: [DiscardReason; 19] = [
         DiscardReason::Ttl,
         DiscardReason::Short,
         DiscardReason::Version,
@@ -49,6 +50,7 @@ impl DiscardReason {
         DiscardReason::UnknownVrid,
         DiscardReason::VersionMismatch,
         DiscardReason::AuthType,
+        DiscardReason::AuthData,
         DiscardReason::IntervalMismatch,
         DiscardReason::AddressMismatch,
         DiscardReason::NotLinkLocalFirst,
@@ -71,6 +73,7 @@ impl DiscardReason {
             DiscardReason::UnknownVrid => "unknown_vrid",
             DiscardReason::VersionMismatch => "version_mismatch",
             DiscardReason::AuthType => "auth_type",
+            DiscardReason::AuthData => "auth_data",
             DiscardReason::IntervalMismatch => "interval_mismatch",
             DiscardReason::AddressMismatch => "address_mismatch",
             DiscardReason::NotLinkLocalFirst => "not_link_local_first",
@@ -124,8 +127,8 @@ pub struct Accepted {
     pub checksum_form: ChecksumForm,
 }
 
-/// Check a received packet. `version_of(vrid)` says which version the
-/// instance with that VRID runs, if any: for a multicast advert, the instance
+/// Check a received packet. `version_of(vrid)` says which version (and, for
+/// VRRPv2, which authentication) the instance with that VRID runs, if any: for a multicast advert, the instance
 /// on the interface it came in on; for a unicast one, only an instance that
 /// has the sender as a configured peer. A unicast advert no instance expects
 /// from that sender is `NotAPeer`: adverts go to the VRRP group (RFC 9568
@@ -133,7 +136,7 @@ pub struct Accepted {
 /// addressing us directly must not take part in the election.
 pub fn check(
     pkt: &RxPacket<'_>,
-    version_of: impl Fn(u8) -> Option<Version>,
+    version_of: impl Fn(u8) -> Option<(Version, Auth)>,
 ) -> Result<Accepted, (DiscardReason, Option<u8>)> {
     if pkt.ttl != REQUIRED_TTL {
         return Err((DiscardReason::Ttl, pkt.payload.get(1).copied()));
@@ -141,7 +144,7 @@ pub fn check(
     let parsed = Advertisement::parse(pkt.payload, &pkt.ip)
         .map_err(|e| (DiscardReason::from(&e), pkt.payload.get(1).copied()))?;
     let adv = parsed.advert;
-    let Some(version) = version_of(adv.vrid) else {
+    let Some((version, auth)) = version_of(adv.vrid) else {
         let reason = if pkt.ip.dst_is_multicast() {
             DiscardReason::UnknownVrid
         } else {
@@ -152,9 +155,17 @@ pub fn check(
     if version != adv.version {
         return Err((DiscardReason::VersionMismatch, Some(adv.vrid)));
     }
-    if adv.version == Version::V2 && adv.auth_type != 0 {
-        // We run with no authentication (RFC 3768 §5.3.6.1): a mismatch is dropped.
-        return Err((DiscardReason::AuthType, Some(adv.vrid)));
+    if adv.version == Version::V2 {
+        // The Auth Type must be the one configured (RFC 3768 §7.1): none, or
+        // RFC 2338's password, whose data must then match (RFC 2338 §7.1).
+        if adv.auth_type != auth.type_code() {
+            return Err((DiscardReason::AuthType, Some(adv.vrid)));
+        }
+        if let Auth::Password(p) = auth {
+            if adv.auth_data != p {
+                return Err((DiscardReason::AuthData, Some(adv.vrid)));
+            }
+        }
     }
     Ok(Accepted {
         vrid: adv.vrid,
@@ -188,14 +199,15 @@ mod tests {
             priority: 100,
             interval: if version == Version::V3 { 100 } else { 1 },
             auth_type: 0,
+            auth_data: [0; 8],
             addresses: vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))],
         }
         .emit(&ip(), ChecksumForm::PseudoHeader)
         .unwrap()
     }
 
-    fn only(vrid: u8, v: Version) -> impl Fn(u8) -> Option<Version> {
-        move |x| (x == vrid).then_some(v)
+    fn only(vrid: u8, v: Version) -> impl Fn(u8) -> Option<(Version, Auth)> {
+        move |x| (x == vrid).then_some((v, Auth::None))
     }
 
     #[test]
@@ -250,6 +262,7 @@ mod tests {
             priority: 250,
             interval: 100,
             auth_type: 0,
+            auth_data: [0; 8],
             addresses: vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))],
         }
         .emit(&unicast, ChecksumForm::PseudoHeader)
@@ -288,6 +301,59 @@ mod tests {
             check(&pkt, only(1, Version::V2)).unwrap_err().0,
             DiscardReason::AuthType
         );
+    }
+
+    /// A VRRPv2 advert as a router configured with `auth` sends it.
+    fn v2_with(auth: Auth) -> Vec<u8> {
+        Advertisement {
+            version: Version::V2,
+            vrid: 1,
+            priority: 100,
+            interval: 1,
+            auth_type: auth.type_code(),
+            auth_data: auth.data(),
+            addresses: vec!["10.0.0.1".parse().unwrap()],
+        }
+        .emit(&ip(), ChecksumForm::PseudoHeader)
+        .unwrap()
+    }
+
+    fn password(p: &str) -> Auth {
+        let mut d = [0; 8];
+        d[..p.len()].copy_from_slice(p.as_bytes());
+        Auth::Password(d)
+    }
+
+    #[test]
+    fn rfc2338_7_1_a_configured_password_is_required_and_must_match() {
+        let with = |auth: Auth| move |x: u8| (x == 1).then_some((Version::V2, auth));
+        let ours = password("s3cret");
+        let check_of = |bytes: &[u8], auth: Auth| {
+            let pkt = RxPacket {
+                ip: ip(),
+                ttl: 255,
+                payload: bytes,
+            };
+            check(&pkt, with(auth)).map(|a| a.vrid).map_err(|e| e.0)
+        };
+        // Interoperation with a router sending RFC 2338's password (keepalived's auth_pass).
+        assert_eq!(check_of(&v2_with(ours), ours), Ok(1));
+        assert_eq!(
+            check_of(&v2_with(password("guess")), ours),
+            Err(DiscardReason::AuthData)
+        );
+        // A router without a password does not match one configured with it, either way.
+        assert_eq!(
+            check_of(&v2_with(Auth::None), ours),
+            Err(DiscardReason::AuthType)
+        );
+        assert_eq!(
+            check_of(&v2_with(ours), Auth::None),
+            Err(DiscardReason::AuthType)
+        );
+        // The password round-trips through the codec.
+        let parsed = Advertisement::parse(&v2_with(ours), &ip()).unwrap().advert;
+        assert_eq!((parsed.auth_type, parsed.auth_data), (1, ours.data()));
     }
 
     #[test]

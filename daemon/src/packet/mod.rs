@@ -130,6 +130,35 @@ impl IpPair {
     }
 }
 
+/// VRRPv2's authentication (RFC 3768 §5.3.6): none (type 0, what RFC 3768 sends), or RFC
+/// 2338's simple text password (type 1), kept to interoperate with routers configured with one
+/// (keepalived's `auth_type PASS`). It protects nothing: the password travels in clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    /// Up to 8 bytes, zero-padded (RFC 2338 §5.3.10).
+    Password([u8; V2_AUTH_DATA_LEN]),
+}
+
+impl Auth {
+    /// The Auth Type field.
+    pub fn type_code(self) -> u8 {
+        match self {
+            Auth::None => 0,
+            Auth::Password(_) => 1,
+        }
+    }
+
+    /// The Authentication Data field.
+    pub fn data(self) -> [u8; V2_AUTH_DATA_LEN] {
+        match self {
+            Auth::None => [0; V2_AUTH_DATA_LEN],
+            Auth::Password(p) => p,
+        }
+    }
+}
+
 /// A parsed advertisement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Advertisement {
@@ -141,6 +170,8 @@ pub struct Advertisement {
     pub interval: u16,
     /// VRRPv2 Auth Type (0 on send, RFC 3768 §5.3.6); always 0 for VRRPv3.
     pub auth_type: u8,
+    /// VRRPv2 Authentication Data (zero for type 0); zero for VRRPv3.
+    pub auth_data: [u8; V2_AUTH_DATA_LEN],
     /// One family only, the family of the carrying IP packet.
     pub addresses: Vec<IpAddr>,
 }
@@ -301,10 +332,17 @@ impl Advertisement {
             Version::V2 => (u16::from(msg[5]), msg[4]),
         };
         let alen = family.addr_len();
-        let addresses = msg[HEADER_LEN..HEADER_LEN + usize::from(count) * alen]
+        let end = HEADER_LEN + usize::from(count) * alen;
+        let addresses = msg[HEADER_LEN..end]
             .chunks_exact(alen)
             .map(|c| read_addr(c, family))
             .collect();
+        let mut auth_data = [0; V2_AUTH_DATA_LEN];
+        if version == Version::V2 {
+            if let Some(d) = msg.get(end..end + V2_AUTH_DATA_LEN) {
+                auth_data.copy_from_slice(d);
+            }
+        }
         Ok(Parsed {
             advert: Advertisement {
                 version,
@@ -312,6 +350,7 @@ impl Advertisement {
                 priority: msg[2],
                 interval,
                 auth_type,
+                auth_data,
                 addresses,
             },
             checksum_form,
@@ -369,8 +408,8 @@ impl Advertisement {
             }
         }
         if self.version == Version::V2 {
-            // Authentication data is zero on send (RFC 3768 §5.3.10).
-            msg.extend_from_slice(&[0; V2_AUTH_DATA_LEN]);
+            // Zero for type 0 (RFC 3768 §5.3.10); RFC 2338's password for type 1.
+            msg.extend_from_slice(&self.auth_data);
         }
         let ck = compute_checksum(&msg, self.version, ip, form);
         msg[6..8].copy_from_slice(&ck.to_be_bytes());

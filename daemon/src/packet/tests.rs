@@ -30,6 +30,7 @@ fn checklist_advert() -> Advertisement {
         priority: 200,
         interval: 100,
         auth_type: 0,
+        auth_data: [0; 8],
         addresses: vec![IpAddr::V4(v4("192.0.2.100"))],
     }
 }
@@ -106,6 +107,7 @@ fn v2_vector_round_trips_with_message_only_checksum() {
         priority: 100,
         interval: 1,
         auth_type: 0,
+        auth_data: [0; 8],
         addresses: vec![IpAddr::V4(v4("10.0.0.1"))],
     };
     let ip = IpPair::V4 {
@@ -135,6 +137,7 @@ fn v3_ipv6_vector_uses_the_ipv6_pseudo_header() {
         priority: 150,
         interval: 10,
         auth_type: 0,
+        auth_data: [0; 8],
         addresses: vec![IpAddr::V6(v6("fe80::1")), IpAddr::V6(v6("2001:db8::1"))],
     };
     let ip = IpPair::V6 {
@@ -255,6 +258,7 @@ fn carp_is_classified_not_misparsed_as_vrrpv2() {
         priority: 100,
         interval: 1,
         auth_type: 0,
+        auth_data: [0; 8],
         addresses: (1..=5)
             .map(|i| IpAddr::V4(Ipv4Addr::new(10, 0, 0, i)))
             .collect(),
@@ -285,6 +289,7 @@ fn v2_over_ipv6_is_rejected_both_ways() {
         priority: 1,
         interval: 1,
         auth_type: 0,
+        auth_data: [0; 8],
         addresses: vec![IpAddr::V6(v6("fe80::1"))],
     };
     assert_eq!(
@@ -332,6 +337,7 @@ fn round_trip_every_count_both_families_both_forms() {
                 priority: 254,
                 interval: 4095,
                 auth_type: 0,
+                auth_data: [0; 8],
                 addresses: (0..count)
                     .map(|i| IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i as u32)))
                     .collect(),
@@ -348,6 +354,7 @@ fn round_trip_every_count_both_families_both_forms() {
                 priority: 0,
                 interval: 1,
                 auth_type: 0,
+                auth_data: [0; 8],
                 addresses: (0..count)
                     .map(|i| IpAddr::V6(Ipv6Addr::from(0xfe80_u128 << 112 | i as u128)))
                     .collect(),

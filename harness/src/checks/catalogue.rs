@@ -292,7 +292,7 @@ checks! {
         .judged_by(&[PerVrouter(wire_checks::b5), Discards]),
     B6V2Authentication: c("b6.v2-authentication", "B6", "RFC 3768 §5.3.6, §5.3.10",
       "VRRPv2 (discarding mismatches: injection)", Wire,
-      "VRRPv2 Auth Type is 0 (1 and 2 are RFC 2338 leftovers) and the authentication data is zero")
+      "VRRPv2 Auth Type is 0 (1 and 2 are RFC 2338 leftovers) and the authentication data is zero; where the scenario configures RFC 2338's password (`auth_pass`, for interoperation), Auth Type 1 with that password")
         .judged_by(&[PerVrouter(wire_checks::b6), Discards]),
     B7V3Reserved: c("b7.v3-reserved", "B7", "RFC 5798 §5.2.6; RFC 9568 §5.2.6",
       "VRRPv3 (ignoring them on receive: injection)", Wire, "VRRPv3 reserved bits are zero on send")

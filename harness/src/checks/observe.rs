@@ -37,8 +37,8 @@ pub struct AdvertObs {
     pub vrrp_type: u8,
     /// v2: authentication type.
     pub auth_type: Option<u8>,
-    /// v2: authentication data all zero (None: message too short to hold it).
-    pub auth_zero: Option<bool>,
+    /// v2: authentication data (None: message too short to hold it).
+    pub auth_data: Option<[u8; crate::wire::vrrp::AUTH_LEN]>,
     /// v3: reserved bits.
     pub reserved: Option<u8>,
     pub length: LengthStatus,
@@ -742,13 +742,13 @@ fn observe(l: &mut Loader, f: &Frame, t: u64, number: u64, seg: u16, node: u16) 
             for a in s.addrs.iter() {
                 l.vips.insert(*a);
             }
-            let (version, vrrp_type, auth_type, auth_zero, reserved, length, first_ll) =
+            let (version, vrrp_type, auth_type, auth_data, reserved, length, first_ll) =
                 match &f.payload {
                     Payload::VrrpV2(a) => (
                         2,
                         a.vrrp_type,
                         Some(a.auth_type),
-                        a.auth_data.map(|d| d.iter().all(|b| *b == 0)),
+                        a.auth_data,
                         None,
                         a.length,
                         None,
@@ -782,7 +782,7 @@ fn observe(l: &mut Loader, f: &Frame, t: u64, number: u64, seg: u16, node: u16) 
                 version,
                 vrrp_type,
                 auth_type,
-                auth_zero,
+                auth_data,
                 reserved,
                 length,
                 first_ll,

@@ -25,6 +25,8 @@ pub struct VrSpec {
     pub vmac: bool,
     /// Where the master holds the VIPs instead of the segment's interface (`lo`).
     pub vip_interface: Option<String>,
+    /// VRRPv2: the simple text password the routers are configured with, if any.
+    pub auth_pass: Option<String>,
     pub preempt: bool,
     pub preempt_delay_cs: u32,
     pub accept: bool,
@@ -99,6 +101,7 @@ impl VrSpec {
             vips: v.vips.clone(),
             vmac: v.vmac,
             vip_interface: v.vip_interface.clone(),
+            auth_pass: v.auth_pass.clone(),
             preempt: v.preempt,
             preempt_delay_cs: v.preempt_delay_cs,
             accept: v.accept,
@@ -180,6 +183,7 @@ impl VrSpec {
             accept: self.accept,
             vmac: self.vmac,
             vip_interface: self.vip_interface.clone(),
+            auth_pass: self.auth_pass.clone(),
             unicast: self.unicast,
             priorities: self.priorities.clone(),
             notify: None,
@@ -333,6 +337,7 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 vips: vips.into_iter().collect(),
                 vmac: !hints.no_vmac && from_vmac * 2 >= ads.len(),
                 vip_interface: None,
+                auth_pass: None,
                 preempt: true,
                 preempt_delay_cs: 0,
                 accept: false,

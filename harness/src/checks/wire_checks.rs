@@ -526,25 +526,42 @@ pub(super) fn b6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     if let Some(r) = only(id, s, None, Some(2)) {
         return r;
     }
-    per_advert(
-        ctx,
-        id,
-        s,
-        vm,
-        "Auth Type 0, authentication data zero".into(),
-        |a| match (a.version, a.auth_type, a.auth_zero) {
-            (2, Some(t), _) if t != 0 => Some(format!(
+    // RFC 2338's simple text password where the scenario configures one (to interoperate
+    // with routers that send it); else RFC 3768's type 0 with zero data.
+    let (want_type, want_data, expected) = match &s.auth_pass {
+        Some(p) => {
+            let mut d = [0; crate::wire::vrrp::AUTH_LEN];
+            d[..p.len()].copy_from_slice(p.as_bytes());
+            (
+                1,
+                d,
+                format!("Auth Type 1 with the configured password `{p}` (RFC 2338 compatibility, as the scenario configures)"),
+            )
+        }
+        None => (
+            0,
+            [0; crate::wire::vrrp::AUTH_LEN],
+            "Auth Type 0, authentication data zero".into(),
+        ),
+    };
+    per_advert(ctx, id, s, vm, expected, |a| {
+        match (a.version, a.auth_type, a.auth_data) {
+            (2, Some(t), _) if t != want_type => Some(format!(
                 "Auth Type {t}{}",
-                if t <= 2 {
+                if t <= 2 && want_type == 0 {
                     " (RFC 2338 compatibility only)"
                 } else {
                     ""
                 }
             )),
-            (2, _, Some(false)) => Some("authentication data is not zero".into()),
+            (2, _, Some(d)) if d != want_data => Some(if want_type == 0 {
+                "authentication data is not zero".into()
+            } else {
+                "authentication data is not the configured password".into()
+            }),
             _ => None,
-        },
-    )
+        }
+    })
 }
 
 pub(super) fn b7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {

@@ -80,6 +80,9 @@ pub struct IntentVrouter {
     pub vmac_address: String,
     /// A name for a VMAC interface, if the daemon makes one (at most 15 bytes).
     pub vmac_interface: String,
+    /// VRRPv2: RFC 2338's simple text password to send (Auth Type 1) and require.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_pass: Option<String>,
     /// Where the master holds the VIPs instead of `interface` (`lo`), if elsewhere.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vip_interface: Option<String>,
@@ -159,6 +162,7 @@ impl Intent {
                     vmac_address: mac_string(&vr.vmac_address()),
                     vmac_interface: node.vmac_ifname(vr),
                     vip_interface: vr.vip_interface.clone(),
+                    auth_pass: vr.auth_pass.clone(),
                     unicast_peers: vr.unicast_peers.iter().map(ToString::to_string).collect(),
                     notify: hooks
                         .iter()

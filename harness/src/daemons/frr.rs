@@ -140,6 +140,12 @@ impl Adapter for Frr {
                     vr.name
                 ));
             }
+            if vr.auth_pass.is_some() {
+                out.push(format!(
+                    "{}: vrrpd sends and accepts no authentication (RFC 3768 type 0 only): auth_pass cannot be rendered",
+                    vr.name
+                ));
+            }
             if let Some(dev) = &vr.vip_interface {
                 out.push(format!(
                     "{}: vrrpd holds the VIPs on its macvlan only: vip_interface = \"{dev}\" cannot be rendered",

@@ -308,6 +308,12 @@ fn instance(
         }
         let _ = writeln!(s, "    }}");
     }
+    if let Some(p) = &vr.auth_pass {
+        let _ = writeln!(s, "    authentication {{");
+        let _ = writeln!(s, "        auth_type PASS");
+        let _ = writeln!(s, "        auth_pass {p}");
+        let _ = writeln!(s, "    }}");
+    }
     // IPv6: the virtual link-local first (RFC 9568 §5.2.9; keepalived warns when it is not),
     // the same on every router, so keepalived and the other daemons list the same addresses.
     let _ = writeln!(s, "    virtual_ipaddress {{");
@@ -442,6 +448,19 @@ mod tests {
             );
         }
         assert!(!text.contains("use_vmac vrrp6"), "{text}");
+    }
+
+    #[test]
+    fn renders_rfc2338_password_authentication() {
+        let mut node = r1();
+        node.vrouters[0].auth_pass = Some("s3cret".into());
+        let text = render(&node, &[], &[]);
+        assert!(
+            text.contains(
+                "    authentication {\n        auth_type PASS\n        auth_pass s3cret\n    }\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -177,6 +177,8 @@ pub struct VrouterSpec {
     pub vmac: bool,
     /// Where the master holds the VIPs instead of `interface`: `lo`.
     pub vip_interface: Option<String>,
+    /// VRRPv2: RFC 2338's simple text password to send and require.
+    pub auth_pass: Option<String>,
     /// Commands to run on state changes.
     pub notify: Option<Notify>,
     /// What the daemon watches to adjust its priority.
@@ -521,6 +523,7 @@ pub(crate) mod tests_support {
             unicast_peers: Vec::new(),
             vmac: true,
             vip_interface: None,
+            auth_pass: None,
             notify: None,
             track: Vec::new(),
             carp: None,

@@ -75,6 +75,9 @@ fn instance(out: &mut String, vr: &VrouterSpec, hooks: &[Hook], tracked: &[Track
     if let Some(dev) = &vr.vip_interface {
         let _ = writeln!(out, "vip_interface = {}", toml_str(dev));
     }
+    if let Some(p) = &vr.auth_pass {
+        let _ = writeln!(out, "auth_pass = {}", toml_str(p));
+    }
     if !vr.unicast_peers.is_empty() {
         let _ = writeln!(out, "unicast_peers = {}", toml_list(&vr.unicast_peers));
     }
@@ -271,6 +274,15 @@ mod tests {
         assert_eq!(gw4["track_interface"][0]["name"].as_str(), Some("eth1"));
         assert_eq!(gw4["track_interface"][0]["weight"].as_integer(), Some(0));
         assert!(parsed["instance"][1].get("track_script").is_none());
+    }
+
+    #[test]
+    fn renders_the_rfc2338_password() {
+        let mut node = r1();
+        node.vrouters[0].auth_pass = Some("s3cret".into());
+        let parsed: toml::Value = toml::from_str(&render(&node, &[], &[])).unwrap();
+        assert_eq!(parsed["instance"][0]["auth_pass"].as_str(), Some("s3cret"));
+        assert!(parsed["instance"][1].get("auth_pass").is_none());
     }
 
     #[test]

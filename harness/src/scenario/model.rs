@@ -131,6 +131,9 @@ pub struct Vrouter {
     /// address that routing, e.g. BGP, leads to; never with a VMAC).
     pub vip_interface: Option<String>,
     pub unicast: bool,
+    /// VRRPv2: RFC 2338's simple text password the routers send and require (Auth Type 1),
+    /// to interoperate with routers configured with one.
+    pub auth_pass: Option<String>,
     /// (router node, priority), in file order of the node names.
     pub priorities: Vec<(String, u8)>,
     /// Commands the routers' daemons run on their state changes, if any.

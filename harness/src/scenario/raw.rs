@@ -113,6 +113,8 @@ pub(crate) struct RawVrouter {
     /// ARP) leads traffic to them.
     pub vip_interface: Option<Spanned<String>>,
     pub unicast: Option<bool>,
+    /// VRRPv2: RFC 2338's simple text password (keepalived's `auth_type PASS`).
+    pub auth_pass: Option<Spanned<String>>,
     pub notify: Option<Spanned<RawNotify>>,
     /// What each router's daemon watches to adjust its priority.
     #[serde(default)]

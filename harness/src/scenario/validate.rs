@@ -818,6 +818,7 @@ impl Validator<'_> {
                 accept: v.accept.unwrap_or(false),
                 vmac: v.vmac.unwrap_or(v.vip_interface.is_none()),
                 vip_interface: self.vip_interface(v),
+                auth_pass: self.auth_pass(v, version),
                 unicast: v.unicast.unwrap_or(false),
                 priorities,
                 notify: v.notify.as_ref().map(|n| self.notify(n)),
@@ -827,6 +828,27 @@ impl Validator<'_> {
         }
         self.moved_addresses(raw, &all_addresses, &vip_owner);
         out
+    }
+
+    /// `auth_pass`: VRRPv2 only, 1 to 8 printable ASCII characters (RFC 2338 §5.3.10).
+    fn auth_pass(&mut self, v: &RawVrouter, version: i64) -> Option<String> {
+        let p = v.auth_pass.as_ref()?;
+        let text = p.get_ref();
+        if version != 2 || v.protocol.as_ref().is_some_and(|x| x.get_ref() == "carp") {
+            self.d.at(
+                span(p),
+                "auth_pass is VRRPv2's (RFC 2338's simple text password): add `version = 2` (VRRPv3 has no authentication; CARP has `password`)",
+            );
+            return None;
+        }
+        if text.is_empty() || text.len() > 8 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+            self.d.at(
+                span(p),
+                "auth_pass must be 1 to 8 printable ASCII characters (RFC 2338 §5.3.10)",
+            );
+            return None;
+        }
+        Some(text.clone())
     }
 
     /// `vip_interface`: only `lo`, for VRRP without a VMAC (the default then).

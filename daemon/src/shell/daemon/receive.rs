@@ -243,7 +243,7 @@ impl Daemon {
         let result = check(&pkt, |vrid| {
             find(vrid)
                 .and_then(|s| self.slots[s].as_ref())
-                .map(|r| r.cfg.version)
+                .map(|r| (r.cfg.version, r.cfg.auth))
         });
         match result {
             Ok(acc) => {

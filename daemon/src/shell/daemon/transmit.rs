@@ -15,7 +15,8 @@ impl Daemon {
             } else {
                 r.cfg.interval_cs / 100
             },
-            auth_type: 0,
+            auth_type: r.cfg.auth.type_code(),
+            auth_data: r.cfg.auth.data(),
             addresses: r.cfg.advertised(),
         };
         let ip = match (r.primary, dst) {
