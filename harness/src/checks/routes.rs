@@ -88,12 +88,7 @@ fn upstreams<'a>(ctx: &'a Ctx, s: &VrSpec) -> Vec<&'a str> {
 fn addresses_of(ctx: &Ctx, node: &str) -> Vec<IpAddr> {
     ctx.rec
         .and_then(|r| r.scenario.node(node))
-        .map(|n| {
-            n.interfaces
-                .iter()
-                .flat_map(|i| i.addresses.iter().map(|a| a.addr))
-                .collect()
-        })
+        .map(|n| n.addresses().collect())
         .unwrap_or_default()
 }
 

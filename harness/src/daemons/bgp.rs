@@ -51,14 +51,10 @@ pub fn announced(scn: &Scenario, node: &str) -> Vec<Ipv4Addr> {
 
 /// The node's first IPv4 address: its BGP router id.
 fn router_id(scn: &Scenario, node: &str) -> Option<Ipv4Addr> {
-    scn.node(node)?
-        .interfaces
-        .iter()
-        .flat_map(|i| i.addresses.iter())
-        .find_map(|a| match a.addr {
-            IpAddr::V4(v4) => Some(v4),
-            IpAddr::V6(_) => None,
-        })
+    scn.node(node)?.addresses().find_map(|a| match a {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(_) => None,
+    })
 }
 
 pub(crate) fn render_bgpd(

@@ -732,6 +732,15 @@ pub struct Expect {
     pub gap_tolerance: Duration,
 }
 
+impl Node {
+    /// Every address of the node's interfaces, in file order.
+    pub fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.interfaces
+            .iter()
+            .flat_map(|i| i.addresses.iter().map(|a| a.addr))
+    }
+}
+
 impl Scenario {
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
@@ -827,12 +836,7 @@ impl Scenario {
             })
             .filter_map(|u| {
                 let theirs = self.vrouter(u.gateway.as_deref()?)?;
-                let ip = u
-                    .interfaces
-                    .iter()
-                    .flat_map(|i| i.addresses.iter())
-                    .map(|a| a.addr)
-                    .find(std::net::IpAddr::is_ipv4)?;
+                let ip = u.addresses().find(IpAddr::is_ipv4)?;
                 Some((ip, vec![mine, theirs]))
             })
             .collect()

@@ -9,7 +9,6 @@ pub(crate) mod netns;
 
 use std::collections::BTreeMap;
 use std::io;
-use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
@@ -768,16 +767,4 @@ fn vlan_info(flags: u16, vid: u16) -> io::Result<netlink_packet_route::link::Bri
     b[2..].copy_from_slice(&vid.to_ne_bytes());
     netlink_packet_route::link::BridgeVlanInfo::try_from(&b[..])
         .map_err(|e| io::Error::other(e.to_string()))
-}
-
-/// Helper for adapters and reports: all addresses of one node.
-pub fn node_addresses(scn: &Scenario, node: &str) -> Vec<IpAddr> {
-    scn.node(node)
-        .map(|n| {
-            n.interfaces
-                .iter()
-                .flat_map(|i| i.addresses.iter().map(|a| a.addr))
-                .collect()
-        })
-        .unwrap_or_default()
 }
