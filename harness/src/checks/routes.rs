@@ -183,23 +183,21 @@ pub(super) fn e10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let mut bad = Vec::new();
     for (f, left, first) in &all {
         let late = f.after_advert_ms.is_none_or(|ms| ms > f.bound_ms);
-        if late || left.is_some() {
-            let what = match (late, left) {
-                (true, _) => f.describe(),
-                (false, Some(t)) => format!(
-                    "{}'s route to {} left {} at {:.3}s while it was still master",
-                    f.upstream,
-                    f.vip,
-                    f.master,
-                    ctx.at(*t)
-                ),
-                (false, None) => unreachable!("neither late nor left"),
-            };
-            bad.push((
-                what,
-                ctx.advert_ev(*first, format!("first advert of {}", f.master)),
-            ));
-        }
+        let what = match left {
+            _ if late => f.describe(),
+            Some(t) => format!(
+                "{}'s route to {} left {} at {:.3}s while it was still master",
+                f.upstream,
+                f.vip,
+                f.master,
+                ctx.at(*t)
+            ),
+            None => continue,
+        };
+        bad.push((
+            what,
+            ctx.advert_ev(*first, format!("first advert of {}", f.master)),
+        ));
     }
     let worst = all
         .iter()
