@@ -75,9 +75,9 @@ for = "1s"
 "#;
 
 /// The daemons, as their adapters find them; in a rootless sandbox, those that must run as a
-/// user of their own cannot run at all.
+/// user of their own cannot run at all. Then the BGP speaker the lab runs itself.
 fn daemon_findings(rootless: bool) -> Vec<Finding> {
-    daemons::all()
+    let mut out: Vec<Finding> = daemons::all()
         .iter()
         .map(|a| {
             let what = format!("daemon {}", a.name());
@@ -98,7 +98,19 @@ fn daemon_findings(rootless: bool) -> Vec<Finding> {
                 Err(m) => Finding::not_ok(&what, Level::Limited, m.what, &m.fix, &needed_by),
             }
         })
-        .collect()
+        .collect();
+    let what = "the lab's BGP speaker (FRR zebra + bgpd)";
+    out.push(match daemons::bgp::missing() {
+        None => Finding::ok(what, "found, and its user `frr`"),
+        Some(why) => Finding::not_ok(
+            what,
+            Level::Limited,
+            why,
+            "apt-get install frr, and run vrlab as root",
+            "scenarios with `bgp` (scenarios/field/cloud-bgp-vip.toml)",
+        ),
+    });
+    out
 }
 
 /// What can only be tried inside the sandbox: topology, macvlan, nftables, VLAN filtering.

@@ -50,7 +50,7 @@ fn doctor_finds_what_the_lab_needs_by_trying_it() {
     }
     // CI installs them (ci/install-deps.sh); elsewhere they may be missing, and say so.
     if in_ci() {
-        for d in ["daemon keepalived", "daemon frr"] {
+        for d in ["daemon keepalived", "daemon frr", "the lab's BGP speaker"] {
             assert_eq!(level(d), "ok", "{d}: {out}");
         }
     }
