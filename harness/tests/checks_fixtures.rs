@@ -679,3 +679,70 @@ fn a_run_verdict_states_its_time_base() {
         v.notes
     );
 }
+
+/// A stall of the whole machine (no prober sent anything for 5 intervals; CI of 3ef4e59: a
+/// 13 s stall) is said in the verdict, and what the daemons did in it or within a
+/// Master_Down_Interval after it is not blamed on them: r1's kernel answering ARP from the VMAC
+/// on waking, before its daemon's first advert, is withdrawn — not passed — with its evidence.
+#[test]
+fn a_stall_of_the_machine_is_said_and_not_blamed_on_the_daemons() {
+    let v = judge(Story::v3().with(|k| k.stall = true));
+    let note = v
+        .notes
+        .iter()
+        .find(|n| n.contains("the machine stalled"))
+        .unwrap_or_else(|| panic!("no stall note in {:?}", v.notes));
+    assert!(note.contains("stalled for 0.5"), "{note}");
+    let e1 = of(&v, "e1.vmac-on-master-port");
+    let withdrawn: Vec<_> = e1
+        .iter()
+        .filter(|c| c.observed.starts_with("not judged: the machine stalled"))
+        .collect();
+    assert_eq!(
+        withdrawn.len(),
+        1,
+        "{}\n{:#?}",
+        show(&v, "e1.vmac-on-master-port"),
+        v.metrics.masters
+    );
+    assert_eq!(withdrawn[0].status, Status::NotApplicable);
+    assert!(
+        withdrawn[0].observed.contains("ARP reply") && !withdrawn[0].evidence.is_empty(),
+        "{}",
+        withdrawn[0].observed
+    );
+    assert!(v.checks.iter().all(|c| c.status != Status::Fail), "{}", {
+        let failed: Vec<_> = v
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| format!("{} {}: {}", c.id.def().id, c.subject, c.observed))
+            .collect();
+        failed.join("\n")
+    });
+    // Without a stall nothing is withdrawn.
+    let plain = judge(Story::v3());
+    assert!(!plain.notes.iter().any(|n| n.contains("stalled")));
+}
+
+/// A real recording through a stall (captures/runs/stall.sh: vrlab and everything it started
+/// stopped for 10 s during a partition): the stall is found from the probes alone.
+#[test]
+fn a_recorded_stall_is_found() {
+    let v = judge_run("keepalived-vrlabd-stalled");
+    assert!(
+        v.notes
+            .iter()
+            .any(|n| n.contains("the machine stalled for 10.0")),
+        "{:?}",
+        v.notes
+    );
+    for dir in ["keepalived-crash-and-return", "vrlabd-cloud-bgp-vip"] {
+        let v = judge_run(dir);
+        assert!(
+            !v.notes.iter().any(|n| n.contains("stalled")),
+            "{dir}: {:?}",
+            v.notes
+        );
+    }
+}

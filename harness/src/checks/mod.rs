@@ -20,6 +20,7 @@ mod record;
 pub mod routes;
 mod run_checks;
 pub mod spec;
+pub mod stalls;
 mod sync_groups;
 mod timing;
 mod tracking;
@@ -285,6 +286,8 @@ pub fn judge(rec: &Record) -> Verdict {
         &rec.events,
     );
     let mut checks = ctx.run_all(&mut metrics);
+    let stalled = stalls::find(&rec.events, rec.end());
+    stalls::withdraw(&mut checks, &stalled, ctx.stall_shadow(), rec.t0());
     metrics.masters = ctx.masters();
     metrics.poisonings = ctx.poisonings();
     metrics.handovers = handover::handovers(&ctx);
@@ -312,6 +315,7 @@ pub fn judge(rec: &Record) -> Verdict {
             .map(ToString::to_string)
             .chain(time_base(rec))
             .chain(teardown_note(rec))
+            .chain(stalls::notes(&stalled, rec.t0()))
             .collect(),
         capture: None,
         expectation: None,
@@ -462,6 +466,22 @@ impl<'a> Ctx<'a> {
     /// Seconds since the start of the record.
     pub fn at(&self, t: u64) -> f64 {
         t.saturating_sub(self.t0) as f64 / 1e9
+    }
+
+    /// How long after a stall of the machine the daemons' behaviour is still its doing: the
+    /// longest Master_Down_Interval of the run's virtual routers, plus the tolerance.
+    pub fn stall_shadow(&self) -> Duration {
+        self.vrs
+            .iter()
+            .flat_map(|s| {
+                let vr = s.vrouter(0);
+                s.priorities
+                    .iter()
+                    .map(move |(_, p)| vr.master_down_interval(*p))
+            })
+            .max()
+            .unwrap_or_default()
+            + self.tolerance
     }
 
     pub fn tol_ns(&self) -> u64 {

@@ -206,6 +206,10 @@ pub struct Knobs {
     pub drops: bool,
     /// The kernel dropped netlink notifications of the switch's monitor.
     pub notifications_lost: bool,
+    /// The whole machine stalls for 5 intervals in the first hold: no advert and no probe
+    /// (the CI run of 3ef4e59); on waking, r1's kernel answers h1's ARP from the VMAC 140 ms
+    /// before its daemon's first advert ("while no router is master": E1, were it judged).
+    pub stall: bool,
 }
 
 /// An injection in the first hold (r1 master, r2 backup), and whether it was wrongly acted on.
@@ -494,10 +498,11 @@ impl Lab {
         let mut last = from;
         let mut n = 0;
         while t < until {
-            let skip = self.k().c7_gap
+            let skip = (self.k().c7_gap
                 && node == R1
                 && (4..6).contains(&n)
-                && from < 3 * self.iv() + self.mdi(200);
+                && from < 3 * self.iv() + self.mdi(200))
+                || (node == R1 && self.daemon_stalled(t));
             if !skip {
                 self.adverts(t, node, prio);
                 last = t;
@@ -506,6 +511,24 @@ impl Lab {
             n += 1;
         }
         last
+    }
+
+    /// The stall of the `stall` knob: 5 intervals from 2.5 intervals into the first hold.
+    fn stall(&self) -> Option<(u64, u64)> {
+        let iv = self.iv();
+        let hold1 = 10 * MS + self.mdi(200) + MS + iv;
+        let from = hold1 + 2 * iv + iv / 2;
+        self.k().stall.then_some((from, from + 5 * iv))
+    }
+
+    fn stalled(&self, t: u64) -> bool {
+        self.stall().is_some_and(|(a, b)| t > a && t < b)
+    }
+
+    /// r1's daemon wakes an interval after the machine.
+    fn daemon_stalled(&self, t: u64) -> bool {
+        self.stall()
+            .is_some_and(|(a, b)| t > a && t < b + self.iv())
     }
 
     fn step(&mut self, i: usize, began: u64, ended: u64, step: Value) {
@@ -698,6 +721,14 @@ pub fn build(story: Story) -> Lab {
     l.announce(t_r1 + 200_000, R1);
     l.fdbs(t_r1 + 100_000, R1);
     let last_r1 = l.tenure(t_r1, crash - iv / 2, R1, 200);
+    if let Some((_, woke)) = l.stall() {
+        l.frame(
+            woke + 10 * MS,
+            H1,
+            emit::arp_request(mac(H1), ip4(H1), VIP4),
+        );
+        l.frame(woke + 10 * MS + 100_000, R1, arp_reply_to_h1(vmac4()));
+    }
     // h1 resolves the VIPs (answered by r1) and the hosts' caches hold the VMACs.
     let q = t_r1 + 3 * iv;
     l.frame(q, H1, emit::arp_request(mac(H1), ip4(H1), VIP4));
@@ -1040,6 +1071,9 @@ pub fn build(story: Story) -> Lab {
                 continue;
             }
             let lost = k.e4_probe_gap && t > crash && t < crash + 20 * iv;
+            if l.stalled(t) {
+                continue;
+            }
             l.ev(
                 t,
                 What::Probe(Probe {
