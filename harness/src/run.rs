@@ -607,6 +607,12 @@ fn node_meta(scn: &Scenario, topo: &Topology) -> BTreeMap<String, NodeMeta> {
                 .iter()
                 .filter(|p| p.node == n.name)
                 .map(|p| p.mac.clone())
+                .chain(
+                    topo.tunnels
+                        .iter()
+                        .filter(|t| t.node == n.name)
+                        .map(|t| t.mac.clone()),
+                )
                 .collect();
             let role = if n.role == Role::Router {
                 "router"
@@ -1353,18 +1359,32 @@ async fn inject_as(
         FrameKind::Advert(spoof) => spoof.discard_rule(vr, advertised.len()),
         _ => None,
     };
-    let at = via.unwrap_or(&inj.node);
-    let port = lab
-        .topo
-        .ports
-        .iter()
-        .find(|p| p.node == at && p.segment == vr.segment)
-        .ok_or_else(|| format!("inject: {at} has no port on segment {}", vr.segment))?;
-    lab.live.injecting(&frames);
     let (ns, ifindex) = match via {
-        Some(_) => (&lab.topo.switch, port.port_ifindex),
-        None => (&lab.topo.nodes[&inj.node], port.node_ifindex),
+        Some(at) => {
+            let port = lab
+                .topo
+                .ports
+                .iter()
+                .find(|p| p.node == at && p.segment == vr.segment)
+                .ok_or_else(|| {
+                    format!("inject: {at} has no switch port on segment {}", vr.segment)
+                })?;
+            (&lab.topo.switch, port.port_ifindex)
+        }
+        None => {
+            let idx = lab
+                .topo
+                .node_ifindex(&inj.node, &vr.segment)
+                .ok_or_else(|| {
+                    format!(
+                        "inject: {} has no interface on segment {}",
+                        inj.node, vr.segment
+                    )
+                })?;
+            (&lab.topo.nodes[&inj.node], idx)
+        }
     };
+    lab.live.injecting(&frames);
     let fd = injector::open(ns)
         .map_err(|e| format!("inject: opening a packet socket in {}: {e}", ns.name))?;
     let origin = injector::Origin {

@@ -11,6 +11,52 @@ fn bad_dir() -> std::path::PathBuf {
 
 /// (file, line:column of the first diagnostic, text the message must contain)
 const CASES: &[(&str, &str, &str)] = &[
+    (
+        "vxlan-link-down-tunnel.toml",
+        "29:13",
+        "r1:vx0 is a VXLAN tunnel, not a cable",
+    ),
+    (
+        "vxlan-no-underlay.toml",
+        "9:30",
+        "name the interface that carries its tunnel",
+    ),
+    (
+        "vxlan-one-member.toml",
+        "4:11",
+        "an overlay joins two or more nodes",
+    ),
+    (
+        "vxlan-partition-across-overlay.toml",
+        "28:10",
+        "this partition would cut nothing",
+    ),
+    (
+        "vxlan-underlay-itself.toml",
+        "9:78",
+        "is itself on a VXLAN segment",
+    ),
+    (
+        "vxlan-underlay-on-switched.toml",
+        "18:78",
+        "`underlay` belongs to an interface on a VXLAN segment",
+    ),
+    (
+        "vxlan-underlay-unknown.toml",
+        "9:78",
+        "`r1` has no interface `eth9`",
+    ),
+    ("vxlan-vni-range.toml", "5:17", "VNI 16777216 is out of range"),
+    (
+        "route-host-bits.toml",
+        "10:18",
+        "10.0.2.1/24 is not a network",
+    ),
+    (
+        "route-via-off-subnet.toml",
+        "10:39",
+        "a route goes via a neighbour",
+    ),
     ("syntax-error.toml", "2:14", "expected `.`, `]`"),
     (
         "carp-no-password.toml",

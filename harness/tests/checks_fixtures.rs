@@ -746,3 +746,72 @@ fn a_recorded_stall_is_found() {
         );
     }
 }
+
+/// Adverts in a capture file: (interface name, VRID, priority) of each, outer frames only.
+fn adverts_in(file: &std::path::Path) -> Vec<(String, u8, u8)> {
+    let mut r = vrlab::wire::capture::open(file).unwrap();
+    let mut out = Vec::new();
+    while let Some(p) = r.next_packet() {
+        let p = p.unwrap();
+        let Ok(f) = vrlab::wire::decode(p.linktype, p.data) else {
+            continue;
+        };
+        if let Some(a) = vrlab::wire::vrrp_summary(&f) {
+            let who = p.interface_name.unwrap_or("?").to_string();
+            out.push((who, a.vrid, a.priority.unwrap_or(0)));
+        }
+    }
+    out
+}
+
+/// VXLAN datagrams in a capture file that carry VRRP: (outer source, VRID).
+fn tunnelled_adverts_in(file: &std::path::Path) -> Vec<(std::net::Ipv4Addr, u8)> {
+    let mut r = vrlab::wire::capture::open(file).unwrap();
+    let mut out = Vec::new();
+    while let Some(p) = r.next_packet() {
+        let p = p.unwrap();
+        let Some(v) = vrlab::wire::vxlan::decapsulate(p.data, 4789) else {
+            continue;
+        };
+        assert_eq!(v.vni, 100);
+        let inner = vrlab::wire::decode(p.linktype, v.inner).unwrap();
+        if let Some(a) = vrlab::wire::vrrp_summary(&inner) {
+            out.push((v.src, a.vrid));
+        }
+    }
+    out
+}
+
+/// The VXLAN overlay of cloud-vxlan-overlay (a real vrlabd run): the routed underlay carries
+/// VRRP only inside VXLAN datagrams, r1's to r2 through segment a and r2's to r1 through b;
+/// the overlay's file holds each advert once, on its sender's tunnel — as many as the
+/// underlay's datagrams that entered by their sender's segment — and the judge reads it.
+#[test]
+fn the_overlay_carries_vrrp_across_an_underlay_without_multicast() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../captures/runs/vrlabd-cloud-vxlan-overlay/segments");
+    for seg in ["a", "b"] {
+        let bare = adverts_in(&dir.join(format!("{seg}.pcapng")));
+        assert!(bare.is_empty(), "{seg}: VRRP outside VXLAN: {bare:?}");
+    }
+    let r1 = std::net::Ipv4Addr::new(10, 0, 1, 1);
+    let r2 = std::net::Ipv4Addr::new(10, 0, 2, 1);
+    let from = |seg: &str, src| {
+        tunnelled_adverts_in(&dir.join(format!("{seg}.pcapng")))
+            .iter()
+            .filter(|(s, _)| *s == src)
+            .count()
+    };
+    let overlay = adverts_in(&dir.join("ovl.pcapng"));
+    let on = |iface: &str| overlay.iter().filter(|(i, _, _)| i == iface).count();
+    assert!(on("r1:vx0") > 40 && on("r2:vx0") > 40, "{overlay:?}");
+    assert_eq!(on("r1:vx0"), from("a", r1));
+    assert_eq!(on("r2:vx0"), from("b", r2));
+    assert_eq!(on("r1:vx0") + on("r2:vx0"), overlay.len());
+    let v = judge_run("vrlabd-cloud-vxlan-overlay");
+    assert!(v.passed(), "{}", show(&v, "e10.route-follows-master"));
+    let masters: BTreeSet<&str> = v.metrics.masters.iter().map(|m| m.node.as_str()).collect();
+    assert_eq!(masters, BTreeSet::from(["r1", "r2"]));
+    let d8 = of(&v, "d8.vmac-learning");
+    assert!(d8.iter().all(|c| c.status == Status::NotApplicable));
+}

@@ -1,16 +1,22 @@
-//! Packet capture: one pcapng file per segment, one pcapng interface per bridge port.
+//! Packet capture: one pcapng file per segment, one pcapng interface per bridge port (or, on
+//! a VXLAN overlay, per member's tunnel).
 //!
 //! A single AF_PACKET socket in the switch namespace sees every frame on every bridge port.
 //! A frame is written once, on the port it entered the bridge by (the port of the node that
 //! sent it): frames the bridge sends out of a port (PACKET_OUTGOING) are skipped. So each
 //! frame in a pcapng is attributed to its sender by its interface, and its timestamp is the
 //! kernel's CLOCK_REALTIME stamp, the clock of `events.jsonl`.
+//!
+//! An overlay has no bridge: its frames are taken out of the VXLAN datagrams that enter the
+//! underlay by a member's port — only the copy addressed to the member's first peer, since
+//! the member replicates each frame to every peer — and written to the overlay's file on the
+//! member's interface, with the datagram's timestamp.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -73,6 +79,19 @@ struct Sink {
 /// Which sink and interface id a port ifindex maps to, and the node index behind it.
 struct PortMap {
     by_ifindex: HashMap<u32, (usize, u32, usize)>,
+    /// Underlay port ifindex → the overlay tunnels whose datagrams enter by it.
+    decap: HashMap<u32, Vec<Decap>>,
+}
+
+/// Where the inner frames of one tunnel's datagrams are written: only the copy to `dst`, so
+/// that a frame replicated to every peer is recorded once.
+struct Decap {
+    vni: u32,
+    src: std::net::Ipv4Addr,
+    dst: std::net::Ipv4Addr,
+    sink: usize,
+    iface: u32,
+    node: usize,
 }
 
 impl PacketCapture {
@@ -104,49 +123,68 @@ impl PacketCapture {
         let mut sinks = Vec::new();
         let mut files = Vec::new();
         let mut by_ifindex = HashMap::new();
-        for (si, bridge) in topo.bridges.iter().enumerate() {
-            let file = format!("{}.pcapng", bridge.segment);
-            let path: PathBuf = dir.join(&file);
+        let mut decap: HashMap<u32, Vec<Decap>> = HashMap::new();
+        for (si, segment) in topo.segments.iter().enumerate() {
+            let file = format!("{segment}.pcapng");
+            let bridge = topo.bridges.iter().find(|b| &b.segment == segment);
+            let comment = match bridge {
+                Some(b) => format!("segment {segment} (bridge {}): one interface per bridge port, frames as they entered the bridge", b.name),
+                None => format!("segment {segment} (a VXLAN overlay): one interface per member's tunnel, each frame as its member sent it into the overlay, taken out of the datagram to its first peer as it entered the underlay"),
+            };
             let shb = SectionHeaderBlock {
                 options: vec![
-                    SectionHeaderOption::UserApplication(format!("vrlab {}", env!("CARGO_PKG_VERSION")).into()),
+                    SectionHeaderOption::UserApplication(
+                        format!("vrlab {}", env!("CARGO_PKG_VERSION")).into(),
+                    ),
                     SectionHeaderOption::OS(os_name().into()),
-                    SectionHeaderOption::Comment(format!("segment {} (bridge {}): one interface per bridge port, frames as they entered the bridge", bridge.segment, bridge.name).into()),
+                    SectionHeaderOption::Comment(comment.into()),
                 ],
                 ..Default::default()
             };
-            let mut writer =
-                PcapNgWriter::with_section_header(BufWriter::new(File::create(&path)?), shb)
-                    .map_err(pcap_err)?;
+            let mut writer = PcapNgWriter::with_section_header(
+                BufWriter::new(File::create(dir.join(&file))?),
+                shb,
+            )
+            .map_err(pcap_err)?;
             let mut interfaces = Vec::new();
-            for p in topo.ports.iter().filter(|p| p.segment == bridge.segment) {
-                let id = interfaces.len() as u32;
-                let idb = InterfaceDescriptionBlock {
-                    linktype: DataLink::ETHERNET,
-                    snaplen: SNAPLEN as u32,
-                    options: vec![
-                        InterfaceDescriptionOption::IfName(
-                            format!("{}:{}", p.node, p.interface).into(),
-                        ),
-                        InterfaceDescriptionOption::IfDescription(
-                            format!(
-                                "bridge port {} of {}, to node {} interface {} ({})",
-                                p.port, bridge.name, p.node, p.interface, p.mac
-                            )
-                            .into(),
-                        ),
-                        InterfaceDescriptionOption::IfTsResol(9),
-                    ],
-                };
-                writer.write_pcapng_block(idb).map_err(pcap_err)?;
-                by_ifindex.insert(p.port_ifindex, (si, id, node_index[p.node.as_str()]));
-                interfaces.push(CaptureInterface {
-                    id,
-                    node: p.node.clone(),
-                    interface: p.interface.clone(),
-                    port: p.port.clone(),
-                    mac: p.mac.clone(),
-                });
+            if let Some(bridge) = bridge {
+                for p in topo.ports.iter().filter(|p| &p.segment == segment) {
+                    let what = format!(
+                        "bridge port {} of {}, to node {} interface {} ({})",
+                        p.port, bridge.name, p.node, p.interface, p.mac
+                    );
+                    let id = add_interface(
+                        &mut writer,
+                        &mut interfaces,
+                        [&p.node, &p.interface, &p.port, &p.mac],
+                        what,
+                    )?;
+                    by_ifindex.insert(p.port_ifindex, (si, id, node_index[p.node.as_str()]));
+                }
+            }
+            for t in topo.tunnels.iter().filter(|t| &t.segment == segment) {
+                let what = format!(
+                    "VXLAN {} tunnel of node {} interface {} ({}) from {}: the frames it sent, out of its datagrams to {}",
+                    t.vni, t.node, t.interface, t.mac, t.local, t.recorded_peer()
+                );
+                let port = format!("vxlan{}-{}", t.vni, t.node);
+                let id = add_interface(
+                    &mut writer,
+                    &mut interfaces,
+                    [&t.node, &t.interface, &port, &t.mac],
+                    what,
+                )?;
+                decap
+                    .entry(t.underlay_port_ifindex)
+                    .or_default()
+                    .push(Decap {
+                        vni: t.vni,
+                        src: t.local,
+                        dst: t.recorded_peer(),
+                        sink: si,
+                        iface: id,
+                        node: node_index[t.node.as_str()],
+                    });
             }
             // The headers reach the disk at once: a run killed from now on leaves a valid
             // (if empty) capture.
@@ -156,14 +194,14 @@ impl PacketCapture {
                 segment: si,
             });
             files.push(SegmentFile {
-                segment: bridge.segment.clone(),
+                segment: segment.clone(),
                 file: format!("segments/{file}"),
                 interfaces,
             });
         }
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
-        let map = PortMap { by_ifindex };
+        let map = PortMap { by_ifindex, decap };
         let thread = std::thread::Builder::new()
             .name("capture".into())
             .spawn(move || capture_loop(sock, sinks, map, live, stop2))?;
@@ -192,6 +230,34 @@ impl Drop for PacketCapture {
             let _ = t.join();
         }
     }
+}
+
+/// Describes one more interface (`[node, interface, port, mac]`) in a segment's file; its id.
+fn add_interface(
+    w: &mut PcapNgWriter<BufWriter<File>>,
+    interfaces: &mut Vec<CaptureInterface>,
+    [node, interface, port, mac]: [&String; 4],
+    what: String,
+) -> io::Result<u32> {
+    let id = interfaces.len() as u32;
+    let idb = InterfaceDescriptionBlock {
+        linktype: DataLink::ETHERNET,
+        snaplen: SNAPLEN as u32,
+        options: vec![
+            InterfaceDescriptionOption::IfName(format!("{node}:{interface}").into()),
+            InterfaceDescriptionOption::IfDescription(what.into()),
+            InterfaceDescriptionOption::IfTsResol(9),
+        ],
+    };
+    w.write_pcapng_block(idb).map_err(pcap_err)?;
+    interfaces.push(CaptureInterface {
+        id,
+        node: node.clone(),
+        interface: interface.clone(),
+        port: port.clone(),
+        mac: mac.clone(),
+    });
+    Ok(id)
 }
 
 fn pcap_err(e: pcap_file::PcapError) -> io::Error {
@@ -336,17 +402,50 @@ fn handle(
     } else {
         f.t
     };
-    let s = &mut sinks[sink];
+    record(&mut sinks[sink], iface, node, t, data, f.orig_len, live)?;
+    stats.frames += 1;
+    if let Some(tunnels) = map.decap.get(&f.ifindex) {
+        if let Some(v) = crate::wire::vxlan::decapsulate(data, crate::scenario::VXLAN_PORT) {
+            if let Some(d) = tunnels
+                .iter()
+                .find(|d| d.vni == v.vni && d.src == v.src && d.dst == v.dst)
+            {
+                let inner_len = f.orig_len - (data.len() - v.inner.len());
+                record(
+                    &mut sinks[d.sink],
+                    d.iface,
+                    d.node,
+                    t,
+                    v.inner,
+                    inner_len,
+                    live,
+                )?;
+                stats.frames += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes one frame to a segment's file and shows its adverts to the live wire.
+fn record(
+    s: &mut Sink,
+    iface: u32,
+    node: usize,
+    t: u64,
+    data: &[u8],
+    orig_len: usize,
+    live: &LiveWire,
+) -> io::Result<()> {
     s.writer
         .write_pcapng_block(EnhancedPacketBlock {
             interface_id: iface,
             timestamp: Duration::from_nanos(t),
-            original_len: f.orig_len as u32,
+            original_len: orig_len as u32,
             data: data.into(),
             options: vec![],
         })
         .map_err(pcap_err)?;
-    stats.frames += 1;
     if let Some(a) = vrrp_of(data) {
         let key = (s.segment, a.family, a.vrid);
         if !live.is_injected(data) && live.accepts(key, a.carp_auth.as_deref()) {

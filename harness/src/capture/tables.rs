@@ -67,6 +67,12 @@ pub fn start(topo: &Topology, rec: &Recorder) -> std::io::Result<Vec<tokio::task
             .iter()
             .filter(|p| &p.node == name)
             .map(|p| (p.node_ifindex, p.interface.clone()))
+            .chain(
+                topo.tunnels
+                    .iter()
+                    .filter(|t| &t.node == name)
+                    .map(|t| (t.node_ifindex, t.interface.clone())),
+            )
             .collect();
         names.insert(1, "lo".into());
         let mut rx = monitor_in(

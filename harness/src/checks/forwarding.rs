@@ -72,6 +72,16 @@ pub(super) fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     if let Some(why) = s.vmac_off() {
         return not_applicable(id, &s.name, why);
     }
+    if ctx.rec.is_some_and(|r| r.scenario.is_overlay(&s.segment)) {
+        return not_applicable(
+            id,
+            &s.name,
+            format!(
+                "segment {} is a VXLAN overlay: no switch learns its MACs",
+                s.segment
+            ),
+        );
+    }
     let mac = s.vmac_addr().to_string();
     let fdb = fdb_events(ctx, &mac, &s.segment);
     if fdb.is_empty() {

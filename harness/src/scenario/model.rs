@@ -50,6 +50,31 @@ pub struct Segment {
     pub name: String,
     pub vlan_aware: bool,
     pub multicast_snooping: bool,
+    /// A VXLAN overlay (this VNI) instead of a switch: each member node has a VXLAN device
+    /// (UDP 4789, no learning) with one all-zero FDB entry per other member — head-end
+    /// replication, so multicast crosses an underlay that carries none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vxlan: Option<u32>,
+}
+
+/// The well-known VXLAN port (RFC 7348 §5).
+pub const VXLAN_PORT: u16 = 4789;
+
+/// One member of a VXLAN overlay: the node, its VXLAN interface, and the IPv4 address of its
+/// tunnel's endpoint (the first on its `underlay` interface).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverlayMember {
+    pub node: String,
+    pub interface: String,
+    pub underlay: String,
+    pub local: std::net::Ipv4Addr,
+}
+
+/// A static route of a node (`routes = [{ to, via }]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaticRoute {
+    pub to: IpNet,
+    pub via: IpAddr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,6 +100,9 @@ pub struct Node {
     pub bgp: Option<Bgp>,
     /// A host's default route goes via this virtual router's (first IPv4) VIP.
     pub gateway: Option<String>,
+    /// Static routes, added once the node's interfaces are up.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<StaticRoute>,
 }
 
 /// A node's BGP speaker (FRR zebra + bgpd, run by the lab beside the daemon under test):
@@ -111,6 +139,9 @@ pub struct Interface {
     pub addresses: Vec<IpNet>,
     /// Access VLAN on a VLAN-aware segment.
     pub vlan: Option<u16>,
+    /// On a VXLAN segment: the node's interface that carries the tunnel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub underlay: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -742,6 +773,44 @@ impl Node {
 }
 
 impl Scenario {
+    /// The members of VXLAN segment `segment`, in node order (none for a switched segment).
+    pub fn overlay_members(&self, segment: &str) -> Vec<OverlayMember> {
+        self.nodes
+            .iter()
+            .flat_map(|n| {
+                n.interfaces
+                    .iter()
+                    .filter(move |i| i.segment == segment)
+                    .filter_map(move |i| {
+                        let underlay = i.underlay.as_ref()?;
+                        let local = n
+                            .interfaces
+                            .iter()
+                            .find(|u| &u.name == underlay)?
+                            .addresses
+                            .iter()
+                            .find_map(|a| match a.addr {
+                                IpAddr::V4(v4) => Some(v4),
+                                IpAddr::V6(_) => None,
+                            })?;
+                        Some(OverlayMember {
+                            node: n.name.clone(),
+                            interface: i.name.clone(),
+                            underlay: underlay.clone(),
+                            local,
+                        })
+                    })
+            })
+            .collect()
+    }
+
+    /// Whether `segment` is a VXLAN overlay.
+    pub fn is_overlay(&self, segment: &str) -> bool {
+        self.segments
+            .iter()
+            .any(|s| s.name == segment && s.vxlan.is_some())
+    }
+
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
     }

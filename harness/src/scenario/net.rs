@@ -67,6 +67,14 @@ impl IpNet {
         }
     }
 
+    /// True when the address has bits beyond the prefix (a host, not a network: a route's
+    /// destination must not).
+    pub fn host_bits_set(&self) -> bool {
+        let shift = (Self::max_prefix(&self.addr) - self.prefix) as u32;
+        shift > 0 && shift < 128 && Self::bits(&self.addr) & ((1u128 << shift) - 1) != 0
+            || shift == 128 && Self::bits(&self.addr) != 0
+    }
+
     /// True when `addr` lies inside this prefix.
     pub fn contains(&self, addr: &IpAddr) -> bool {
         if Family::of(addr) != self.family() {

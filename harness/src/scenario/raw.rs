@@ -41,6 +41,22 @@ pub(crate) struct RawSegment {
     pub vlan_aware: bool,
     #[serde(default)]
     pub multicast_snooping: bool,
+    /// A VXLAN overlay instead of a switch: `vxlan = { vni = 100 }`.
+    pub vxlan: Option<Spanned<RawVxlan>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVxlan {
+    pub vni: Spanned<i64>,
+}
+
+/// `routes = [{ to = "10.0.2.0/24", via = "10.0.1.254" }]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRoute {
+    pub to: Spanned<String>,
+    pub via: Spanned<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -69,6 +85,9 @@ pub(crate) struct RawNode {
     pub bgp: Option<Spanned<RawBgp>>,
     /// A host's default route: via this virtual router's VIP.
     pub gateway: Option<Name>,
+    /// Static routes (a routed underlay between segments).
+    #[serde(default)]
+    pub routes: Vec<Spanned<RawRoute>>,
 }
 
 /// `bgp = { asn = 65001, neighbors = ["198.51.100.254"] }`.
@@ -86,6 +105,8 @@ pub(crate) struct RawInterface {
     #[serde(default)]
     pub addresses: Vec<Spanned<String>>,
     pub vlan: Option<Spanned<i64>>,
+    /// On a VXLAN segment: the node's interface whose IPv4 address is the tunnel's endpoint.
+    pub underlay: Option<Name>,
 }
 
 #[derive(Debug, Deserialize)]

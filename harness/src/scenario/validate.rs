@@ -88,6 +88,8 @@ fn validate(path: &Path, text: &str, read_files: bool) -> Result<Scenario, Scena
     }
 }
 
+mod overlay;
+
 struct Validator<'a> {
     d: Diagnostics<'a>,
     /// The scenario file, against whose directory the files it names are resolved.
@@ -200,6 +202,8 @@ impl Validator<'_> {
         };
         let segments = self.segments(&raw.segments);
         let mut nodes = self.nodes(&raw.nodes, &raw.segments);
+        self.overlays(&raw.nodes, &raw.segments);
+        self.routes(&raw.nodes, &mut nodes);
         self.bgp(&raw.nodes, &mut nodes);
         let vrouters = self.vrouters(&raw.vrouters, &raw.nodes, &nodes);
         let sync_groups = self.sync_groups(&raw.sync_groups, &vrouters);
@@ -344,6 +348,7 @@ impl Validator<'_> {
                     name: n.get_ref().clone(),
                     vlan_aware: s.vlan_aware,
                     multicast_snooping: s.multicast_snooping,
+                    vxlan: self.vxlan(n, s),
                 }
             })
             .collect()
@@ -472,6 +477,7 @@ impl Validator<'_> {
                     segment: seg.clone(),
                     addresses,
                     vlan,
+                    underlay: iface.underlay.as_ref().map(|u| u.get_ref().clone()),
                 });
             }
             let mut sysctls = Vec::new();
@@ -514,6 +520,7 @@ impl Validator<'_> {
                 files,
                 bgp: None,
                 gateway: None,
+                routes: Vec::new(),
             });
         }
         nodes
@@ -1724,7 +1731,17 @@ impl Validator<'_> {
         nodes: &[Node],
     ) -> Option<String> {
         let n = nodes.iter().find(|n| n.name == node)?;
-        if n.interfaces.iter().any(|x| &x.name == i.get_ref()) {
+        if let Some(x) = n.interfaces.iter().find(|x| &x.name == i.get_ref()) {
+            if let Some(u) = &x.underlay {
+                self.d.at(
+                    span(i),
+                    format!(
+                        "{node}:{} is a VXLAN tunnel, not a cable: pull its underlay's, `interface = \"{u}\"`",
+                        x.name
+                    ),
+                );
+                return None;
+            }
             return Some(i.get_ref().clone());
         }
         self.d.at(
@@ -1801,6 +1818,19 @@ impl Validator<'_> {
         if groups.iter().any(Vec::is_empty) {
             return None;
         }
+        let crosses = groups.iter().enumerate().any(|(i, g)| {
+            groups[i + 1..]
+                .iter()
+                .flatten()
+                .any(|b| g.iter().any(|a| share_a_switch(a, b, nodes)))
+        });
+        if !crosses {
+            self.d.at(
+                span(raw),
+                "no two nodes in different groups share a switched segment, so this partition would cut nothing (a VXLAN overlay is cut in its underlay)",
+            );
+            return None;
+        }
         net.in_effect = true;
         Some(Step::Partition { groups })
     }
@@ -1846,6 +1876,7 @@ impl Validator<'_> {
                 let a = one(self, &b.get_ref()[0]);
                 let c = one(self, &b.get_ref()[1]);
                 let (a, c) = (a?, c?);
+                self.shared_switch(&a, &c, nodes, span(b))?;
                 vec![
                     Flow {
                         from: Some(vec![a.clone()]),
@@ -1858,11 +1889,12 @@ impl Validator<'_> {
                 ]
             }
             (None, Some(f), Some(t), None) => {
-                let f = one(self, f);
-                let t = one(self, t);
+                let (from, to) = (one(self, f), one(self, t));
+                let (from, to) = (from?, to?);
+                self.shared_switch(&from, &to, nodes, span(f).start..span(t).end)?;
                 vec![Flow {
-                    from: Some(vec![f?]),
-                    to: Some(vec![t?]),
+                    from: Some(vec![from]),
+                    to: Some(vec![to]),
                 }]
             }
             (None, None, None, Some(n)) => {
@@ -1887,6 +1919,18 @@ impl Validator<'_> {
             }
         };
         Some(flows)
+    }
+
+    /// Whether `a` and `b` share a switched segment (where the lab's filters act), else says so.
+    fn shared_switch(&mut self, a: &str, b: &str, nodes: &[Node], at: Range<usize>) -> Option<()> {
+        if share_a_switch(a, b, nodes) {
+            return Some(());
+        }
+        self.d.at(
+            at,
+            format!("{a} and {b} share no switched segment: the lab's filters act on a switch's ports, so this would cut nothing (a VXLAN overlay is cut in its underlay, e.g. between {a} and the router it goes through)"),
+        );
+        None
     }
 
     /// `snooping`: a segment some node is on; a querier only where snooping is on.
@@ -2475,6 +2519,21 @@ fn is_link_local(a: &IpAddr) -> bool {
         IpAddr::V4(v4) => v4.is_link_local(),
         IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
     }
+}
+
+/// Whether nodes `a` and `b` have interfaces on one switched (not VXLAN) segment.
+fn share_a_switch(a: &str, b: &str, nodes: &[Node]) -> bool {
+    let switched = |n: &str| -> Vec<&str> {
+        nodes
+            .iter()
+            .filter(|x| x.name == n)
+            .flat_map(|x| &x.interfaces)
+            .filter(|i| i.underlay.is_none())
+            .map(|i| i.segment.as_str())
+            .collect()
+    };
+    let sa = switched(a);
+    switched(b).iter().any(|s| sa.contains(s))
 }
 
 fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {

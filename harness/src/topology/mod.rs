@@ -6,6 +6,7 @@
 
 mod init;
 pub(crate) mod netns;
+mod overlay;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -23,6 +24,7 @@ use rtnetlink::Handle;
 use serde::Serialize;
 
 pub use netns::{sysctl_path, Namespace};
+pub use overlay::Tunnel;
 
 use crate::scenario::{IpNet, Role, Scenario};
 
@@ -88,9 +90,14 @@ pub struct SysctlRecord {
 /// inside, the kernel then removes the namespaces and everything in them.
 pub struct Topology {
     pub switch: Namespace,
+    /// The scenario's segments in its order (the capture's and the live wire's segment
+    /// indices): a bridge each, or a VXLAN overlay's tunnels.
+    pub segments: Vec<String>,
     pub nodes: BTreeMap<String, Namespace>,
     pub bridges: Vec<Bridge>,
     pub ports: Vec<Port>,
+    /// The VXLAN overlays' ends, one per member node.
+    pub tunnels: Vec<Tunnel>,
     pub sysctls: Vec<SysctlRecord>,
     /// Per node: the directory the node sees as /run.
     pub run_dirs: BTreeMap<String, PathBuf>,
@@ -241,9 +248,11 @@ impl Topology {
             .ctx(|| "creating the switch namespace".into())?;
         let mut topo = Topology {
             switch,
+            segments: scn.segments.iter().map(|s| s.name.clone()).collect(),
             nodes: BTreeMap::new(),
             bridges: Vec::new(),
             ports: Vec::new(),
+            tunnels: Vec::new(),
             sysctls: Vec::new(),
             run_dirs: BTreeMap::new(),
             handles: BTreeMap::new(),
@@ -259,7 +268,8 @@ impl Topology {
         let sw = netlink_in(&topo.switch).ctx(|| "netlink in the switch namespace".into())?;
         topo.handles.insert(SWITCH.into(), sw.clone());
 
-        for seg in &scn.segments {
+        // A VXLAN segment has no switch: its members' tunnels are made below.
+        for seg in scn.segments.iter().filter(|s| s.vxlan.is_none()) {
             let name = format!("br-{}", seg.name);
             let mut req = sw.link().add().bridge(name.clone());
             req.message_mut()
@@ -360,6 +370,8 @@ impl Topology {
             topo.ports.extend(ports);
             topo.sysctls.extend(sysctls);
         }
+        topo.add_tunnels(scn).await?;
+        topo.add_routes(scn).await?;
         for host in scn.hosts() {
             if let Some(via) = default_gateway(scn, host) {
                 topo.handles[&host.name]
@@ -608,10 +620,10 @@ async fn wire_node(
     for (ii, iface) in node.interfaces.iter().enumerate() {
         let port = format!("vp{}", first_port + ii);
         let mac = node_mac(ni, ii);
-        let bridge = bridges
-            .iter()
-            .find(|b| b.segment == iface.segment)
-            .expect("validated segment");
+        // No bridge: a VXLAN interface, made once every node's underlay is up.
+        let Some(bridge) = bridges.iter().find(|b| b.segment == iface.segment) else {
+            continue;
+        };
         // One request makes the pair with the node's end already inside the node, named, with
         // its MAC and up. Moving an existing link
         // between namespaces instead costs the kernel an RCU grace period (~20ms) per link.

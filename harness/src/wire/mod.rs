@@ -38,6 +38,7 @@ pub mod sll;
 pub mod small;
 pub mod vlan;
 pub mod vrrp;
+pub mod vxlan;
 
 #[cfg(test)]
 mod tests;
