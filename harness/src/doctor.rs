@@ -74,6 +74,24 @@ action = "hold"
 for = "1s"
 "#;
 
+/// Two nodes joined by a VXLAN overlay over the probe lab's segment.
+const OVERLAY_LAB: &str = r#"name = "doctor-vxlan"
+[segments.lan]
+[segments.ovl]
+vxlan = { vni = 4242 }
+[nodes.a]
+role = "host"
+interfaces.eth0 = { segment = "lan", addresses = ["192.0.2.1/24"] }
+interfaces.vx0 = { segment = "ovl", addresses = ["198.51.100.1/24"], underlay = "eth0" }
+[nodes.b]
+role = "host"
+interfaces.eth0 = { segment = "lan", addresses = ["192.0.2.2/24"] }
+interfaces.vx0 = { segment = "ovl", addresses = ["198.51.100.2/24"], underlay = "eth0" }
+[[timeline]]
+action = "hold"
+for = "1s"
+"#;
+
 /// The daemons, as their adapters find them; in a rootless sandbox, those that must run as a
 /// user of their own cannot run at all. Then the BGP speaker the lab runs itself.
 fn daemon_findings(rootless: bool) -> Vec<Finding> {
@@ -206,6 +224,26 @@ async fn lab_findings() -> Vec<Finding> {
                 e.to_string(),
                 "a kernel with CONFIG_BRIDGE_VLAN_FILTERING",
                 "segments with `vlan_aware = true`",
+            ),
+        },
+    );
+    let overlay = scenario::parse(std::path::Path::new("doctor-vxlan.toml"), OVERLAY_LAB)
+        .expect("the doctor's VXLAN lab is valid");
+    out.push(
+        match Topology::build(&overlay, &state.join("vxlan")).await {
+            Ok(t) => {
+                drop(t);
+                Finding::ok(
+                    "VXLAN overlays",
+                    "joined two nodes by VXLAN devices with flood entries",
+                )
+            }
+            Err(e) => Finding::not_ok(
+                "VXLAN overlays",
+                Level::Limited,
+                e.to_string(),
+                "a kernel with CONFIG_VXLAN",
+                "segments with `vxlan = { vni }` (scenarios/field/cloud-vxlan-overlay.toml)",
             ),
         },
     );

@@ -44,6 +44,7 @@ fn doctor_finds_what_the_lab_needs_by_trying_it() {
         "nftables, bridge family",
         "delay, jitter, reorder, duplicate",
         "IGMP/MLD snooping",
+        "VXLAN overlays",
         "daemon vrlabd",
     ] {
         assert_eq!(level(what), "ok", "{what}: {out}");
