@@ -1051,7 +1051,6 @@ async fn play_steps(
     interrupt: &mut watch::Receiver<bool>,
     pause: Option<usize>,
 ) -> Outcome {
-    let node_index = |n: &str| scn.nodes.iter().position(|x| x.name == n);
     let mut previous_began: Option<u64> = None;
     for (i, step) in scn.timeline.iter().enumerate() {
         if *interrupt.borrow() {
@@ -1073,211 +1072,27 @@ async fn play_steps(
         );
         // On disk at once: a run killed during this step is judged as cut short in it.
         let _ = lab.rec.flush();
-        let res: Result<(), String> = match step {
-            Step::Hold { duration } => {
-                progress.step(&format!(
-                    "step {}: hold {}",
-                    i + 1,
-                    crate::scenario::duration::human(*duration)
-                ));
-                tokio::select! {
-                    _ = tokio::time::sleep(*duration) => Ok(()),
-                    _ = interrupt.wait_for(|i| *i) => return Outcome::Interrupted { step: i },
-                }
-            }
-            Step::Wait { until, timeout } => {
-                progress.step(&format!(
-                    "step {}: wait until {}",
-                    i + 1,
-                    describe_until(until)
-                ));
-                let keys = vr_keys(scn);
-                let cond = || -> bool {
-                    let now = now_ns();
-                    keys.iter().all(|(key, window, v)| {
-                        let m = lab.live.master(*key, now, *window, began);
-                        match until {
-                            Until::Steady => m.is_some(),
-                            Until::Master { node, vrouter } => {
-                                let concerned = v.priority_of(node).is_some()
-                                    && vrouter.as_ref().is_none_or(|n| *n == v.name);
-                                !concerned || m == node_index(node)
-                            }
-                        }
-                    })
-                };
-                let deadline = tokio::time::Instant::now() + *timeout;
-                loop {
-                    if cond() {
-                        break Ok(());
-                    }
-                    if tokio::time::Instant::now() >= deadline {
-                        break Err(format!(
-                            "wait until {} did not hold within {}",
-                            describe_until(until),
-                            crate::scenario::duration::human(*timeout)
-                        ));
-                    }
-                    // Re-check on every advert, and every 10 ms for conditions that become
-                    // true by time passing (an old master's adverts ageing out of the window).
-                    tokio::select! {
-                        _ = lab.live.changed.notified() => {}
-                        _ = tokio::time::sleep(Duration::from_millis(10)) => {}
-                        _ = interrupt.wait_for(|i| *i) => return Outcome::Interrupted { step: i },
-                    }
-                }
-            }
-            Step::Fault {
-                fault,
-                node,
-                interface,
-            } => {
-                progress.step(&format!(
-                    "step {}: {}",
-                    i + 1,
-                    step.label().unwrap_or_default()
-                ));
-                match fault {
-                    FaultKind::Start => {
-                        lab.rec
-                            .harness(Harness::Fault(Fault::Start { node: node.clone() }));
-                        start_node(lab, node).await
-                    }
-                    FaultKind::LinkDown | FaultKind::LinkUp => {
-                        faults::set_links(*fault, node, interface.as_deref(), &lab.topo, &lab.rec)
-                            .await
-                    }
-                    FaultKind::Restart => {
-                        match faults::apply(*fault, node, &lab.procs, &lab.rec).await {
-                            Ok(()) => start_node(lab, node).await,
-                            Err(e) => Err(e),
-                        }
-                    }
-                    _ => faults::apply(*fault, node, &lab.procs, &lab.rec).await,
-                }
-            }
-            Step::Partition { groups } => {
-                let names: Vec<String> = groups.iter().map(|g| g.join(" ")).collect();
-                progress.step(&format!("step {}: partition {}", i + 1, names.join(" | ")));
-                start_net_fault(scn, lab, i, "partition", Flow::partition(groups), 1000)
-            }
-            Step::Loss { permille, flows } => {
-                progress.step(&format!(
-                    "step {}: loss {}.{} %",
-                    i + 1,
-                    permille / 10,
-                    permille % 10
-                ));
-                start_net_fault(scn, lab, i, "loss", flows.clone(), *permille)
-            }
-            Step::Delay(d) => {
-                progress.step(&format!(
-                    "step {}: delay {}",
-                    i + 1,
-                    crate::scenario::duration::human(d.delay)
-                ));
-                let seed = faults::netfilter::step_seed(lab.seed, i);
-                let a = faults::netfilter::Active {
-                    step: i,
-                    kind: "delay",
-                    flows: d.flows.clone(),
-                    permille: 0,
-                    seed,
-                    impair: Some(faults::relay::Impairment {
-                        delay: d.delay,
-                        jitter: d.jitter,
-                        reorder_permille: d.reorder_permille,
-                        duplicate_permille: d.duplicate_permille,
-                        seed,
-                    }),
-                    adverts: Vec::new(),
-                };
-                lab.net.start(a, &lab.topo, &lab.rec)
-            }
-            Step::Snooping {
-                segment,
-                enabled,
-                querier,
-            } => {
-                progress.step(&format!(
-                    "step {}: snooping {} on {segment}{}",
-                    i + 1,
-                    if *enabled { "on" } else { "off" },
-                    if *querier { ", bridge as querier" } else { "" }
-                ));
-                let set = lab.topo.set_snooping(segment, *enabled, *querier).await;
-                set.map(|()| {
-                    lab.rec.harness(Harness::Fault(Fault::Snooping {
-                        step: i,
-                        segment: segment.clone(),
-                        enabled: *enabled,
-                        querier: *querier,
-                    }));
-                })
-                .map_err(|e| e.to_string())
-            }
-            Step::Heal => {
-                progress.step(&format!("step {}: heal", i + 1));
-                lab.net.heal(Some(i), &lab.topo, &lab.rec)
-            }
-            Step::Exec {
-                node,
-                command,
-                track,
-                background,
-                deadline,
-            } => {
-                progress.step(&format!(
-                    "step {}: exec on {node}: {}",
-                    i + 1,
-                    command.join(" ")
-                ));
-                let e = faults::exec::Exec {
-                    step: i,
-                    node,
-                    command,
-                    track: *track,
-                    background: *background,
-                    deadline: *deadline,
-                };
-                let dir = Layout::new(&lab.run_dir).node(node);
-                faults::exec::run(&e, &lab.topo.nodes[node], &dir, &lab.procs, &lab.rec).await
-            }
-            Step::Inject(inj) => {
-                progress.step(&format!(
-                    "step {}: inject {} × {} from {} ({})",
-                    i + 1,
-                    inj.count,
-                    inj.frame.name(),
-                    inj.node,
-                    inj.vrouter
-                ));
-                match (inj.offset, after_previous) {
-                    (Some(offset), Some(from)) => match at_offset(from, offset).await {
-                        Ok(()) => inject(scn, lab, i, inj).await,
-                        Err(e) => Err(e),
-                    },
-                    _ => inject(scn, lab, i, inj).await,
-                }
-            }
-        };
+        progress.step(&format!("step {}: {}", i + 1, describe_step(step)));
+        let mut res = play_step(scn, lab, i, step, began, after_previous, interrupt).await;
         // A wait that saw a new master is followed by the lab's questions to every router.
-        let res = match (res, step) {
-            (
-                Ok(()),
+        if res.is_ok()
+            && matches!(
+                step,
                 Step::Wait {
                     until: Until::Master { .. },
                     ..
-                },
-            ) => provoke(scn, lab, i).await,
-            (r, _) => r,
-        };
+                }
+            )
+        {
+            res = provoke(scn, lab, i).await.map_err(StepEnd::Failed);
+        }
         let ended = now_ns();
         match res {
             Ok(()) => lab
                 .rec
                 .at(ended, What::Harness(Harness::StepDone { index: i, began })),
-            Err(reason) => {
+            Err(StepEnd::Interrupted) => return Outcome::Interrupted { step: i },
+            Err(StepEnd::Failed(reason)) => {
                 lab.rec.at(
                     ended,
                     What::Harness(Harness::StepFailed {
@@ -1291,6 +1106,242 @@ async fn play_steps(
         }
     }
     Outcome::Completed
+}
+
+/// Why a step did not complete.
+enum StepEnd {
+    /// It failed, saying why: the run ends.
+    Failed(String),
+    /// The user interrupted the run during it.
+    Interrupted,
+}
+
+impl From<String> for StepEnd {
+    fn from(reason: String) -> StepEnd {
+        StepEnd::Failed(reason)
+    }
+}
+
+/// What the progress line says of a step.
+fn describe_step(step: &Step) -> String {
+    let human = crate::scenario::duration::human;
+    match step {
+        Step::Hold { duration } => format!("hold {}", human(*duration)),
+        Step::Wait { until, .. } => format!("wait until {}", describe_until(until)),
+        Step::Fault { .. } => step.label().unwrap_or_default(),
+        Step::Partition { groups } => {
+            let names: Vec<String> = groups.iter().map(|g| g.join(" ")).collect();
+            format!("partition {}", names.join(" | "))
+        }
+        Step::Loss { permille, .. } => format!("loss {}.{} %", permille / 10, permille % 10),
+        Step::Delay(d) => format!("delay {}", human(d.delay)),
+        Step::Snooping {
+            segment,
+            enabled,
+            querier,
+        } => format!(
+            "snooping {} on {segment}{}",
+            if *enabled { "on" } else { "off" },
+            if *querier { ", bridge as querier" } else { "" }
+        ),
+        Step::Heal => "heal".into(),
+        Step::Exec { node, command, .. } => format!("exec on {node}: {}", command.join(" ")),
+        Step::Inject(inj) => format!(
+            "inject {} × {} from {} ({})",
+            inj.count,
+            inj.frame.name(),
+            inj.node,
+            inj.vrouter
+        ),
+    }
+}
+
+/// Plays step `i`, which began at `began` (the step before it at `after_previous`).
+async fn play_step(
+    scn: &Scenario,
+    lab: &Lab,
+    i: usize,
+    step: &Step,
+    began: u64,
+    after_previous: Option<u64>,
+    interrupt: &mut watch::Receiver<bool>,
+) -> Result<(), StepEnd> {
+    match step {
+        Step::Hold { duration } => tokio::select! {
+            _ = tokio::time::sleep(*duration) => Ok(()),
+            _ = interrupt.wait_for(|i| *i) => Err(StepEnd::Interrupted),
+        },
+        Step::Wait { until, timeout } => {
+            wait_until(scn, lab, until, *timeout, began, interrupt).await
+        }
+        Step::Fault {
+            fault,
+            node,
+            interface,
+        } => Ok(apply_fault(lab, *fault, node, interface.as_deref()).await?),
+        Step::Partition { groups } => Ok(start_net_fault(
+            scn,
+            lab,
+            i,
+            "partition",
+            Flow::partition(groups),
+            1000,
+        )?),
+        Step::Loss { permille, flows } => Ok(start_net_fault(
+            scn,
+            lab,
+            i,
+            "loss",
+            flows.clone(),
+            *permille,
+        )?),
+        Step::Delay(d) => Ok(start_delay(lab, i, d)?),
+        Step::Snooping {
+            segment,
+            enabled,
+            querier,
+        } => Ok(set_snooping(lab, i, segment, *enabled, *querier).await?),
+        Step::Heal => Ok(lab.net.heal(Some(i), &lab.topo, &lab.rec)?),
+        Step::Exec {
+            node,
+            command,
+            track,
+            background,
+            deadline,
+        } => {
+            let e = faults::exec::Exec {
+                step: i,
+                node,
+                command,
+                track: *track,
+                background: *background,
+                deadline: *deadline,
+            };
+            let dir = Layout::new(&lab.run_dir).node(node);
+            Ok(faults::exec::run(&e, &lab.topo.nodes[node], &dir, &lab.procs, &lab.rec).await?)
+        }
+        Step::Inject(inj) => {
+            if let (Some(offset), Some(from)) = (inj.offset, after_previous) {
+                at_offset(from, offset).await?;
+            }
+            Ok(inject(scn, lab, i, inj).await?)
+        }
+    }
+}
+
+/// `wait`: until the live wire shows the condition (checked on every advert, and every
+/// 10 ms for conditions that become true by time passing), or fails at `timeout`.
+async fn wait_until(
+    scn: &Scenario,
+    lab: &Lab,
+    until: &Until,
+    timeout: Duration,
+    began: u64,
+    interrupt: &mut watch::Receiver<bool>,
+) -> Result<(), StepEnd> {
+    let node_index = |n: &str| scn.nodes.iter().position(|x| x.name == n);
+    let keys = vr_keys(scn);
+    let cond = || -> bool {
+        let now = now_ns();
+        keys.iter().all(|(key, window, v)| {
+            let m = lab.live.master(*key, now, *window, began);
+            match until {
+                Until::Steady => m.is_some(),
+                Until::Master { node, vrouter } => {
+                    let concerned = v.priority_of(node).is_some()
+                        && vrouter.as_ref().is_none_or(|n| *n == v.name);
+                    !concerned || m == node_index(node)
+                }
+            }
+        })
+    };
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if cond() {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(StepEnd::Failed(format!(
+                "wait until {} did not hold within {}",
+                describe_until(until),
+                crate::scenario::duration::human(timeout)
+            )));
+        }
+        // An old master's adverts ageing out of the window make a condition true by time
+        // passing alone.
+        tokio::select! {
+            _ = lab.live.changed.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(10)) => {}
+            _ = interrupt.wait_for(|i| *i) => return Err(StepEnd::Interrupted),
+        }
+    }
+}
+
+/// A fault of a node: its daemon started, stopped, signalled, or its cables pulled.
+async fn apply_fault(
+    lab: &Lab,
+    fault: FaultKind,
+    node: &str,
+    interface: Option<&str>,
+) -> Result<(), String> {
+    match fault {
+        FaultKind::Start => {
+            lab.rec.harness(Harness::Fault(Fault::Start {
+                node: node.to_string(),
+            }));
+            start_node(lab, node).await
+        }
+        FaultKind::LinkDown | FaultKind::LinkUp => {
+            faults::set_links(fault, node, interface, &lab.topo, &lab.rec).await
+        }
+        FaultKind::Restart => {
+            faults::apply(fault, node, &lab.procs, &lab.rec).await?;
+            start_node(lab, node).await
+        }
+        _ => faults::apply(fault, node, &lab.procs, &lab.rec).await,
+    }
+}
+
+/// `delay`: the lab's relay on the flows, seeded from the run's seed and the step.
+fn start_delay(lab: &Lab, i: usize, d: &crate::scenario::Delay) -> Result<(), String> {
+    let seed = faults::netfilter::step_seed(lab.seed, i);
+    let a = faults::netfilter::Active {
+        step: i,
+        kind: "delay",
+        flows: d.flows.clone(),
+        permille: 0,
+        seed,
+        impair: Some(faults::relay::Impairment {
+            delay: d.delay,
+            jitter: d.jitter,
+            reorder_permille: d.reorder_permille,
+            duplicate_permille: d.duplicate_permille,
+            seed,
+        }),
+        adverts: Vec::new(),
+    };
+    lab.net.start(a, &lab.topo, &lab.rec)
+}
+
+/// `snooping`: IGMP/MLD snooping (and the bridge as querier) on a segment, recorded.
+async fn set_snooping(
+    lab: &Lab,
+    i: usize,
+    segment: &str,
+    enabled: bool,
+    querier: bool,
+) -> Result<(), String> {
+    lab.topo
+        .set_snooping(segment, enabled, querier)
+        .await
+        .map_err(|e| e.to_string())?;
+    lab.rec.harness(Harness::Fault(Fault::Snooping {
+        step: i,
+        segment: segment.to_string(),
+        enabled,
+        querier,
+    }));
+    Ok(())
 }
 
 /// Waits until `offset` after `from` (the previous step's start, on the run's clock); an
