@@ -1,5 +1,5 @@
-//! Your own keepalived.conf or vrlabd.toml under test (scenario `config.keepalived =
-//! "r1.conf"`, `config.vrlabd = "r1.toml"`): the lab runs the daemon with the user's file,
+//! Your own keepalived.conf, vrlabd.toml or FRR vrrpd.conf under test (scenario
+//! `config.keepalived = "r1.conf"`, `config.vrlabd = "r1.toml"`, `config.frr = "r1-vrrpd.conf"`): the lab runs the daemon with the user's file,
 //! placeholders filled, and judges the run as any other; a file that disagrees with the scenario's virtual routers is refused before anything
 //! is built, citing the line in the file and where the scenario names it.
 //!
@@ -28,6 +28,16 @@ fn main() -> std::process::ExitCode {
             "vrlabd_runs_your_config_and_the_run_is_judged",
             &[need::ROOT],
             vrlabd_runs_your_config_and_the_run_is_judged,
+        ),
+        need::trial(
+            "an_frr_config_that_disagrees_is_refused_with_both_places",
+            &[],
+            an_frr_config_that_disagrees_is_refused_with_both_places,
+        ),
+        need::trial(
+            "frr_runs_your_config_and_the_run_is_judged",
+            &[need::ROOT, need::FRR],
+            frr_runs_your_config_and_the_run_is_judged,
         ),
         need::trial(
             "keepalived_runs_your_config_and_the_run_is_judged",
@@ -60,6 +70,8 @@ fn example_with(dir: &Path, file: &str, edit: impl Fn(String) -> String) {
         "r2.conf",
         "r1.toml",
         "r2.toml",
+        "r1-vrrpd.conf",
+        "r2-vrrpd.conf",
     ] {
         std::fs::copy(example().join(f), dir.join(f)).unwrap();
     }
@@ -94,7 +106,7 @@ fn a_config_that_disagrees_with_the_scenario_is_refused_with_both_places() {
     let err = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{err}");
     let file = dir.path().join("r2.conf");
-    let named = format!("{}:26:", dir.path().join("keepalived-pair.toml").display());
+    let named = format!("{}:30:", dir.path().join("keepalived-pair.toml").display());
     assert!(
         err.contains(&format!(
             "{}:9:15: error: `{{{{interface lan0}}}}`: r2 is not on segment `lan0`",
@@ -199,7 +211,7 @@ fn a_vrlabd_config_that_disagrees_is_refused_with_both_places() {
     let err = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{err}");
     let file = dir.path().join("r2.toml");
-    let named = format!("{}:27:", dir.path().join("keepalived-pair.toml").display());
+    let named = format!("{}:31:", dir.path().join("keepalived-pair.toml").display());
     for part in [
         format!("{}:9:12: error: [[instance]] gateway: interval 100 cs, but the scenario's interval is 10 cs (the scenario's gateway); the file is named at {named}", file.display()),
         format!("{}:11:10: error: [[instance]] gateway: accept = false, but the scenario says accept = true", file.display()),
@@ -236,4 +248,79 @@ fn vrlabd_runs_your_config_and_the_run_is_judged() {
         })
         .collect();
     assert_eq!(used, theirs);
+}
+
+fn an_frr_config_that_disagrees_is_refused_with_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    // r1's vrrpd.conf with pre-emption off and a second address.
+    example_with(dir.path(), "r1-vrrpd.conf", |t| {
+        t.replace(
+            " vrrp 51 ip 192.0.2.100\n",
+            " vrrp 51 ip 192.0.2.100\n vrrp 51 ip 192.0.2.101\n no vrrp 51 preempt\n",
+        )
+    });
+    let out = dir.path().join("runs");
+    let run = vrlab(
+        &["--daemon", "frr"],
+        &dir.path().join("keepalived-pair.toml"),
+        &out,
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    let file = dir.path().join("r1-vrrpd.conf");
+    let named = format!("{}:25:", dir.path().join("keepalived-pair.toml").display());
+    for part in [
+        format!("{}:11:2: error: vrrp 51 on eth0: pre-emption off, but the scenario has it on (the scenario's gateway); the file is named at {named}", file.display()),
+        format!("{}:9:2: error: vrrp 51 on eth0: addresses 192.0.2.100, 192.0.2.101, but the scenario's VIPs are 192.0.2.100", file.display()),
+    ] {
+        assert!(err.contains(&part), "missing `{part}` in {err}");
+    }
+    assert!(!out.exists(), "nothing was built: {}", out.display());
+}
+
+fn frr_runs_your_config_and_the_run_is_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let run = vrlab(
+        &["--daemon", "frr", "--quiet"],
+        &example().join("keepalived-pair.toml"),
+        &out,
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)),
+        "{text}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let run_dir = only_run_dir(&out);
+    // vrrpd ran the user's file, placeholders filled (the lab made its macvlan).
+    let used = std::fs::read_to_string(run_dir.join("nodes/r1/vrrpd.conf")).unwrap();
+    let theirs: String = std::fs::read_to_string(example().join("r1-vrrpd.conf"))
+        .unwrap()
+        .split_inclusive('\n')
+        .map(|l| match l.starts_with('!') {
+            true => l.to_string(),
+            false => l
+                .replace("{{node}}", "r1")
+                .replace("{{interface lan}}", "eth0"),
+        })
+        .collect();
+    assert_eq!(used, theirs);
+    // Judged like any other run: the timeline ran and r2 took over within its
+    // Master_Down_Interval of the crash.
+    let verdict: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("verdict.json")).unwrap()).unwrap();
+    for id in ["harness.timeline", "c2.takeover-time", "c7.advert-interval"] {
+        let s: Vec<&str> = verdict["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] == id)
+            .map(|c| c["status"].as_str().unwrap())
+            .collect();
+        assert!(
+            !s.is_empty() && s.iter().all(|s| *s == "pass"),
+            "{id}: {s:?}\n{text}"
+        );
+    }
 }

@@ -43,7 +43,7 @@ use std::path::{Path, PathBuf};
 use crate::scenario::{Family, IpNet};
 
 use super::{
-    find_program, host_prefix, version_line, Adapter, AdapterError, InterfaceSpec, LinkSpec,
+    find_program, host_prefix, own, version_line, Adapter, AdapterError, InterfaceSpec, LinkSpec,
     Missing, NodePaths, Plan, ProcessSpec, Ready, RouterSpec, Version, VrouterSpec,
 };
 
@@ -190,6 +190,14 @@ impl Adapter for Frr {
         out
     }
 
+    fn takes_own_config(&self) -> bool {
+        true
+    }
+
+    fn own_config_findings(&self, text: &str, node: &RouterSpec) -> Vec<own::Finding> {
+        super::frr_conf::findings(text, node)
+    }
+
     fn needs_users(&self) -> &'static [&'static str] {
         &["frr"]
     }
@@ -206,7 +214,10 @@ impl Adapter for Frr {
         let node_dir = PathBuf::from("/run/frr").join(&node.node);
         let host_dir = paths.run.join("frr").join(&node.node);
         let zebra_conf = render_zebra(node);
-        let vrrpd_conf = render_vrrpd(node);
+        let vrrpd_conf = match own::filled(node, self.name(), &paths.dir) {
+            Some(text) => text?,
+            None => render_vrrpd(node),
+        };
         let files = vec![
             (host_dir.join("zebra.conf"), zebra_conf.clone()),
             (host_dir.join("vrrpd.conf"), vrrpd_conf.clone()),

@@ -14,6 +14,7 @@ mod assign;
 pub mod bgp;
 mod command;
 mod frr;
+mod frr_conf;
 mod keepalived;
 mod keepalived_conf;
 pub mod own;
