@@ -273,6 +273,24 @@ pub fn group_usage(pgid: i32) -> Usage {
     u
 }
 
+/// The last `n` non-blank lines of a log, indented, for a message (what a daemon said before
+/// it gave up); says so when the log cannot be read or is empty.
+pub fn log_tail(log: &Path, n: usize) -> String {
+    let Ok(text) = std::fs::read(log) else {
+        return "  (the log cannot be read)".into();
+    };
+    let text = String::from_utf8_lossy(&text);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() {
+        return "  (the log is empty)".into();
+    }
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Waits for a readiness condition, at most `limit`.
 pub async fn wait_ready(r: &Running, ready: &Ready, limit: Duration) -> Result<(), String> {
     match ready {

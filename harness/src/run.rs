@@ -882,6 +882,9 @@ async fn wait_settled(scn: &Scenario, lab: &Lab, started: &[&str], since: u64) {
     });
 }
 
+/// How many lines of a daemon's log a start-up failure quotes.
+const LOG_TAIL: usize = 6;
+
 /// Starts every process of the node's plan that is not running, in order, each waiting for
 /// its readiness condition.
 async fn start_node(lab: &Lab, node: &str) -> Result<(), String> {
@@ -908,7 +911,13 @@ async fn start_node(lab: &Lab, node: &str) -> Result<(), String> {
         let r = lab.procs.add(r);
         process::wait_ready(&r, &spec.ready, Duration::from_secs(10))
             .await
-            .map_err(|e| format!("{node}: {e}; see {}", log.display()))?;
+            .map_err(|e| {
+                format!(
+                    "{node}: {e}; the last lines of {}:\n{}",
+                    log.display(),
+                    process::log_tail(&log, LOG_TAIL)
+                )
+            })?;
     }
     Ok(())
 }

@@ -40,6 +40,11 @@ fn main() -> std::process::ExitCode {
             frr_runs_your_config_and_the_run_is_judged,
         ),
         need::trial(
+            "keepalived_shows_what_its_version_does_with_unicast_and_no_interface",
+            &[need::ROOT, need::KEEPALIVED, need::FRR],
+            keepalived_shows_what_its_version_does_with_unicast_and_no_interface,
+        ),
+        need::trial(
             "keepalived_runs_your_config_and_the_run_is_judged",
             &[need::ROOT, need::KEEPALIVED],
             keepalived_runs_your_config_and_the_run_is_judged,
@@ -322,5 +327,49 @@ fn frr_runs_your_config_and_the_run_is_judged() {
             !s.is_empty() && s.iter().all(|s| *s == "pass"),
             "{id}: {s:?}\n{text}"
         );
+    }
+}
+
+/// The installed keepalived's (major, minor, patch), from `keepalived --version`.
+fn keepalived_version() -> (u32, u32, u32) {
+    let out = Command::new("keepalived")
+        .arg("--version")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    let v = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix('v'))
+        .unwrap_or_else(|| panic!("no version in {text}"));
+    let n: Vec<u32> = v.split('.').map(|p| p.parse().unwrap()).collect();
+    (n[0], n[1], n[2])
+}
+
+/// A unicast instance without `interface` (keepalived.conf(5) allows it since 2.2.1) is not
+/// refused by the lab: the installed keepalived shows what it does. Before 2.2.8 it refuses
+/// it at start-up ("Unknown interface!", keepalived #2270, fixed by #2273), and the lab stops
+/// with keepalived's last log lines; from 2.2.8 the run is judged.
+fn keepalived_shows_what_its_version_does_with_unicast_and_no_interface() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let run = vrlab(
+        &["--daemon", "keepalived", "--quiet"],
+        &example().join("cloud-unicast.toml"),
+        &out,
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    if keepalived_version() < (2, 2, 8) {
+        assert_eq!(run.status.code(), Some(4), "{err}");
+        assert!(
+            err.contains("r1: keepalived exited before it was ready")
+                && err.contains("(svc) Unknown interface!"),
+            "keepalived's own words, quoted: {err}"
+        );
+    } else {
+        assert!(matches!(run.status.code(), Some(0 | 1)), "{err}");
+        let verdict = std::fs::read(only_run_dir(&out).join("verdict.json")).unwrap();
+        let verdict: serde_json::Value = serde_json::from_slice(&verdict).unwrap();
+        assert!(verdict["checks"].as_array().is_some_and(|c| !c.is_empty()));
     }
 }
