@@ -726,3 +726,58 @@ fn a_carp_stranger_is_judged_on_a_capture_given_the_addresses() {
         Status::NotApplicable
     );
 }
+
+/// A capture of an overlay's underlay (captures/vxlan-underlay.pcap: segment a of a real
+/// cloud-vxlan-overlay run, its VXLAN datagrams as `tcpdump -i eth0` on r1 would have them):
+/// the frames inside are judged on the VNI's segment, their senders named by their addresses.
+#[test]
+fn an_underlay_capture_is_judged_inside_its_vxlan_datagrams() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../captures/vxlan-underlay.pcap");
+    let hints = CaptureHints {
+        no_vmac: true,
+        ..Default::default()
+    };
+    let v = vrlab::checks::judge_capture(&p, &hints).unwrap();
+    let facts = v.capture.as_ref().unwrap();
+    assert_eq!(facts.tunnelled, 137, "{}", v.daemon_version);
+    assert_eq!(
+        facts.vrouters,
+        ["VRID 92 (ipv4) on vxlan-underlay.pcap VXLAN 100"]
+    );
+    let senders: std::collections::BTreeSet<&str> =
+        v.metrics.masters.iter().map(|m| m.node.as_str()).collect();
+    assert_eq!(senders.len(), 2, "{:#?}", v.metrics.masters);
+    assert!(v.passed(), "{:#?}", v.checks);
+}
+
+/// A VXLAN endpoint sends each frame to every peer: a capture on its underlay holds one
+/// datagram per peer, and the frame is judged once.
+#[test]
+fn frames_replicated_to_several_peers_count_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("replicated.pcap");
+    let outer = (MacAddr([2, 0, 0, 0, 9, 1]), MacAddr([2, 0, 0, 0, 9, 254]));
+    let frames: Vec<(u64, Vec<u8>)> = tenure(None, 1, 200, 100, 0)
+        .into_iter()
+        .flat_map(|(us, f)| {
+            [2u8, 3].map(|peer| {
+                let dg = vrlab::wire::vxlan::encapsulate(
+                    outer,
+                    Ipv4Addr::new(198, 51, 100, 1),
+                    Ipv4Addr::new(198, 51, 100, peer),
+                    4789,
+                    7,
+                    &f,
+                );
+                (us + u64::from(peer), dg)
+            })
+        })
+        .collect();
+    pcap(&file, 1, &frames);
+    let v = vrlab::checks::judge_capture(&file, &CaptureHints::default()).unwrap();
+    let facts = v.capture.as_ref().unwrap();
+    assert_eq!(facts.tunnelled * 2, frames.len() as u64);
+    assert_eq!(facts.copies_dropped * 2, frames.len() as u64);
+    let adverts: usize = v.metrics.masters.iter().map(|m| m.adverts).sum();
+    assert_eq!(adverts, 5, "{:#?}", v.metrics.masters);
+}

@@ -137,11 +137,18 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
         daemon_version: format!(
             "{} frames{}, {} virtual router{}, senders named by {naming}, tolerance {}",
             seg.frames,
-            if wire.duplicates > 0 {
-                format!(" ({} copies from `-i any` dropped)", wire.duplicates)
-            } else {
-                String::new()
-            },
+            [
+                (wire.duplicates > 0)
+                    .then(|| format!(" ({} copies from `-i any` dropped)", wire.duplicates)),
+                (wire.tunnelled > 0)
+                    .then(|| { format!(" ({} taken out of VXLAN datagrams)", wire.tunnelled) }),
+                (wire.replicated > 0).then(|| {
+                    format!(" ({} VXLAN copies to other peers dropped)", wire.replicated)
+                }),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<String>(),
             ctx.vrs.len(),
             if ctx.vrs.len() == 1 { "" } else { "s" },
             crate::scenario::duration::human(tolerance)
@@ -149,7 +156,8 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
         run_dir: path.display().to_string(),
         capture: Some(super::CaptureFacts {
             frames: seg.frames,
-            copies_dropped: wire.duplicates,
+            copies_dropped: wire.duplicates + wire.replicated,
+            tunnelled: wire.tunnelled,
             vrouters: ctx.vrs.iter().map(|v| v.name.clone()).collect(),
             senders_named_by: naming.into(),
             tolerance_ms: tolerance.as_secs_f64() * 1000.0,

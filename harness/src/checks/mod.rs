@@ -207,8 +207,12 @@ pub struct ServiceGap {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaptureFacts {
     pub frames: u64,
-    /// Copies of one frame recorded by `tcpdump -i any` on several ports, dropped.
+    /// Copies of one frame recorded by `tcpdump -i any` on several ports, or replicated by a
+    /// VXLAN endpoint to several peers, dropped.
     pub copies_dropped: u64,
+    /// Frames taken out of VXLAN datagrams (UDP 4789), judged on their VNI's segment.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tunnelled: u64,
     /// The virtual routers found (or asked for with `--vrid`), as the report names them.
     pub vrouters: Vec<String>,
     /// How senders were named: `bridge ports`, `pcapng interfaces`, `source address`.
@@ -635,4 +639,8 @@ pub fn verdict_of(
     };
     let evidence = bad.into_iter().take(MAX_EVIDENCE).map(|(_, e)| e).collect();
     result(id, subject, Status::Fail, expected, observed, evidence)
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -180,6 +180,10 @@ pub struct Observed {
     pub injected: Vec<InjectedObs>,
     /// Frames dropped as copies of one another (cooked captures of `-i any`).
     pub duplicates: u64,
+    /// Frames of a capture taken out of VXLAN datagrams (judged on their VNI's segment).
+    pub tunnelled: u64,
+    /// Copies of one of those frames sent to other peers (head-end replication), dropped.
+    pub replicated: u64,
     /// Captures that end inside a block (the capture was killed while writing): judged up to
     /// their last whole block.
     pub cut: Vec<Cut>,
@@ -459,6 +463,9 @@ struct Loader {
     node_ix: HashMap<String, u16>,
     vips: HashSet<IpAddr>,
     dedup: Option<Dedup>,
+    /// Copies of one overlay frame replicated to several peers (keyed by the datagram's
+    /// destination).
+    vxlan_dedup: Option<Dedup>,
     /// IP → the physical MAC it was first sent from (captures: names routers whose adverts
     /// come from a virtual MAC).
     phys: HashMap<IpAddr, MacAddr>,
@@ -466,6 +473,24 @@ struct Loader {
 }
 
 impl Loader {
+    /// The index of the segment called `name` (a VLAN or a VXLAN network of a capture),
+    /// added on first sight.
+    fn segment_named(&mut self, name: String, src: &Source, t: u64) -> u16 {
+        match self.out.segments.iter().position(|s| s.name == name) {
+            Some(i) => i as u16,
+            None => {
+                self.out.segments.push(SegmentInfo {
+                    name,
+                    file: src.file.clone(),
+                    frames: 0,
+                    first_t: Some(t),
+                    last_t: None,
+                });
+                (self.out.segments.len() - 1) as u16
+            }
+        }
+    }
+
     fn node(&mut self, name: &str) -> u16 {
         if let Some(i) = self.node_ix.get(name) {
             return *i;
@@ -539,6 +564,7 @@ pub fn load_with(
         node_ix: HashMap::new(),
         vips: vips.iter().copied().collect(),
         dedup: None,
+        vxlan_dedup: None,
         phys: HashMap::new(),
         last_phys: None,
     };
@@ -639,7 +665,28 @@ pub fn load_with(
                     continue;
                 }
             }
-            if let Err(e) = wire::decode_into(p.linktype, p.data, &mut frame) {
+            // A capture of an overlay's underlay (`tcpdump -i eth0` on a VTEP): each VXLAN
+            // datagram's frame is judged as a frame of the VNI's segment, once (a member
+            // replicates each frame to every peer); its sender named by its addresses.
+            let tunnelled = (!run_dir && p.linktype == linktype::ETHERNET)
+                .then(|| wire::vxlan::decapsulate(p.data, crate::scenario::VXLAN_PORT))
+                .flatten();
+            let (data, node) = match &tunnelled {
+                Some(v) => {
+                    let to = Some(u32::from(v.dst));
+                    if l.vxlan_dedup
+                        .get_or_insert_with(Dedup::new)
+                        .is_copy(t, to, v.inner)
+                    {
+                        l.out.replicated += 1;
+                        continue;
+                    }
+                    l.out.tunnelled += 1;
+                    (v.inner, NO_NODE)
+                }
+                None => (p.data, node),
+            };
+            if let Err(e) = wire::decode_into(p.linktype, data, &mut frame) {
                 let proto112 = frame.ip.as_ref().is_some_and(|ip| ip.protocol == 112);
                 l.out.malformed.push(Malformed {
                     t,
@@ -655,22 +702,11 @@ pub fn load_with(
             // A capture from a trunk: each VLAN is a segment of its own (the same VRID on
             // two VLANs is two virtual routers).
             let seg = match (frame.vlan(), &src.interfaces) {
-                (Some(vid), None) => {
-                    let name = format!("{} VLAN {vid}", src.segment);
-                    match l.out.segments.iter().position(|s| s.name == name) {
-                        Some(i) => i as u16,
-                        None => {
-                            l.out.segments.push(SegmentInfo {
-                                name,
-                                file: src.file.clone(),
-                                frames: 0,
-                                first_t: Some(t),
-                                last_t: None,
-                            });
-                            (l.out.segments.len() - 1) as u16
-                        }
-                    }
+                _ if tunnelled.is_some() => {
+                    let vni = tunnelled.as_ref().map_or(0, |v| v.vni);
+                    l.segment_named(format!("{} VXLAN {vni}", src.segment), src, t)
                 }
+                (Some(vid), None) => l.segment_named(format!("{} VLAN {vid}", src.segment), src, t),
                 _ => seg,
             };
             if seg as usize != si {
