@@ -45,6 +45,16 @@ fn main() -> std::process::ExitCode {
             keepalived_shows_what_its_version_does_with_unicast_and_no_interface,
         ),
         need::trial(
+            "a_ucarp_line_that_disagrees_is_refused_with_both_places",
+            &[],
+            a_ucarp_line_that_disagrees_is_refused_with_both_places,
+        ),
+        need::trial(
+            "ucarp_runs_your_lines_and_the_run_is_judged",
+            &[need::ROOT, need::UCARP],
+            ucarp_runs_your_lines_and_the_run_is_judged,
+        ),
+        need::trial(
             "keepalived_runs_your_config_and_the_run_is_judged",
             &[need::ROOT, need::KEEPALIVED],
             keepalived_runs_your_config_and_the_run_is_judged,
@@ -77,6 +87,9 @@ fn example_with(dir: &Path, file: &str, edit: impl Fn(String) -> String) {
         "r2.toml",
         "r1-vrrpd.conf",
         "r2-vrrpd.conf",
+        "carp-pair.toml",
+        "r1-ucarp.args",
+        "r2-ucarp.args",
     ] {
         std::fs::copy(example().join(f), dir.join(f)).unwrap();
     }
@@ -371,5 +384,79 @@ fn keepalived_shows_what_its_version_does_with_unicast_and_no_interface() {
         let verdict = std::fs::read(only_run_dir(&out).join("verdict.json")).unwrap();
         let verdict: serde_json::Value = serde_json::from_slice(&verdict).unwrap();
         assert!(verdict["checks"].as_array().is_some_and(|c| !c.is_empty()));
+    }
+}
+
+fn a_ucarp_line_that_disagrees_is_refused_with_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    // r2 started with another password and daemonized, as an init script might.
+    example_with(dir.path(), "r2-ucarp.args", |t| {
+        t.replace("--pass=s3cret", "--pass=0ther --daemonize")
+    });
+    let out = dir.path().join("runs");
+    let run = vrlab(
+        &["--daemon", "ucarp"],
+        &dir.path().join("carp-pair.toml"),
+        &out,
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    let file = dir.path().join("r2-ucarp.args");
+    let named = format!("{}:22:", dir.path().join("carp-pair.toml").display());
+    for part in [
+        format!("{}:4:", file.display()),
+        "error: ucarp --vhid 7: --pass 0ther, but the scenario's is s3cret (the scenario's dns)"
+            .to_string(),
+        "error: `--daemonize`: the lab runs ucarp in the foreground".to_string(),
+        format!("the file is named at {named}"),
+    ] {
+        assert!(err.contains(&part), "missing `{part}` in {err}");
+    }
+    assert!(!out.exists(), "nothing was built: {}", out.display());
+}
+
+fn ucarp_runs_your_lines_and_the_run_is_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let run = vrlab(
+        &["--daemon", "ucarp", "--quiet"],
+        &example().join("carp-pair.toml"),
+        &out,
+    );
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)),
+        "{text}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let run_dir = only_run_dir(&out);
+    // ucarp ran the user's line, placeholders filled; judged like any run: the address moved
+    // within the bound when the cable was pulled, and every advert carries the HMAC.
+    let events = std::fs::read_to_string(run_dir.join("events.jsonl")).unwrap();
+    let r2 = run_dir.join("nodes/r2");
+    let want = format!(
+        "\"argv\":[\"/usr/sbin/ucarp\",\"--interface=eth0\",\"--srcip=192.0.2.2\",\"--vhid=7\",\"--pass=s3cret\",\"--addr=192.0.2.53\",\"--advbase=1\",\"--advskew=100\",\"--preempt\",\"--shutdown\",\"--upscript={}/vip-up.sh\"",
+        r2.display()
+    );
+    assert!(events.contains(&want), "no `{want}` in events.jsonl");
+    let verdict: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("verdict.json")).unwrap()).unwrap();
+    for id in [
+        "harness.timeline",
+        "b14.carp-hmac",
+        "e4.service-gap",
+        "c9.master-yields",
+    ] {
+        let s: Vec<&str> = verdict["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] == id)
+            .map(|c| c["status"].as_str().unwrap())
+            .collect();
+        assert!(
+            !s.is_empty() && s.iter().all(|s| *s == "pass"),
+            "{id}: {s:?}\n{text}"
+        );
     }
 }

@@ -19,6 +19,7 @@ mod keepalived;
 mod keepalived_conf;
 pub mod own;
 mod ucarp;
+mod ucarp_args;
 mod vrlabd;
 mod vrlabd_conf;
 

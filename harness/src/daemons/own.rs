@@ -1,5 +1,5 @@
 //! A configuration of the user's own (`config.keepalived = "r1.conf"`, `config.vrlabd`,
-//! `config.frr` on a router node): its
+//! `config.frr`, `config.ucarp` on a router node): its
 //! placeholders, filled in from the lab, and the findings where it disagrees with the
 //! scenario's virtual routers.
 //!

@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    find_program, version_line, Adapter, AdapterError, Missing, NodePaths, Plan, ProcessSpec,
+    find_program, own, version_line, Adapter, AdapterError, Missing, NodePaths, Plan, ProcessSpec,
     Ready, RouterSpec, Version, VrouterSpec,
 };
 use crate::scenario::Family;
@@ -56,6 +56,14 @@ impl Adapter for Ucarp {
 
     fn speaks_carp(&self) -> bool {
         true
+    }
+
+    fn takes_own_config(&self) -> bool {
+        true
+    }
+
+    fn own_config_findings(&self, text: &str, node: &RouterSpec) -> Vec<own::Finding> {
+        super::ucarp_args::findings(text, node)
     }
 
     fn unsupported(&self, node: &RouterSpec) -> Vec<String> {
@@ -128,6 +136,23 @@ impl Adapter for Ucarp {
         let mut plan = Plan::default();
         plan.files.push((up.clone(), script("add")));
         plan.files.push((down.clone(), script("del")));
+        if let Some(text) = own::filled(node, self.name(), &paths.dir) {
+            // Your own command lines: one process per line, as written (placeholders filled;
+            // the lab's scripts are `{{dir}}/vip-up.sh` and `{{dir}}/vip-down.sh`).
+            for line in super::ucarp_args::lines(&text?, &mut Vec::new()) {
+                let vhid = line.vhid().unwrap_or_default();
+                let mut argv = vec![prog.display().to_string()];
+                argv.extend(line.words);
+                plan.processes.push(ProcessSpec {
+                    name: format!("ucarp-{vhid}"),
+                    argv,
+                    env: Vec::new(),
+                    vrrp: true,
+                    ready: Ready::Started,
+                });
+            }
+            return Ok(plan);
+        }
         for vr in node.vrouters.iter().filter(|v| v.carp.is_some()) {
             plan.processes.push(ProcessSpec {
                 name: format!("ucarp-{}", vr.vrid),
@@ -158,7 +183,13 @@ fn script(verb: &str) -> String {
 
 /// The command line of one virtual host: foreground, its password (this router's), advbase
 /// and advskew, and `--shutdown` so that a stopped ucarp gives the address up.
-fn argv(prog: &Path, node: &RouterSpec, vr: &VrouterSpec, up: &Path, down: &Path) -> Vec<String> {
+pub(super) fn argv(
+    prog: &Path,
+    node: &RouterSpec,
+    vr: &VrouterSpec,
+    up: &Path,
+    down: &Path,
+) -> Vec<String> {
     let carp = vr.carp.as_ref().expect("CARP virtual hosts only");
     let src = source(node, vr).map_or_else(String::new, |a| a.to_string());
     let mut argv = vec![

@@ -36,6 +36,10 @@ pub const FRR: Need = Need::Program {
     name: "vrrpd",
     package: "frr",
 };
+pub const UCARP: Need = Need::Program {
+    name: "ucarp",
+    package: "ucarp",
+};
 pub const TSHARK: Need = Need::Program {
     name: "tshark",
     package: "tshark",
