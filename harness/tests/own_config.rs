@@ -97,6 +97,25 @@ fn example_with(dir: &Path, file: &str, edit: impl Fn(String) -> String) {
     std::fs::write(dir.join(file), edit(text)).unwrap();
 }
 
+/// Every result of each check in `ids` in the run's verdict passed (and there is one).
+fn assert_passed(run_dir: &Path, ids: &[&str], output: &str) {
+    let verdict: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("verdict.json")).unwrap()).unwrap();
+    for id in ids {
+        let s: Vec<&str> = verdict["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] == *id)
+            .map(|c| c["status"].as_str().unwrap())
+            .collect();
+        assert!(
+            !s.is_empty() && s.iter().all(|s| *s == "pass"),
+            "{id}: {s:?}\n{output}"
+        );
+    }
+}
+
 /// The one run directory under `out`.
 fn only_run_dir(out: &Path) -> PathBuf {
     std::fs::read_dir(out)
@@ -188,29 +207,16 @@ fn keepalived_runs_your_config_and_the_run_is_judged() {
     assert_eq!(used, theirs);
     // And the run was judged like any other: the timeline ran, r2 took over within
     // Master_Down_Interval, the hosts' service came back in time.
-    let verdict: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run_dir.join("verdict.json")).unwrap()).unwrap();
-    let status = |id: &str| -> Vec<String> {
-        verdict["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["id"] == id)
-            .map(|c| c["status"].as_str().unwrap().to_string())
-            .collect()
-    };
-    for id in [
-        "harness.timeline",
-        "c2.takeover-time",
-        "e4.service-gap",
-        "d1.gratuitous-arp",
-    ] {
-        let s = status(id);
-        assert!(
-            !s.is_empty() && s.iter().all(|s| s == "pass"),
-            "{id}: {s:?}\n{text}"
-        );
-    }
+    assert_passed(
+        &run_dir,
+        &[
+            "harness.timeline",
+            "c2.takeover-time",
+            "e4.service-gap",
+            "d1.gratuitous-arp",
+        ],
+        &text,
+    );
 }
 
 fn a_vrlabd_config_that_disagrees_is_refused_with_both_places() {
@@ -326,21 +332,11 @@ fn frr_runs_your_config_and_the_run_is_judged() {
     assert_eq!(used, theirs);
     // Judged like any other run: the timeline ran and r2 took over within its
     // Master_Down_Interval of the crash.
-    let verdict: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run_dir.join("verdict.json")).unwrap()).unwrap();
-    for id in ["harness.timeline", "c2.takeover-time", "c7.advert-interval"] {
-        let s: Vec<&str> = verdict["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["id"] == id)
-            .map(|c| c["status"].as_str().unwrap())
-            .collect();
-        assert!(
-            !s.is_empty() && s.iter().all(|s| *s == "pass"),
-            "{id}: {s:?}\n{text}"
-        );
-    }
+    assert_passed(
+        &run_dir,
+        &["harness.timeline", "c2.takeover-time", "c7.advert-interval"],
+        &text,
+    );
 }
 
 /// The installed keepalived's (major, minor, patch), from `keepalived --version`.
@@ -439,24 +435,14 @@ fn ucarp_runs_your_lines_and_the_run_is_judged() {
         r2.display()
     );
     assert!(events.contains(&want), "no `{want}` in events.jsonl");
-    let verdict: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run_dir.join("verdict.json")).unwrap()).unwrap();
-    for id in [
-        "harness.timeline",
-        "b14.carp-hmac",
-        "e4.service-gap",
-        "c9.master-yields",
-    ] {
-        let s: Vec<&str> = verdict["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["id"] == id)
-            .map(|c| c["status"].as_str().unwrap())
-            .collect();
-        assert!(
-            !s.is_empty() && s.iter().all(|s| *s == "pass"),
-            "{id}: {s:?}\n{text}"
-        );
-    }
+    assert_passed(
+        &run_dir,
+        &[
+            "harness.timeline",
+            "b14.carp-hmac",
+            "e4.service-gap",
+            "c9.master-yields",
+        ],
+        &text,
+    );
 }
