@@ -1522,204 +1522,245 @@ impl Validator<'_> {
         nodes: &[Node],
         vrouters: &[Vrouter],
     ) -> Vec<Step> {
-        let mut steps = Vec::new();
         let mut net = NetState::default();
-        for (index, s) in raw.iter().enumerate() {
-            let step_span = span(s);
-            let r = s.get_ref();
-            let action = r.action.get_ref().as_str();
-            let node = |v: &mut Self, need_router: bool| -> Option<String> {
-                let Some(n) = &r.node else {
-                    v.d.at(
-                        step_span.clone(),
-                        format!("`{action}` needs `node = \"...\"`"),
-                    );
-                    return None;
-                };
-                match nodes.iter().find(|x| &x.name == n.get_ref()) {
-                    None => {
-                        v.d.at(span(n), format!("node `{}` is not defined", n.get_ref()));
-                        None
-                    }
-                    Some(x) if need_router && x.role != Role::Router => {
-                        v.d.at(
-                            span(n),
-                            format!(
-                                "`{}` is a host; `{action}` acts on a router's daemons",
-                                x.name
-                            ),
-                        );
-                        None
-                    }
-                    Some(x) => Some(x.name.clone()),
-                }
-            };
-            let fault = FaultKind::ALL
-                .iter()
-                .find(|(n, _)| *n == action)
-                .map(|(_, k)| *k);
-            let unexpected = |v: &mut Self, allowed: &[&str]| {
-                for (f, sp) in r.fields() {
-                    if !allowed.contains(&f) {
-                        v.d.at(sp, format!("`{f}` has no meaning for action `{action}`"));
-                    }
-                }
-            };
-            if let Some(fault) = fault {
-                if fault.is_link() {
-                    unexpected(self, &["node", "interface"]);
-                } else {
-                    unexpected(self, &["node"]);
-                }
-                if let Some(node) = node(self, !fault.is_link()) {
-                    let interface = r
-                        .interface
-                        .as_ref()
-                        .and_then(|i| self.fault_interface(i, &node, nodes));
-                    if r.interface.is_none() || interface.is_some() {
-                        steps.push(Step::Fault {
-                            fault,
-                            node,
-                            interface,
-                        });
-                    }
-                }
-                continue;
+        raw.iter()
+            .enumerate()
+            .filter_map(|(index, s)| self.step(index, s, nodes, vrouters, &mut net))
+            .collect()
+    }
+
+    /// Step `index` of the timeline, or none when it is refused (said where).
+    fn step(
+        &mut self,
+        index: usize,
+        s: &Spanned<RawStep>,
+        nodes: &[Node],
+        vrouters: &[Vrouter],
+        net: &mut NetState,
+    ) -> Option<Step> {
+        let step_span = span(s);
+        let r = s.get_ref();
+        let action = r.action.get_ref().as_str();
+        if let Some(&(_, fault)) = FaultKind::ALL.iter().find(|(n, _)| *n == action) {
+            return self.fault_step(r, step_span, fault, nodes);
+        }
+        match action {
+            "wait" => {
+                self.unexpected(r, &["node", "until", "vrouter", "timeout"]);
+                self.wait_step(r, step_span, nodes, vrouters)
             }
-            match action {
-                "wait" => {
-                    unexpected(self, &["node", "until", "vrouter", "timeout"]);
-                    let timeout = r
-                        .timeout
-                        .as_ref()
-                        .and_then(|t| self.duration(t))
-                        .unwrap_or(DEFAULT_WAIT);
-                    let until = match r.until.as_ref().map(|u| u.get_ref().as_str()) {
-                        Some("steady") => {
-                            if let Some(n) = &r.node {
-                                self.d.at(
-                                    span(n),
-                                    "`until = \"steady\"` takes no node; use `until = \"master\"`",
-                                );
-                            }
-                            Some(Until::Steady)
-                        }
-                        Some("master") => {
-                            let vrouter = r.vrouter.as_ref().and_then(|v| {
-                                if vrouters.iter().any(|x| &x.name == v.get_ref()) {
-                                    Some(v.get_ref().clone())
-                                } else {
-                                    self.d.at(
-                                        span(v),
-                                        format!("virtual router `{}` is not defined", v.get_ref()),
-                                    );
-                                    None
-                                }
-                            });
-                            node(self, true).map(|node| Until::Master { node, vrouter })
-                        }
-                        Some(other) => {
-                            self.d.at(
-                                span(r.until.as_ref().expect("matched Some")),
-                                format!("unknown condition `{other}`: use `steady` or `master`"),
-                            );
-                            None
-                        }
-                        None => {
-                            self.d.at(
-                                step_span.clone(),
-                                "`wait` needs `until = \"steady\"` or `until = \"master\"`",
-                            );
-                            None
-                        }
-                    };
-                    if let Some(until) = until {
-                        steps.push(Step::Wait { until, timeout });
+            "hold" => {
+                self.unexpected(r, &["for"]);
+                match &r.duration {
+                    Some(d) => self.duration(d).map(|duration| Step::Hold { duration }),
+                    None => {
+                        self.d.at(step_span, "`hold` needs `for = \"1s\"`");
+                        None
                     }
                 }
-                "hold" => {
-                    unexpected(self, &["for"]);
-                    match &r.duration {
-                        Some(d) => {
-                            if let Some(duration) = self.duration(d) {
-                                steps.push(Step::Hold { duration });
-                            }
-                        }
-                        None => self.d.at(step_span.clone(), "`hold` needs `for = \"1s\"`"),
-                    }
-                }
-                "partition" => {
-                    unexpected(self, &["groups"]);
-                    if let Some(step) = self.partition(r, step_span.clone(), nodes, &mut net) {
-                        steps.push(step);
-                    }
-                }
-                "loss" => {
-                    unexpected(self, &["percent", "between", "from", "to", "node"]);
-                    if let Some(step) = self.loss(r, step_span.clone(), nodes) {
-                        net.in_effect = true;
-                        steps.push(step);
-                    }
-                }
-                "delay" => {
-                    unexpected(
-                        self,
-                        &["delay", "jitter", "reorder", "duplicate", "between", "from", "to", "node"],
+            }
+            "partition" => {
+                self.unexpected(r, &["groups"]);
+                self.partition(r, step_span, nodes, net)
+            }
+            "loss" => {
+                self.unexpected(r, &["percent", "between", "from", "to", "node"]);
+                let step = self.loss(r, step_span, nodes)?;
+                net.in_effect = true;
+                Some(step)
+            }
+            "delay" => {
+                self.unexpected(
+                    r,
+                    &[
+                        "delay",
+                        "jitter",
+                        "reorder",
+                        "duplicate",
+                        "between",
+                        "from",
+                        "to",
+                        "node",
+                    ],
+                );
+                let step = self.delay(r, step_span, nodes)?;
+                net.in_effect = true;
+                Some(step)
+            }
+            "snooping" => {
+                self.unexpected(r, &["segment", "enabled", "querier"]);
+                self.snooping(r, step_span, nodes)
+            }
+            "heal" => {
+                self.unexpected(r, &[]);
+                if !net.in_effect {
+                    self.d.at(
+                        span(&r.action),
+                        "`heal` with no partition, loss or delay in effect: heal ends what an earlier `partition`, `loss` or `delay` started",
                     );
-                    if let Some(step) = self.delay(r, step_span.clone(), nodes) {
-                        net.in_effect = true;
-                        steps.push(step);
-                    }
                 }
-                "snooping" => {
-                    unexpected(self, &["segment", "enabled", "querier"]);
-                    if let Some(step) = self.snooping(r, step_span.clone(), nodes) {
-                        steps.push(step);
-                    }
-                }
-                "heal" => {
-                    unexpected(self, &[]);
-                    if !net.in_effect {
-                        self.d.at(
-                            span(&r.action),
-                            "`heal` with no partition, loss or delay in effect: heal ends what an earlier `partition`, `loss` or `delay` started",
-                        );
-                    }
-                    net = NetState::default();
-                    steps.push(Step::Heal);
-                }
-                "exec" => {
-                    unexpected(self, &["node", "command", "background", "timeout", "track"]);
-                    let node = node(self, false);
-                    if let Some(step) = self.exec(r, step_span.clone(), node, vrouters) {
-                        steps.push(step);
-                    }
-                }
-                "inject" => {
-                    unexpected(
-                        self,
-                        &["node", "vrouter", "frame", "to", "count", "every", "offset"],
+                *net = NetState::default();
+                Some(Step::Heal)
+            }
+            "exec" => {
+                self.unexpected(r, &["node", "command", "background", "timeout", "track"]);
+                let node = self.step_node(r, step_span.clone(), nodes, false);
+                self.exec(r, step_span, node, vrouters)
+            }
+            "inject" => {
+                self.unexpected(
+                    r,
+                    &["node", "vrouter", "frame", "to", "count", "every", "offset"],
+                );
+                if let (Some(o), 0) = (&r.offset, index) {
+                    self.d.at(
+                        span(o),
+                        "`offset` counts from the start of the step before; this inject is the first step",
                     );
-                    if let (Some(o), 0) = (&r.offset, index) {
-                        self.d.at(
-                            span(o),
-                            "`offset` counts from the start of the step before; this inject is the first step",
-                        );
-                    }
-                    if let Some(step) = self.inject(r, step_span.clone(), nodes, vrouters) {
-                        steps.push(step);
-                    }
                 }
-                other => self.d.at(
+                self.inject(r, step_span, nodes, vrouters)
+            }
+            other => {
+                self.d.at(
                     span(&r.action),
                     format!(
                         "unknown action `{other}`: use wait, hold, partition, loss, delay, heal, snooping, exec, inject, {}",
                         list(FaultKind::ALL.iter().map(|(n, _)| *n))
                     ),
-                ),
+                );
+                None
             }
         }
-        steps
+    }
+
+    /// Says so of every field of the step that its action does not take.
+    fn unexpected(&mut self, r: &RawStep, allowed: &[&str]) {
+        let action = r.action.get_ref();
+        for (f, sp) in r.fields() {
+            if !allowed.contains(&f) {
+                self.d
+                    .at(sp, format!("`{f}` has no meaning for action `{action}`"));
+            }
+        }
+    }
+
+    /// The step's `node`: given, defined, and a router where the action acts on daemons.
+    fn step_node(
+        &mut self,
+        r: &RawStep,
+        step_span: Range<usize>,
+        nodes: &[Node],
+        need_router: bool,
+    ) -> Option<String> {
+        let action = r.action.get_ref();
+        let Some(n) = &r.node else {
+            self.d
+                .at(step_span, format!("`{action}` needs `node = \"...\"`"));
+            return None;
+        };
+        match nodes.iter().find(|x| &x.name == n.get_ref()) {
+            None => {
+                self.d
+                    .at(span(n), format!("node `{}` is not defined", n.get_ref()));
+                None
+            }
+            Some(x) if need_router && x.role != Role::Router => {
+                self.d.at(
+                    span(n),
+                    format!(
+                        "`{}` is a host; `{action}` acts on a router's daemons",
+                        x.name
+                    ),
+                );
+                None
+            }
+            Some(x) => Some(x.name.clone()),
+        }
+    }
+
+    /// A fault of a node's daemon, or of its links (all, or one `interface`).
+    fn fault_step(
+        &mut self,
+        r: &RawStep,
+        step_span: Range<usize>,
+        fault: FaultKind,
+        nodes: &[Node],
+    ) -> Option<Step> {
+        if fault.is_link() {
+            self.unexpected(r, &["node", "interface"]);
+        } else {
+            self.unexpected(r, &["node"]);
+        }
+        let node = self.step_node(r, step_span, nodes, !fault.is_link())?;
+        let interface = r
+            .interface
+            .as_ref()
+            .and_then(|i| self.fault_interface(i, &node, nodes));
+        (r.interface.is_none() || interface.is_some()).then_some(Step::Fault {
+            fault,
+            node,
+            interface,
+        })
+    }
+
+    /// `wait`: until one condition holds (`steady`, or `master` of a node, of one virtual
+    /// router or of all it is in), within `timeout`.
+    fn wait_step(
+        &mut self,
+        r: &RawStep,
+        step_span: Range<usize>,
+        nodes: &[Node],
+        vrouters: &[Vrouter],
+    ) -> Option<Step> {
+        let timeout = r
+            .timeout
+            .as_ref()
+            .and_then(|t| self.duration(t))
+            .unwrap_or(DEFAULT_WAIT);
+        let until = match r.until.as_ref().map(|u| u.get_ref().as_str()) {
+            Some("steady") => {
+                if let Some(n) = &r.node {
+                    self.d.at(
+                        span(n),
+                        "`until = \"steady\"` takes no node; use `until = \"master\"`",
+                    );
+                }
+                Some(Until::Steady)
+            }
+            Some("master") => {
+                let vrouter = r.vrouter.as_ref().and_then(|v| {
+                    if vrouters.iter().any(|x| &x.name == v.get_ref()) {
+                        Some(v.get_ref().clone())
+                    } else {
+                        self.d.at(
+                            span(v),
+                            format!("virtual router `{}` is not defined", v.get_ref()),
+                        );
+                        None
+                    }
+                });
+                self.step_node(r, step_span, nodes, true)
+                    .map(|node| Until::Master { node, vrouter })
+            }
+            Some(other) => {
+                self.d.at(
+                    span(r.until.as_ref().expect("matched Some")),
+                    format!("unknown condition `{other}`: use `steady` or `master`"),
+                );
+                None
+            }
+            None => {
+                self.d.at(
+                    step_span,
+                    "`wait` needs `until = \"steady\"` or `until = \"master\"`",
+                );
+                None
+            }
+        };
+        Some(Step::Wait {
+            until: until?,
+            timeout,
+        })
     }
 
     /// A node named in a network fault: defined, and said once.
