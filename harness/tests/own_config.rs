@@ -178,10 +178,27 @@ fn a_config_that_disagrees_with_the_scenario_is_refused_with_both_places() {
 }
 
 fn keepalived_runs_your_config_and_the_run_is_judged() {
+    // And the run was judged like any other: the timeline ran, r2 took over within
+    // Master_Down_Interval, the hosts' service came back in time.
+    runs_your_file(
+        "keepalived",
+        ("r1.conf", "keepalived.conf"),
+        &[
+            "harness.timeline",
+            "c2.takeover-time",
+            "e4.service-gap",
+            "d1.gratuitous-arp",
+        ],
+    );
+}
+
+/// The example run with `daemon`: r1's daemon ran `file` (mine, as the run directory keeps it
+/// under `kept`) with its placeholders filled, and each check in `ids` passed.
+fn runs_your_file(daemon: &str, (file, kept): (&str, &str), ids: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("runs");
     let run = vrlab(
-        &["--daemon", "keepalived", "--quiet"],
+        &["--daemon", daemon, "--quiet"],
         &example().join("keepalived-pair.toml"),
         &out,
     );
@@ -192,9 +209,8 @@ fn keepalived_runs_your_config_and_the_run_is_judged() {
         String::from_utf8_lossy(&run.stderr)
     );
     let run_dir = only_run_dir(&out);
-    // keepalived ran the user's file, placeholders filled.
-    let used = std::fs::read_to_string(run_dir.join("nodes/r1/keepalived.conf")).unwrap();
-    let theirs: String = std::fs::read_to_string(example().join("r1.conf"))
+    let used = std::fs::read_to_string(run_dir.join("nodes/r1").join(kept)).unwrap();
+    let theirs: String = std::fs::read_to_string(example().join(file))
         .unwrap()
         .split_inclusive('\n')
         .map(|l| match l.starts_with('!') {
@@ -205,18 +221,7 @@ fn keepalived_runs_your_config_and_the_run_is_judged() {
         })
         .collect();
     assert_eq!(used, theirs);
-    // And the run was judged like any other: the timeline ran, r2 took over within
-    // Master_Down_Interval, the hosts' service came back in time.
-    assert_passed(
-        &run_dir,
-        &[
-            "harness.timeline",
-            "c2.takeover-time",
-            "e4.service-gap",
-            "d1.gratuitous-arp",
-        ],
-        &text,
-    );
+    assert_passed(&run_dir, ids, &text);
 }
 
 fn a_vrlabd_config_that_disagrees_is_refused_with_both_places() {
@@ -303,39 +308,12 @@ fn an_frr_config_that_disagrees_is_refused_with_both_places() {
 }
 
 fn frr_runs_your_config_and_the_run_is_judged() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("runs");
-    let run = vrlab(
-        &["--daemon", "frr", "--quiet"],
-        &example().join("keepalived-pair.toml"),
-        &out,
-    );
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        matches!(run.status.code(), Some(0 | 1)),
-        "{text}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let run_dir = only_run_dir(&out);
-    // vrrpd ran the user's file, placeholders filled (the lab made its macvlan).
-    let used = std::fs::read_to_string(run_dir.join("nodes/r1/vrrpd.conf")).unwrap();
-    let theirs: String = std::fs::read_to_string(example().join("r1-vrrpd.conf"))
-        .unwrap()
-        .split_inclusive('\n')
-        .map(|l| match l.starts_with('!') {
-            true => l.to_string(),
-            false => l
-                .replace("{{node}}", "r1")
-                .replace("{{interface lan}}", "eth0"),
-        })
-        .collect();
-    assert_eq!(used, theirs);
-    // Judged like any other run: the timeline ran and r2 took over within its
-    // Master_Down_Interval of the crash.
-    assert_passed(
-        &run_dir,
+    // vrrpd ran the user's file (the lab made its macvlan), and the run was judged like any
+    // other: the timeline ran and r2 took over within its Master_Down_Interval of the crash.
+    runs_your_file(
+        "frr",
+        ("r1-vrrpd.conf", "vrrpd.conf"),
         &["harness.timeline", "c2.takeover-time", "c7.advert-interval"],
-        &text,
     );
 }
 

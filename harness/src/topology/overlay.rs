@@ -107,13 +107,7 @@ impl Topology {
                         .await
                         .ctx(|| format!("{}: flooding to {peer}", what()))?;
                 }
-                h.link()
-                    .set(idx)
-                    .up()
-                    .execute()
-                    .await
-                    .map_err(nl_err)
-                    .ctx(|| format!("bringing {}:{} up", m.node, m.interface))?;
+                self.link_up(&m.node, &m.interface).await?;
                 self.tunnels.push(Tunnel {
                     segment: seg.name.clone(),
                     vni,
