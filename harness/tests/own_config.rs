@@ -116,6 +116,19 @@ fn assert_passed(run_dir: &Path, ids: &[&str], output: &str) {
     }
 }
 
+/// `vrlab run SCENARIO --daemon DAEMON` in `dir` is refused (exit 2) before anything is built,
+/// its errors holding every one of `parts`.
+fn refused(dir: &Path, daemon: &str, scenario: &str, parts: &[String]) {
+    let out = dir.join("runs");
+    let run = vrlab(&["--daemon", daemon], &dir.join(scenario), &out);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    for part in parts {
+        assert!(err.contains(part.as_str()), "missing `{part}` in {err}");
+    }
+    assert!(!out.exists(), "nothing was built: {}", out.display());
+}
+
 /// The one run directory under `out`.
 fn only_run_dir(out: &Path) -> PathBuf {
     std::fs::read_dir(out)
@@ -231,23 +244,17 @@ fn a_vrlabd_config_that_disagrees_is_refused_with_both_places() {
         t.replace("interval = \"100ms\"", "interval = \"1s\"")
             .replace("accept = true", "accept = false")
     });
-    let out = dir.path().join("runs");
-    let run = vrlab(
-        &["--daemon", "vrlabd"],
-        &dir.path().join("keepalived-pair.toml"),
-        &out,
-    );
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "{err}");
     let file = dir.path().join("r2.toml");
     let named = format!("{}:31:", dir.path().join("keepalived-pair.toml").display());
-    for part in [
+    refused(
+        dir.path(),
+        "vrlabd",
+        "keepalived-pair.toml",
+        &[
         format!("{}:9:12: error: [[instance]] gateway: interval 100 cs, but the scenario's interval is 10 cs (the scenario's gateway); the file is named at {named}", file.display()),
         format!("{}:11:10: error: [[instance]] gateway: accept = false, but the scenario says accept = true", file.display()),
-    ] {
-        assert!(err.contains(&part), "missing `{part}` in {err}");
-    }
-    assert!(!out.exists(), "nothing was built: {}", out.display());
+        ],
+    );
 }
 
 fn vrlabd_runs_your_config_and_the_run_is_judged() {
@@ -288,23 +295,17 @@ fn an_frr_config_that_disagrees_is_refused_with_both_places() {
             " vrrp 51 ip 192.0.2.100\n vrrp 51 ip 192.0.2.101\n no vrrp 51 preempt\n",
         )
     });
-    let out = dir.path().join("runs");
-    let run = vrlab(
-        &["--daemon", "frr"],
-        &dir.path().join("keepalived-pair.toml"),
-        &out,
-    );
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "{err}");
     let file = dir.path().join("r1-vrrpd.conf");
     let named = format!("{}:25:", dir.path().join("keepalived-pair.toml").display());
-    for part in [
+    refused(
+        dir.path(),
+        "frr",
+        "keepalived-pair.toml",
+        &[
         format!("{}:11:2: error: vrrp 51 on eth0: pre-emption off, but the scenario has it on (the scenario's gateway); the file is named at {named}", file.display()),
         format!("{}:9:2: error: vrrp 51 on eth0: addresses 192.0.2.100, 192.0.2.101, but the scenario's VIPs are 192.0.2.100", file.display()),
-    ] {
-        assert!(err.contains(&part), "missing `{part}` in {err}");
-    }
-    assert!(!out.exists(), "nothing was built: {}", out.display());
+        ],
+    );
 }
 
 fn frr_runs_your_config_and_the_run_is_judged() {
@@ -367,26 +368,20 @@ fn a_ucarp_line_that_disagrees_is_refused_with_both_places() {
     example_with(dir.path(), "r2-ucarp.args", |t| {
         t.replace("--pass=s3cret", "--pass=0ther --daemonize")
     });
-    let out = dir.path().join("runs");
-    let run = vrlab(
-        &["--daemon", "ucarp"],
-        &dir.path().join("carp-pair.toml"),
-        &out,
-    );
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "{err}");
     let file = dir.path().join("r2-ucarp.args");
     let named = format!("{}:22:", dir.path().join("carp-pair.toml").display());
-    for part in [
+    refused(
+        dir.path(),
+        "ucarp",
+        "carp-pair.toml",
+        &[
         format!("{}:4:", file.display()),
         "error: ucarp --vhid 7: --pass 0ther, but the scenario's is s3cret (the scenario's dns)"
             .to_string(),
         "error: `--daemonize`: the lab runs ucarp in the foreground".to_string(),
         format!("the file is named at {named}"),
-    ] {
-        assert!(err.contains(&part), "missing `{part}` in {err}");
-    }
-    assert!(!out.exists(), "nothing was built: {}", out.display());
+        ],
+    );
 }
 
 fn ucarp_runs_your_lines_and_the_run_is_judged() {
