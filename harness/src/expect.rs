@@ -35,7 +35,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use crate::checks::expectation::{Entry, Outcome};
-use crate::checks::{Check, Status, Verdict};
+use crate::checks::{Check, CheckResult, Status, Verdict};
 use crate::scenario::{locate, Diagnostics, ScenarioError};
 
 /// The largest expectations file vrlab reads.
@@ -77,30 +77,36 @@ pub struct Shows {
 }
 
 impl Shows {
-    /// Whether a run of `scenario`, whose routers run `daemons`, is expected to show it. A
-    /// capture (no daemons known) takes every deviation of its scenario.
-    fn applies(
+    /// The routers of a run of `scenario`, whose routers run `daemons`, on which it is expected
+    /// to show; `None` where it is not expected, an empty list for any router (a capture, no
+    /// daemons known, takes every deviation of its scenario; so does a deviation of no daemon).
+    fn on_routers(
         &self,
         daemon: Option<&str>,
         scenario: &str,
         daemons: &BTreeMap<String, String>,
-    ) -> bool {
+    ) -> Option<Vec<String>> {
         if !(self.scenarios.is_empty() || self.scenarios.iter().any(|s| s == scenario)) {
-            return false;
+            return None;
         }
-        let Some(daemon) = daemon else { return true };
+        let Some(daemon) = daemon else {
+            return Some(Vec::new());
+        };
         if daemons.is_empty() {
-            return true;
+            return Some(Vec::new());
         }
-        daemons
+        let on: Vec<String> = daemons
             .iter()
             .filter(|(r, d)| *d == daemon && (self.routers.is_empty() || self.routers.contains(r)))
-            .any(|(r, _)| {
+            .filter(|(r, _)| {
                 self.with.is_empty()
                     || daemons
                         .iter()
-                        .any(|(other, d)| other != r && self.with.contains(d))
+                        .any(|(other, d)| other != *r && self.with.contains(d))
             })
+            .map(|(r, _)| r.clone())
+            .collect();
+        (!on.is_empty()).then_some(on)
     }
 }
 
@@ -232,9 +238,9 @@ impl Expectations {
         let mut out: Vec<Entry> = Vec::new();
         for dev in &self.deviations {
             for s in &dev.shows {
-                if !s.applies(dev.daemon.as_deref(), scenario, daemons) {
+                let Some(routers) = s.on_routers(dev.daemon.as_deref(), scenario, daemons) else {
                     continue;
-                }
+                };
                 out.extend(s.checks.iter().map(|&check| Entry {
                     behaviour: dev.behaviour.clone(),
                     daemon: dev.daemon.clone(),
@@ -245,33 +251,60 @@ impl Expectations {
                     intermittent: s.intermittent,
                     race: dev.race.clone().filter(|_| s.intermittent),
                     at: dev.at.clone(),
+                    routers: routers.clone(),
                 }));
             }
         }
-        // Two pairs of one deviation may name one check (on two routers): it is one entry.
-        let mut seen = std::collections::BTreeSet::new();
-        out.retain(|e| seen.insert((e.check, e.at.clone(), e.intermittent)));
-        out
+        // Two pairs of one deviation may name one check (on two routers): it is one entry,
+        // on both.
+        let mut merged: Vec<Entry> = Vec::new();
+        for e in out {
+            match merged
+                .iter_mut()
+                .find(|m| (m.check, &m.at, m.intermittent) == (e.check, &e.at, e.intermittent))
+            {
+                Some(m) if m.routers.is_empty() || e.routers.is_empty() => m.routers.clear(),
+                Some(m) => {
+                    m.routers.extend(e.routers);
+                    m.routers.sort();
+                    m.routers.dedup();
+                }
+                None => merged.push(e),
+            }
+        }
+        merged
     }
 
     /// Compares a verdict with what is expected of it, and records the outcome in it.
+    ///
+    /// A failure that blames routers is a known deviation only of the daemons those routers
+    /// run: keepalived's entry does not explain what FRR's router did beside it, and every
+    /// router a failure blames must be explained.
     pub fn apply(&self, v: &mut Verdict) {
-        let failed = |id: Check| {
-            v.checks
-                .iter()
-                .any(|c| c.id == id && c.status == Status::Fail)
-        };
-        let mine = self.entries(&v.scenario, &v.daemons);
-        let known: Vec<Entry> = mine.iter().filter(|e| failed(e.check)).cloned().collect();
-        let (stale, not_shown): (Vec<Entry>, Vec<Entry>) = mine
-            .iter()
-            .filter(|e| !failed(e.check))
-            .cloned()
-            .partition(|e| !e.intermittent);
-        let mut unexpected: Vec<Check> = v
+        let failures: Vec<&CheckResult> = v
             .checks
             .iter()
-            .filter(|c| c.status == Status::Fail && !mine.iter().any(|e| e.check == c.id))
+            .filter(|c| c.status == Status::Fail)
+            .collect();
+        let shown = |e: &Entry| failures.iter().any(|c| e.explains(c));
+        let mine = self.entries(&v.scenario, &v.daemons);
+        let known: Vec<Entry> = mine.iter().filter(|e| shown(e)).cloned().collect();
+        let (stale, not_shown): (Vec<Entry>, Vec<Entry>) = mine
+            .iter()
+            .filter(|e| !shown(e))
+            .cloned()
+            .partition(|e| !e.intermittent);
+        let explained = |c: &CheckResult| {
+            let of_check = || mine.iter().filter(|e| e.check == c.id);
+            if c.routers.is_empty() {
+                of_check().next().is_some()
+            } else {
+                c.routers.iter().all(|r| of_check().any(|e| e.covers(r)))
+            }
+        };
+        let mut unexpected: Vec<Check> = failures
+            .iter()
+            .filter(|c| !explained(c))
             .map(|c| c.id)
             .collect();
         unexpected.dedup();
@@ -492,6 +525,7 @@ mod tests {
                     expected: String::new(),
                     observed: String::new(),
                     evidence: Vec::new(),
+                    routers: Vec::new(),
                 })
                 .collect(),
             metrics: Metrics::default(),
@@ -539,7 +573,7 @@ evidence = "another scenario's"
         let o = v.expectation.as_ref().unwrap();
         assert!(o.met(), "{o:?}");
         assert_eq!(o.known.len(), 2);
-        assert_eq!(o.explaining(Check::D3ArpReplyVmac).unwrap().at, "k.toml:2");
+        assert_eq!(o.explaining(&v.checks[0]).unwrap().at, "k.toml:2");
         assert!(v.passed(), "known deviations alone pass");
         assert_eq!(v.count(Status::Fail), 2, "the raw count stays");
     }
@@ -654,7 +688,56 @@ with = ["keepalived"]
         // A capture (no daemons known) takes every pair of its scenario.
         assert_eq!(checks_of(&e, &BTreeMap::new()).len(), 3);
         let cited = e.entries("crash-and-return", &mixed("frr", "frr"))[0].cite();
-        assert_eq!(cited, "frr lost-first-advert, frr.toml:2");
+        assert_eq!(cited, "frr lost-first-advert on r2, frr.toml:2");
+        let cited = e.entries("crash-and-return", &BTreeMap::new())[0].cite();
+        assert_eq!(
+            cited, "frr lost-first-advert, frr.toml:2",
+            "a capture names no router"
+        );
+    }
+
+    /// A run of crash-and-return where r1 runs `first` and r2 `second`, whose e1 failed
+    /// blaming `blamed`.
+    fn e1_failed_blaming(first: &str, second: &str, blamed: &[&str]) -> Verdict {
+        let mut v = verdict(&[(Check::E1VmacOnMasterPort, Status::Fail)]);
+        v.scenario = "crash-and-return".into();
+        v.daemons = mixed(first, second);
+        v.checks[0].routers = blamed.iter().map(|r| r.to_string()).collect();
+        v
+    }
+
+    #[test]
+    fn a_daemons_deviation_explains_only_what_its_routers_did() {
+        let e = Expectations::parse(Path::new("frr.toml"), BEHAVIOURS, Some("frr")).unwrap();
+        // FRR's r1 beside keepalived: its e1 explains r1's frames.
+        let mut v = e1_failed_blaming("frr", "keepalived", &["r1"]);
+        e.apply(&mut v);
+        let o = v.expectation.as_ref().unwrap();
+        assert!(o.met(), "{o:?}");
+        assert_eq!(o.known[0].routers, vec!["r1".to_string()]);
+        let cited = o.explaining(&v.checks[0]).unwrap().cite();
+        assert_eq!(cited, "frr lost-first-advert on r1, frr.toml:2");
+        // The same failure blaming keepalived's r2 is new: FRR's entry does not speak for it,
+        // and it did not show either.
+        let mut v = e1_failed_blaming("frr", "keepalived", &["r2"]);
+        e.apply(&mut v);
+        let o = v.expectation.as_ref().unwrap();
+        assert_eq!(o.unexpected, vec![Check::E1VmacOnMasterPort]);
+        assert_eq!(o.stale.len(), 1);
+        // Both: r1's part is known, r2's is not — the failure is unexpected.
+        let mut v = e1_failed_blaming("frr", "keepalived", &["r1", "r2"]);
+        e.apply(&mut v);
+        let o = v.expectation.as_ref().unwrap();
+        assert_eq!(o.unexpected, vec![Check::E1VmacOnMasterPort]);
+        assert!(o.stale.is_empty());
+        assert!(
+            o.explaining(&v.checks[0]).is_none(),
+            "r2's part is nobody's"
+        );
+        // A failure that blames no router is any entry's of its check, as before.
+        let mut v = e1_failed_blaming("frr", "keepalived", &[]);
+        e.apply(&mut v);
+        assert!(v.expectation.as_ref().unwrap().met());
     }
 
     #[test]

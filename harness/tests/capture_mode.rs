@@ -650,7 +650,7 @@ fn markdown_and_html_reports_of_a_recorded_run() {
     ]);
     assert!(
         md.contains("| ⚠️ KNOWN | `e6.no-vip-from-old-master` |")
-            && md.contains("known deviation (keepalived vips-left-on-vmac,"),
+            && md.contains("known deviation (keepalived vips-left-on-vmac on r1,"),
         "{md}"
     );
 

@@ -483,6 +483,33 @@ fn e1_allows_frames_crossing_in_flight_only() {
     );
 }
 
+/// A failure names the routers it blames, from every violation (not only the evidence kept):
+/// on the recorded keepalived crash-and-return, the crashed r1's kernel answering for the VIP
+/// from the VMAC after r2 announced it (e1, e6) is r1's doing alone, and each piece of
+/// evidence says so — what lets keepalived's known deviation explain it, and not FRR's.
+#[test]
+fn a_failure_blames_the_router_that_sent_the_frames() {
+    let v = judge_run("keepalived-crash-and-return");
+    for id in ["e1.vmac-on-master-port", "e6.no-vip-from-old-master"] {
+        let failed: Vec<_> = of(&v, id)
+            .into_iter()
+            .filter(|c| c.status == Status::Fail)
+            .collect();
+        assert!(!failed.is_empty(), "{}", show(&v, id));
+        for c in failed {
+            assert_eq!(c.routers, vec!["r1".to_string()], "{}", show(&v, id));
+            assert!(
+                c.evidence.iter().all(|e| e.router.as_deref() == Some("r1")),
+                "{:?}",
+                c.evidence
+            );
+        }
+    }
+    // A check that blames nobody names nobody.
+    let conforming = judge(Story::v3());
+    assert!(conforming.checks.iter().all(|c| c.routers.is_empty()));
+}
+
 /// Two masters while the lab keeps them apart are expected; once it heals, the lower one
 /// must stop within one interval (it hears the higher one's next advert). The same overlap
 /// without a partition fails (see `cases`).

@@ -171,7 +171,7 @@ pub(super) fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
                         wrong.join(", "),
                         mac.map(|m| format!(" (expected {m})")).unwrap_or_default()
                     );
-                    bad.push((what.clone(), ctx.obs_ev(g, what)));
+                    bad.push((what.clone(), ctx.sent_ev(g, what)));
                     break;
                 }
             }
@@ -347,10 +347,10 @@ pub(super) fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         let who = sender(ctx, o.node, o.src_mac);
         if o.node != NO_NODE && !vm.is_master(o.node, o.t, slack) {
             let what = format!("{who} answered an ARP request for {vip} while not master");
-            bad.push((what.clone(), ctx.obs_ev(i as u32, what)));
+            bad.push((what.clone(), ctx.sent_ev(i as u32, what)));
         } else if let Some(m) = mac.filter(|m| sender_mac != m) {
             let what = format!("ARP reply for {vip} from {who} names {sender_mac}, not {m}");
-            bad.push((what.clone(), ctx.obs_ev(i as u32, what)));
+            bad.push((what.clone(), ctx.sent_ev(i as u32, what)));
         }
     }
     if replies == 0 {
@@ -411,12 +411,12 @@ pub(super) fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         let who = sender(ctx, o.node, o.src_mac);
         if o.node != NO_NODE && !vm.is_master(o.node, o.t, slack) {
             let what = format!("{who} answered a solicitation for {vip} while not master");
-            bad.push((what.clone(), ctx.obs_ev(i as u32, what)));
+            bad.push((what.clone(), ctx.sent_ev(i as u32, what)));
         } else if let Some(m) = mac {
             let named = tlla.unwrap_or(o.src_mac);
             if named != m {
                 let what = format!("NA for {vip} from {who} names {named}, not {m}");
-                bad.push((what.clone(), ctx.obs_ev(i as u32, what)));
+                bad.push((what.clone(), ctx.sent_ev(i as u32, what)));
             }
         }
     }
@@ -495,7 +495,7 @@ pub(super) fn d5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         let what = format!(
             "{who} sent a router advertisement for the virtual router (lifetime {lifetime}s) while {master}"
         );
-        bad.push((what.clone(), ctx.obs_ev(i as u32, what)));
+        bad.push((what.clone(), ctx.sent_ev(i as u32, what)));
     }
     if ras == 0 {
         return not_applicable(

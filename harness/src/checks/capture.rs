@@ -4,16 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use super::observe::{self, LoadError, Naming, Source};
 use super::spec::{self, CaptureHints};
 use super::{not_applicable, sort_results, Check, Ctx, Metrics, Verdict};
 
 pub type CaptureVerdictError = LoadError;
-
-/// Default tolerance for a capture (the scenario default).
-pub const DEFAULT_TOLERANCE: Duration = Duration::from_millis(50);
 
 /// Why a capture gave no virtual router to judge, in words that point at the likely mistake.
 fn nothing_to_judge(wire: &observe::Observed, hints: &CaptureHints) -> String {
@@ -106,7 +102,9 @@ pub fn judge_capture(path: &Path, hints: &CaptureHints) -> Result<Verdict, LoadE
     let seg = &wire.segments[0];
     let t0 = seg.first_t.unwrap_or(0);
     let end = seg.last_t.unwrap_or(0);
-    let tolerance = hints.tolerance.unwrap_or(DEFAULT_TOLERANCE);
+    let tolerance = hints
+        .tolerance
+        .unwrap_or(crate::scenario::Expect::DEFAULT_TOLERANCE);
     let ctx = Ctx::new(None, &wire, vrs, tolerance, t0, end, &[]);
     let mut checks = ctx.run_all(&mut Metrics::default());
     without_neighbour_evidence(&mut checks, &wire, &ctx.vrs);

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Check;
+use super::{Check, CheckResult};
 
 /// One expected (check, scenario) finding of a run, and the behaviour that explains it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,17 +25,36 @@ pub struct Entry {
     pub intermittent: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub race: Option<String>,
+    /// The routers of the run whose doing it explains (those running the daemon, as the pair
+    /// names them); empty: any (a capture, a deviation of no particular daemon).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routers: Vec<String>,
     /// Where it is written: `FILE:LINE`.
     pub at: String,
 }
 
 impl Entry {
-    /// How reports name it: `frr lost-first-ipv6-advert, k/frr.toml:12`.
+    /// Whether it explains failed result `c`: the same check, and — where both name routers —
+    /// one of the routers `c` blames runs the daemon here.
+    pub fn explains(&self, c: &CheckResult) -> bool {
+        c.id == self.check && (c.routers.is_empty() || c.routers.iter().any(|r| self.covers(r)))
+    }
+
+    /// Whether it speaks for what router `r` did.
+    pub fn covers(&self, r: &str) -> bool {
+        self.routers.is_empty() || self.routers.iter().any(|x| x == r)
+    }
+
+    /// How reports name it: `frr lost-first-ipv6-advert on r2, k/frr.toml:12`.
     pub fn cite(&self) -> String {
-        let who: Vec<&str> = [self.daemon.as_deref(), self.behaviour.as_deref()]
+        let mut who: Vec<&str> = [self.daemon.as_deref(), self.behaviour.as_deref()]
             .into_iter()
             .flatten()
             .collect();
+        let on = self.routers.join(", ");
+        if !on.is_empty() {
+            who.extend(["on", &on]);
+        }
         if who.is_empty() {
             self.at.clone()
         } else {
@@ -66,10 +85,13 @@ impl Outcome {
         self.unexpected.is_empty() && self.stale.is_empty()
     }
 
-    /// The entry that explains a failed check, if any (one that fails every run first).
-    pub fn explaining(&self, id: Check) -> Option<&Entry> {
-        let mut of = self.known.iter().filter(|e| e.check == id);
-        let first = of.clone().next();
-        of.find(|e| !e.intermittent).or(first)
+    /// The entry that explains failed result `c` — when the known entries together speak for
+    /// every router it blames — preferring one that fails every run.
+    pub fn explaining(&self, c: &CheckResult) -> Option<&Entry> {
+        let of: Vec<&Entry> = self.known.iter().filter(|e| e.explains(c)).collect();
+        if !c.routers.iter().all(|r| of.iter().any(|e| e.covers(r))) {
+            return None;
+        }
+        of.iter().find(|e| !e.intermittent).or(of.first()).copied()
     }
 }

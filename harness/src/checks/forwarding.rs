@@ -184,7 +184,7 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
                 kind_of(&o.what),
                 describe_master(ctx, vm, o.t)
             );
-            bad.push((what.clone(), ctx.obs_ev(i as u32, what)));
+            bad.push((what.clone(), ctx.sent_ev(i as u32, what)));
         }
     }
     let mac = vmac.to_string();
@@ -210,7 +210,10 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
                 f.port,
                 describe_master(ctx, vm, e.t)
             );
-            bad.push((what.clone(), ctx.event_ev(e, format!("fdb: {what}"))));
+            bad.push((
+                what.clone(),
+                ctx.event_ev(e, format!("fdb: {what}")).by(node),
+            ));
         }
     }
     // Wire evidence first, then the FDB's, each in time order.
@@ -635,7 +638,8 @@ pub(super) fn e5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
                 );
                 bad.push((
                     what.clone(),
-                    ctx.advert_ev(heard, format!("{sn} hears {ln}'s advert")),
+                    ctx.advert_ev(heard, format!("{sn} hears {ln}'s advert"))
+                        .by(sn),
                 ));
             }
         }
@@ -724,7 +728,7 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
                     (o.t - announced) as f64 / 1e6,
                     ctx.node(new.node)
                 );
-                bad.push((what.clone(), ctx.obs_ev((start + k) as u32, what)));
+                bad.push((what.clone(), ctx.sent_ev((start + k) as u32, what)));
             }
         }
     }

@@ -78,9 +78,19 @@ pub struct Evidence {
     #[serde(default)]
     pub t_ns: u64,
     pub note: String,
+    /// The router this evidence shows acting — the sender of the frame, the router whose port
+    /// the switch put a MAC on — where the check blames one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub router: Option<String>,
 }
 
 impl Evidence {
+    /// The same evidence, blaming `router`.
+    pub fn by(mut self, router: impl Into<String>) -> Evidence {
+        self.router = Some(router.into());
+        self
+    }
+
     /// Where to look, as reports name it: `lan.pcapng frame 12` (a segment's file or a
     /// capture's name), or `events.jsonl` for evidence that is not a frame.
     pub fn place(&self) -> String {
@@ -103,6 +113,11 @@ pub struct CheckResult {
     pub expected: String,
     pub observed: String,
     pub evidence: Vec<Evidence>,
+    /// The routers a failure blames: those of every violation, not only of the evidence kept
+    /// (empty where the check blames none). A known deviation of a daemon explains only what
+    /// the routers running it did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routers: Vec<String>,
 }
 
 /// Measured figures a person wants to read without parsing checks.
@@ -261,7 +276,7 @@ impl Verdict {
         self.expectation.as_ref().map_or(0, |o| {
             self.checks
                 .iter()
-                .filter(|c| c.status == Status::Fail && o.explaining(c.id).is_some())
+                .filter(|c| c.status == Status::Fail && o.explaining(c).is_some())
                 .count()
         })
     }
@@ -509,6 +524,25 @@ impl<'a> Ctx<'a> {
             at_s: self.at(a.t),
             t_ns: a.t,
             note,
+            router: None,
+        }
+    }
+
+    /// An advert as evidence against its sender.
+    pub fn advert_by(&self, ai: u32, note: String) -> Evidence {
+        let node = self.wire.adverts[ai as usize].node;
+        self.advert_ev(ai, note).by(self.node(node))
+    }
+
+    /// A frame as evidence against its sender, where a node of the lab (or a capture's named
+    /// sender) sent it.
+    pub fn sent_ev(&self, oi: u32, note: String) -> Evidence {
+        let node = self.wire.obs[oi as usize].node;
+        let ev = self.obs_ev(oi, note);
+        if node == observe::NO_NODE {
+            ev
+        } else {
+            ev.by(self.node(node))
         }
     }
 
@@ -520,6 +554,7 @@ impl<'a> Ctx<'a> {
             at_s: self.at(o.t),
             t_ns: o.t,
             note,
+            router: None,
         }
     }
 
@@ -530,6 +565,7 @@ impl<'a> Ctx<'a> {
             at_s: self.at(e.t),
             t_ns: e.t,
             note,
+            router: None,
         }
     }
 
@@ -603,8 +639,18 @@ pub fn result(
         status,
         expected: expected.into(),
         observed: observed.into(),
+        routers: blamed(&evidence),
         evidence,
     }
+}
+
+/// The routers `evidence` blames, sorted, each once.
+fn blamed<'e>(evidence: impl IntoIterator<Item = &'e Evidence>) -> Vec<String> {
+    let set: std::collections::BTreeSet<&str> = evidence
+        .into_iter()
+        .filter_map(|e| e.router.as_deref())
+        .collect();
+    set.into_iter().map(String::from).collect()
 }
 
 /// A check that cannot judge this recording, with the reason.
@@ -637,8 +683,12 @@ pub fn verdict_of(
     } else {
         format!("{n} violations; first: {first}")
     };
+    let routers = blamed(bad.iter().map(|(_, e)| e));
     let evidence = bad.into_iter().take(MAX_EVIDENCE).map(|(_, e)| e).collect();
-    result(id, subject, Status::Fail, expected, observed, evidence)
+    CheckResult {
+        routers,
+        ..result(id, subject, Status::Fail, expected, observed, evidence)
+    }
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -116,6 +116,7 @@ impl Ctx<'_> {
                     at_s: self.at(f.t),
                     t_ns: f.t,
                     note,
+                    router: None,
                 }
             }
             None => Evidence {
@@ -130,6 +131,7 @@ impl Ctx<'_> {
                     ),
                     None => format!("{note} (not seen in the capture)"),
                 },
+                router: None,
             },
         }
     }
@@ -268,7 +270,7 @@ fn unchanged(
     vm: &VrModel,
     from: u64,
     until: u64,
-) -> Result<String, (String, Option<Evidence>)> {
+) -> Result<String, (String, Option<Box<Evidence>>)> {
     let Some(m) = vm.master_at(from) else {
         return Err(("no router was master when it was injected".into(), None));
     };
@@ -287,10 +289,10 @@ fn unchanged(
                 ctx.node(other.node),
                 ctx.at(other.first_t)
             ),
-            Some(ctx.advert_ev(
+            Some(Box::new(ctx.advert_ev(
                 other.adverts[0],
                 format!("{} advertises", ctx.node(other.node)),
-            )),
+            ))),
         ));
     }
     let mine: Vec<u32> = vm
@@ -308,7 +310,9 @@ fn unchanged(
     }) {
         return Err((
             format!("{mn} left with priority 0"),
-            Some(ctx.advert_ev(leave, format!("{mn} sends priority 0"))),
+            Some(Box::new(
+                ctx.advert_ev(leave, format!("{mn} sends priority 0")),
+            )),
         ));
     }
     let mut last = from;
@@ -330,7 +334,7 @@ fn unchanged(
                     gap as f64 / 1e6,
                     human(std::time::Duration::from_nanos(iv))
                 ),
-                Some(ctx.advert_ev(a, format!("next advert of {mn}"))),
+                Some(Box::new(ctx.advert_ev(a, format!("next advert of {mn}")))),
             ));
         }
         longest = longest.max(gap);
@@ -525,7 +529,7 @@ fn discards(ctx: &Ctx) -> Vec<CheckResult> {
                 super::Status::Fail,
                 expected,
                 format!("the spoofed advert was acted on: {what}"),
-                std::iter::once(ev).chain(reaction).collect(),
+                std::iter::once(ev).chain(reaction.map(|e| *e)).collect(),
             )),
         }
     }

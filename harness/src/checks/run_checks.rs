@@ -86,6 +86,7 @@ fn advert_evidence(rec: &Record, a: &Advert, note: String) -> Evidence {
         at_s: at(rec, a.t),
         t_ns: a.t,
         note,
+        router: None,
     }
 }
 
@@ -187,6 +188,7 @@ pub(super) fn timeline(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
                 at_s: at(rec, e.t),
                 t_ns: e.t,
                 note: reason.clone(),
+                router: None,
             }),
             _ => None,
         })
@@ -703,6 +705,7 @@ fn judge_gap(
                 at_s: at(rec, gap.1),
                 t_ns: gap.1,
                 note: "last reply before the gap (received)".into(),
+                router: None,
             },
             Evidence {
                 segment: None,
@@ -710,6 +713,7 @@ fn judge_gap(
                 at_s: at(rec, gap.2),
                 t_ns: gap.2,
                 note: "first reply after the gap (received)".into(),
+                router: None,
             },
         ],
     )

@@ -142,6 +142,7 @@ mod tests {
                 at_s: m as f64 / 1e3,
                 t_ns: m * MS,
                 note: "r1 sent from the VMAC while no router is master".into(),
+                router: None,
             })
             .collect();
         result(

@@ -450,9 +450,9 @@ pub(super) fn c7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
                 );
                 bad.push((
                     what.clone(),
-                    ctx.advert_ev(w[0], format!("advert of {node}")),
+                    ctx.advert_by(w[0], format!("advert of {node}")),
                 ));
-                bad.push((what, ctx.advert_ev(w[1], format!("next advert of {node}"))));
+                bad.push((what, ctx.advert_by(w[1], format!("next advert of {node}"))));
             } else {
                 longest = longest.max(gap);
             }

@@ -836,6 +836,7 @@ pub(super) fn b12_malformed(ctx: &Ctx) -> Vec<CheckResult> {
                 at_s: ctx.at(m.t),
                 t_ns: m.t,
                 note: what,
+                router: None,
             },
         ));
     }

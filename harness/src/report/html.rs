@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::checks::{Status, Verdict};
+use crate::checks::{CheckResult, Status, Verdict};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -70,7 +70,7 @@ pub fn page(v: &Verdict) -> String {
 /// Every check result: failures first, each with its clause, expectation, observation and
 /// evidence.
 fn checks(s: &mut String, v: &Verdict) {
-    let known = |id| v.expectation.as_ref().and_then(|o| o.explaining(id));
+    let known = |c: &CheckResult| v.expectation.as_ref().and_then(|o| o.explaining(c));
     let _ = writeln!(
         s,
         "<h2>Checks</h2>\n<table>\n<tr><th></th><th>check</th><th>subject</th><th>clause</th><th>expected</th><th>observed</th><th>evidence</th></tr>"
@@ -84,13 +84,13 @@ fn checks(s: &mut String, v: &Verdict) {
     rows.sort_by_key(|c| rank(c.status));
     for c in rows {
         let (mark, class) = match c.status {
-            Status::Fail if known(c.id).is_some() => ("KNOWN", "known"),
+            Status::Fail if known(c).is_some() => ("KNOWN", "known"),
             Status::Fail => ("FAIL", "fail"),
             Status::Pass => ("PASS", "pass"),
             Status::NotApplicable => ("n/a", "na"),
         };
         let mut observed = esc(&c.observed);
-        if let Some(e) = known(c.id).filter(|_| c.status == Status::Fail) {
+        if let Some(e) = known(c).filter(|_| c.status == Status::Fail) {
             observed = format!(
                 "{observed}<br/><em>known deviation ({}):</em> {}",
                 esc(&e.cite()),

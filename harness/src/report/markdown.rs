@@ -106,7 +106,7 @@ pub fn run(v: &Verdict) -> String {
     for n in &v.notes {
         let _ = writeln!(s, "> {}\n", cell(n));
     }
-    let known = |c: &CheckResult| v.expectation.as_ref().and_then(|o| o.explaining(c.id));
+    let known = |c: &CheckResult| v.expectation.as_ref().and_then(|o| o.explaining(c));
     let failed: Vec<&CheckResult> = v
         .checks
         .iter()

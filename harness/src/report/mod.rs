@@ -6,7 +6,7 @@ pub mod svg;
 
 use std::fmt::Write;
 
-use crate::checks::{Status, Verdict};
+use crate::checks::{CheckResult, Status, Verdict};
 
 /// How much of a verdict the terminal report shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +39,11 @@ pub fn text_with(v: &Verdict, detail: Detail) -> String {
     for n in &v.notes {
         let _ = writeln!(s, "  note: {n}");
     }
-    let known = |id: crate::checks::Check| v.expectation.as_ref().and_then(|o| o.explaining(id));
+    let known = |c: &CheckResult| v.expectation.as_ref().and_then(|o| o.explaining(c));
     for c in &v.checks {
         let mark = match c.status {
             Status::Pass => "PASS",
-            Status::Fail if known(c.id).is_some() => "KNOWN",
+            Status::Fail if known(c).is_some() => "KNOWN",
             Status::Fail => "FAIL",
             Status::NotApplicable => " n/a",
         };
@@ -52,7 +52,7 @@ pub fn text_with(v: &Verdict, detail: Detail) -> String {
         }
         let _ = writeln!(s, "  {mark:<5} {:<28} {}", c.id, c.subject);
         if c.status == Status::Fail {
-            if let Some(e) = known(c.id) {
+            if let Some(e) = known(c) {
                 let _ = writeln!(s, "        known deviation ({}): {}", e.cite(), e.evidence);
             }
             let _ = writeln!(s, "        {}  [{}]", c.title, c.clause);
@@ -250,7 +250,7 @@ fn junit_suite(v: &Verdict) -> String {
             xml_escape(&class),
             xml_escape(&name)
         );
-        let known = v.expectation.as_ref().and_then(|o| o.explaining(c.id));
+        let known = v.expectation.as_ref().and_then(|o| o.explaining(c));
         match c.status {
             Status::Fail if known.is_some() => {
                 let e = known.expect("matched");
@@ -320,6 +320,7 @@ mod tests {
             expected: "what should be".into(),
             observed: "what was".into(),
             evidence: Vec::new(),
+            routers: Vec::new(),
         };
         Verdict {
             scenario: "crash".into(),

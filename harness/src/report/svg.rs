@@ -176,7 +176,7 @@ fn findings_lane(v: &Verdict, axis: &Axis) -> Lane {
     let known = |c: &crate::checks::CheckResult| {
         v.expectation
             .as_ref()
-            .and_then(|o| o.explaining(c.id))
+            .and_then(|o| o.explaining(c))
             .is_some()
     };
     let shapes = v
@@ -360,7 +360,9 @@ mod tests {
                     at_s: 3.0,
                     t_ns: 3_000_000_000,
                     note: "r1 sent from the VMAC while r2 is master".into(),
+                    router: None,
                 }],
+                routers: vec![],
             }],
             metrics: Metrics {
                 masters: vec![

@@ -763,6 +763,13 @@ pub struct Expect {
     pub gap_tolerance: Duration,
 }
 
+impl Expect {
+    /// The tolerance a scenario that states none has, and `vrlab check` on a capture.
+    pub const DEFAULT_TOLERANCE: Duration = Duration::from_millis(50);
+    /// The service-gap tolerance a scenario that states none has.
+    pub const DEFAULT_GAP_TOLERANCE: Duration = Duration::from_millis(100);
+}
+
 impl Node {
     /// Every address of the node's interfaces, in file order.
     pub fn addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {

@@ -23,8 +23,6 @@ pub const IFNAME_MAX: usize = 15;
 /// Bridges are named `br-SEGMENT`.
 pub const SEGMENT_NAME_MAX: usize = IFNAME_MAX - 3;
 
-const DEFAULT_TOLERANCE: Duration = Duration::from_millis(50);
-const DEFAULT_GAP_TOLERANCE: Duration = Duration::from_millis(100);
 const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 /// How long a foreground `exec` may run before it is killed and the step fails.
 pub const DEFAULT_EXEC_DEADLINE: Duration = Duration::from_secs(10);
@@ -2524,8 +2522,8 @@ impl Validator<'_> {
 
     fn expect(&mut self, raw: Option<&RawExpect>) -> Expect {
         let mut e = Expect {
-            tolerance: DEFAULT_TOLERANCE,
-            gap_tolerance: DEFAULT_GAP_TOLERANCE,
+            tolerance: Expect::DEFAULT_TOLERANCE,
+            gap_tolerance: Expect::DEFAULT_GAP_TOLERANCE,
         };
         if let Some(r) = raw {
             if let Some(d) = r.tolerance.as_ref().and_then(|t| {
