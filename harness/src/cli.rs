@@ -111,6 +111,26 @@ enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
+    /// Act on a kept lab (`vrlab up`) with any timeline action, recorded as the timeline's next
+    /// step and judged with the rest at Ctrl-C: `vrlab fault r1 crash`, `vrlab fault r1
+    /// link_down interface=eth0`, `vrlab fault - partition 'groups=[["r1","h1"],["r2"]]'`,
+    /// `vrlab fault - heal`. Exits 0 when the step was played, 1 when it failed (a wait that
+    /// timed out), 2 when the scenario refuses it (nothing is done), 3 when no lab answers.
+    Fault {
+        /// Host PID of the `vrlab up` process (needed only when several labs are up).
+        #[arg(long)]
+        lab: Option<i32>,
+        /// The node the action names, or `-` for an action that names none (partition, heal).
+        node: String,
+        /// The action as a `[[timeline]]` table says it: crash, stop, start, restart, freeze,
+        /// thaw, link_down, link_up, loss, partition, heal, delay, snooping, exec, inject,
+        /// wait, hold.
+        action: String,
+        /// The action's other keys, as in its `[[timeline]]` table: KEY=VALUE, the value in
+        /// TOML (a bare word is a string), e.g. `percent=30`, `for=2s`, `until=master`.
+        #[arg(value_name = "KEY=VALUE")]
+        args: Vec<String>,
+    },
     /// List the scenarios and daemons vrlab knows, installed or not.
     List {
         /// Where to look for scenario files.
@@ -401,6 +421,12 @@ pub fn main() -> i32 {
                 EXIT_ENVIRONMENT
             }
         },
+        Command::Fault {
+            lab,
+            node,
+            action,
+            args,
+        } => fault(lab, &node, &action, &args),
         Command::List { dir } => list(&dir),
         Command::Check {
             input,
@@ -827,6 +853,36 @@ fn run_cmd(
             markdown.as_deref(),
         ))
     })
+}
+
+/// `vrlab fault`: the step sent to the kept lab, and what it made of it.
+fn fault(lab: Option<i32>, node: &str, action: &str, args: &[String]) -> i32 {
+    use crate::operator::{self, Status};
+    let step = match operator::step_toml(node, action, args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vrlab fault: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    match operator::send(lab, &step) {
+        Ok(r) if r.status == Status::Done => {
+            println!("{}", r.message);
+            EXIT_OK
+        }
+        Ok(r) if r.status == Status::Refused => {
+            eprintln!("vrlab fault: refused, nothing done: {}", r.message);
+            EXIT_BAD_INPUT
+        }
+        Ok(r) => {
+            eprintln!("vrlab fault: {}", r.message);
+            EXIT_CHECK_FAILED
+        }
+        Err(e) => {
+            eprintln!("vrlab fault: {e}");
+            EXIT_ENVIRONMENT
+        }
+    }
 }
 
 fn list(dir: &std::path::Path) -> i32 {

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod expect;
 pub mod faults;
 pub mod input;
+pub mod operator;
 pub mod probe;
 pub mod process;
 pub mod report;

@@ -592,9 +592,157 @@ async fn play_timeline(
         // Everything so far on disk, for whoever inspects the kept lab.
         let _ = lab.rec.flush();
         opts.progress.step(&message);
-        let _ = interrupt.wait_for(|i| *i).await;
+        keep_serving(lab, &mut interrupt, opts.progress).await;
     }
     (outcome, prober)
+}
+
+/// Keeps the lab until interrupted, playing each step the operator sends
+/// (`vrlab fault`, [`crate::operator`]) as the timeline's next.
+async fn keep_serving(lab: &Lab, interrupt: &mut watch::Receiver<bool>, progress: &dyn Progress) {
+    use crate::operator::CONTROL_SOCKET;
+    let _ = std::fs::remove_file(CONTROL_SOCKET);
+    let listener = match tokio::net::UnixListener::bind(CONTROL_SOCKET) {
+        Ok(l) => {
+            progress.step(
+                "`vrlab fault NODE ACTION [KEY=VALUE]...` acts on it and records what it did",
+            );
+            l
+        }
+        Err(e) => {
+            progress.step(&format!("(`vrlab fault` cannot reach this lab: {e})"));
+            let _ = interrupt.wait_for(|i| *i).await;
+            return;
+        }
+    };
+    loop {
+        let conn = tokio::select! {
+            _ = interrupt.wait_for(|i| *i) => break,
+            conn = listener.accept() => conn,
+        };
+        if let Ok((stream, _)) = conn {
+            serve_operator(lab, stream, interrupt, progress).await;
+        }
+    }
+    let _ = std::fs::remove_file(CONTROL_SOCKET);
+}
+
+/// One operator's step: read, validated, played, answered.
+async fn serve_operator(
+    lab: &Lab,
+    stream: tokio::net::UnixStream,
+    interrupt: &mut watch::Receiver<bool>,
+    progress: &dyn Progress,
+) {
+    use crate::operator::{Reply, Status, STEP_LIMIT};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (rd, mut wr) = stream.into_split();
+    let mut text = String::new();
+    let read = rd.take(STEP_LIMIT).read_to_string(&mut text).await;
+    let reply = match read {
+        Err(e) => Reply {
+            status: Status::Refused,
+            message: format!("reading the step: {e}"),
+        },
+        Ok(_) => match operator_step(lab, &text) {
+            Err(message) => Reply {
+                status: Status::Refused,
+                message,
+            },
+            Ok((played, index)) => {
+                let step = &played.timeline[index];
+                progress.step(&format!(
+                    "operator's step {}: {}",
+                    index + 1,
+                    describe_step(step)
+                ));
+                match play_recorded(&played, lab, index, interrupt).await {
+                    Ok(()) => Reply {
+                        status: Status::Done,
+                        message: format!("step {}: {}", index + 1, describe_step(step)),
+                    },
+                    Err(reason) => Reply {
+                        status: Status::Failed,
+                        message: format!("step {}: {reason}", index + 1),
+                    },
+                }
+            }
+        },
+    };
+    let line = serde_json::to_string(&reply).unwrap_or_default() + "\n";
+    let _ = wr.write_all(line.as_bytes()).await;
+}
+
+/// The operator's step as the recorded scenario's next timeline step: validated with the
+/// scenario (refused with its line and column), then appended to `RUN_DIR/scenario.toml`, so
+/// that the judge sees it. Returns the scenario with it, and its index.
+fn operator_step(lab: &Lab, step: &str) -> Result<(Scenario, usize), String> {
+    let path = crate::rundir::Layout::new(&lab.run_dir).scenario();
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let head = format!("{}\n\n# vrlab fault\n[[timeline]]\n", text.trim_end());
+    let first = head.lines().count() + 1;
+    let combined = format!("{head}{}\n", step.trim_end());
+    let played = crate::scenario::parse_recorded(&path, &combined).map_err(|e| {
+        let numbered: Vec<String> = step
+            .lines()
+            .enumerate()
+            .map(|(k, l)| format!("  {:>4} | {l}", first + k))
+            .collect();
+        format!(
+            "the step, as it would follow line {} of {}:\n{}\n{e}",
+            first - 1,
+            path.display(),
+            numbered.join("\n")
+        )
+    })?;
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, &combined)
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let index = played.timeline.len() - 1;
+    Ok((played, index))
+}
+
+/// Plays step `index` of `scn` and records it as the timeline's own are.
+async fn play_recorded(
+    scn: &Scenario,
+    lab: &Lab,
+    index: usize,
+    interrupt: &mut watch::Receiver<bool>,
+) -> Result<(), String> {
+    let step = &scn.timeline[index];
+    lab.step.store(index, std::sync::atomic::Ordering::Relaxed);
+    let began = now_ns();
+    lab.rec.at(
+        began,
+        What::Harness(Harness::Step {
+            index,
+            step: serde_json::to_value(step).unwrap_or_default(),
+        }),
+    );
+    let res = play_step(scn, lab, index, step, began, None, interrupt).await;
+    let ended = now_ns();
+    let out = match res {
+        Ok(()) => {
+            lab.rec
+                .at(ended, What::Harness(Harness::StepDone { index, began }));
+            Ok(())
+        }
+        Err(StepEnd::Failed(reason)) => {
+            lab.rec.at(
+                ended,
+                What::Harness(Harness::StepFailed {
+                    index,
+                    began,
+                    reason: reason.clone(),
+                }),
+            );
+            Err(reason)
+        }
+        Err(StepEnd::Interrupted) => Err("interrupted".into()),
+    };
+    let _ = lab.rec.flush();
+    out
 }
 
 /// Each node's role and MACs, for run.json.

@@ -90,6 +90,13 @@ pub enum SandboxError {
         pid: i32,
         nodes: String,
     },
+    #[error("lab {pid}: {what}: {source}")]
+    Control {
+        pid: i32,
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
@@ -372,9 +379,9 @@ pub fn node_paths(node: &str) -> Published {
     }
 }
 
-/// Runs `argv` inside `node` of the kept lab whose outer process is `lab`, and returns its
-/// exit code. Must be called while single-threaded.
-pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32, SandboxError> {
+/// Joins the kept lab `lab` (or the only one) — its user namespace unless root, and its mount
+/// namespace, whose /run holds the lab's state — and returns the lab's PID.
+pub fn enter_lab(lab: Option<i32>) -> Result<i32, SandboxError> {
     let pid = match lab {
         Some(p) => p,
         None => match find_labs().as_slice() {
@@ -412,6 +419,20 @@ pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32,
         CloneFlags::CLONE_NEWNS,
         "joining the lab's mount namespace",
     )?;
+    Ok(pid)
+}
+
+/// Runs `argv` inside `node` of the kept lab whose outer process is `lab`, and returns its
+/// exit code. Must be called while single-threaded.
+pub fn exec_in_lab(lab: Option<i32>, node: &str, argv: &[String]) -> Result<i32, SandboxError> {
+    let pid = enter_lab(lab)?;
+    let join = |f: &std::fs::File, kind: CloneFlags, what: &str| {
+        setns(f.as_fd(), kind).map_err(|e| SandboxError::Join {
+            pid,
+            what: what.to_string(),
+            source: std::io::Error::from(e),
+        })
+    };
     let paths = node_paths(node);
     let node_net = std::fs::File::open(&paths.net);
     let node_pid = std::fs::File::open(&paths.pid);

@@ -25,14 +25,14 @@ fn the_manual_page_is_roff_and_names_the_subcommands() {
     let (code, out, _) = vrlab(&["man"]);
     assert_eq!(code, 0);
     assert!(out.contains(".TH vrlab"), "{out}");
-    for sub in ["run", "check", "up", "exec", "doctor"] {
+    for sub in ["run", "check", "up", "exec", "fault", "doctor"] {
         assert!(out.contains(sub), "{sub} missing from the page");
     }
 }
 
 #[test]
 fn every_argument_of_up_and_run_has_a_description() {
-    for cmd in ["up", "run"] {
+    for cmd in ["up", "run", "fault"] {
         let (code, out, _) = vrlab(&[cmd, "--help"]);
         assert_eq!(code, 0);
         // clap prints an argument as its spec, two spaces, then its description; one without

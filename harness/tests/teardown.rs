@@ -36,6 +36,11 @@ fn main() -> std::process::ExitCode {
             vrlab_up_pauses_before_a_step_and_keeps_the_lab,
         ),
         trial(
+            "vrlab_fault_acts_on_a_kept_lab_and_is_judged",
+            NEEDS,
+            vrlab_fault_acts_on_a_kept_lab_and_is_judged,
+        ),
+        trial(
             "a_kept_lab_stops_probing_when_its_timeline_is_over",
             NEEDS,
             a_kept_lab_stops_probing_when_its_timeline_is_over,
@@ -341,6 +346,108 @@ fn vrlab_up_pauses_before_a_step_and_keeps_the_lab() {
             .contains("paused before step 3"),
         "{timeline}"
     );
+}
+
+/// `vrlab fault ARGS`, retried while no lab answers yet (exit 3: the kept lab opens its
+/// socket just after it says so), for up to 10 s.
+fn fault(args: &[&str]) -> std::process::Output {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_vrlab"))
+            .arg("fault")
+            .args(args)
+            .output()
+            .unwrap();
+        if out.status.code() != Some(3) || Instant::now() > deadline {
+            return out;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `vrlab fault` on a kept lab (`vrlab up restart.toml --no-timeline`): a step the scenario
+/// refuses is refused with its place and nothing is recorded (exit 2); `r1 crash` and then
+/// `r2 wait until=master` are played (exit 0), recorded as the timeline's next steps,
+/// appended to the run directory's scenario.toml, and judged at Ctrl-C: r2 took over.
+fn vrlab_fault_acts_on_a_kept_lab_and_is_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/restart.toml");
+    let own = std::fs::read_to_string(&scenario)
+        .unwrap()
+        .matches("[[timeline]]")
+        .count();
+    let child = up("restart.toml", &["--no-timeline"], &out);
+    wait_for(&out, "the kept lab", |e| e["action"] == "probes-stopped");
+    let refused = fault(&["r9", "crash"]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("r9") && err.contains("scenario.toml:"),
+        "{err}"
+    );
+    let crash = fault(&["r1", "crash"]);
+    assert_eq!(
+        crash.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&crash.stderr)
+    );
+    let wait = fault(&["r2", "wait", "until=master", "timeout=5s"]);
+    assert_eq!(
+        wait.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&wait.stderr)
+    );
+    interrupt(child);
+    let ev = events_in(&out);
+    let steps: Vec<u64> = ev
+        .iter()
+        .filter(|e| e["action"] == "step")
+        .filter_map(|e| e["index"].as_u64())
+        .collect();
+    assert_eq!(
+        steps,
+        [own as u64, own as u64 + 1],
+        "the operator's steps follow the timeline's"
+    );
+    let run = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let recorded = std::fs::read_to_string(run.join("scenario.toml")).unwrap();
+    assert_eq!(
+        recorded.matches("[[timeline]]").count(),
+        own + 2,
+        "{recorded}"
+    );
+    assert!(!recorded.contains("r9"), "a refused step is not recorded");
+    let verdict: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("verdict.json")).unwrap()).unwrap();
+    let masters = verdict["metrics"]["masters"].as_array().unwrap();
+    assert!(
+        masters.iter().any(|m| m["node"] == "r2"),
+        "r2 took over: {masters:?}"
+    );
+    // The kept lab stopped probing with its timeline: the crash's service gap is not
+    // measured, and says so, rather than failing for want of replies.
+    let gaps: Vec<&serde_json::Value> = verdict["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "e4.service-gap")
+        .collect();
+    assert!(!gaps.is_empty());
+    for g in gaps {
+        assert_eq!(g["status"], "not_applicable", "{g}");
+        assert!(
+            g["observed"].as_str().unwrap().contains("stopped probing"),
+            "{g}"
+        );
+    }
 }
 
 /// `vrlab run --jobs 2 A B C` with vrlabd, in a process group of its own; stdout captured.

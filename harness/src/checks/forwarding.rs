@@ -135,11 +135,15 @@ pub(super) fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-/// How long after its successor's first advert an old master's frame still counts as sent
-/// before it could hear that advert. Crossing a lab bridge takes microseconds; a daemon's path
-/// from receive to state change takes up to about a millisecond on a loaded runner (a 0.3 ms
-/// crossing was seen at a 10 ms interval).
-const IN_FLIGHT_NS: u64 = 2_000_000;
+/// How long after its successor's first advert an old master that was still advertising may
+/// still act as master: the advert crosses the bridge in microseconds, but the daemon must
+/// receive it, leave, and take its addresses down, which the RFCs give no time for. The
+/// scenario's tolerance bounds it, as it bounds every timing: 4 ms to leave and 6 more until
+/// the kernel stopped answering from the VIP were seen for vrlabd's debug build under the
+/// suite's load (link-flap × frr+vrlabd, CI of aeff2ab); 0.3 ms at a 10 ms interval before.
+fn leaving(ctx: &Ctx) -> u64 {
+    ctx.tol_ns()
+}
 
 /// How much later than the frame it learnt from an FDB notification may be recorded.
 const FDB_LAG_NS: u64 = 5_000_000;
@@ -149,7 +153,7 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let vmac = s.vmac_addr();
     let slack = ctx.tol_ns();
     let owner =
-        |node: u16, t: u64| vm.is_master(node, t, slack) || vm.just_ended(node, t, IN_FLIGHT_NS);
+        |node: u16, t: u64| vm.is_master(node, t, slack) || vm.just_ended(node, t, leaving(ctx));
     let mut bad: Vec<(String, Evidence)> = Vec::new();
     let mut frames = 0;
     let mut unattributed = 0;
@@ -230,7 +234,7 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     verdict_of(
         id,
         &s.name,
-        format!("frames from {vmac} only from the current master ({attribution}; an old master's frame up to {} after its successor's first advert crossed it in flight); FDB entries for it only on the master's port", human(std::time::Duration::from_nanos(IN_FLIGHT_NS))),
+        format!("frames from {vmac} only from the current master ({attribution}; an old master still advertising may act as one up to the tolerance {} after its successor's first advert: the time to hear it and leave); FDB entries for it only on the master's port", human(std::time::Duration::from_nanos(leaving(ctx)))),
         format!(
             "{frames} frames from {vmac}{}, all from the master; {} FDB events, all on the master's port",
             if unattributed > 0 {
@@ -707,7 +711,7 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             if o.node != old.node
                 || o.seg != s.seg
                 || vm.is_master(old.node, o.t, 0)
-                || vm.just_ended(old.node, o.t, IN_FLIGHT_NS)
+                || vm.just_ended(old.node, o.t, leaving(ctx))
             {
                 continue;
             }
@@ -738,7 +742,7 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     verdict_of(
         id,
         &s.name,
-        format!("after the successor's first announcement, no ARP/NA naming a VIP and no packet from a VIP from the old master (but for what a master still advertising sent up to {} after its successor's first advert: it crossed that advert in flight)", human(std::time::Duration::from_nanos(IN_FLIGHT_NS))),
+        format!("after the successor's first announcement, no ARP/NA naming a VIP and no packet from a VIP from the old master (but for what a master still advertising sent up to the tolerance {} after its successor's first advert: the time to hear it and leave)", human(std::time::Duration::from_nanos(leaving(ctx)))),
         format!("{changes} changes of master; the old master fell silent about the VIPs each time"),
         bad,
     )

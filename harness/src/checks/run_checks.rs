@@ -561,8 +561,29 @@ pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResul
         .iter()
         .filter_map(|e| Some((e.t, e.probe()?)))
         .collect();
+    // A kept lab stops probing once its timeline is over (`vrlab up`): the operator's faults
+    // after that are not measured.
+    let stopped = rec
+        .events
+        .iter()
+        .find(|e| matches!(e.harness(), Some(Harness::ProbesStopped { .. })))
+        .map(|e| e.t);
     for f in faults(rec) {
         let (kind, node, tf) = (f.kind, f.node, f.hit);
+        if let Some(s) = stopped.filter(|s| *s <= tf) {
+            out.push(result(
+                Check::E4ServiceGap,
+                format!("{} of {node} at {:.3}s", kind.name(), at(rec, tf)),
+                Status::NotApplicable,
+                "probes answered through the fault".into(),
+                format!(
+                    "the lab had stopped probing at {:.3}s (the timeline was over and the lab kept): a fault after that is not measured",
+                    at(rec, s)
+                ),
+                vec![],
+            ));
+            continue;
+        }
         for v in rec.scenario.vrouters.iter().filter(|v| f.hits(rec, v)) {
             if !v.answers_probes() {
                 out.push(result(

@@ -17,6 +17,6 @@ pub use diag::{Diagnostic, ScenarioError};
 pub use model::*;
 pub use net::{Family, IpNet, IpNetError};
 pub use validate::{
-    load, load_recorded, parse, DURATION_MAX, GAP_TOLERANCE_MAX, IFNAME_MAX, NAME_MAX,
-    SEGMENT_NAME_MAX, TOLERANCE_MAX,
+    load, load_recorded, parse, parse_recorded, DURATION_MAX, GAP_TOLERANCE_MAX, IFNAME_MAX,
+    NAME_MAX, SEGMENT_NAME_MAX, TOLERANCE_MAX,
 };
