@@ -239,6 +239,15 @@ fn events_in(out: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The indices of the timeline steps that began, in the order they did.
+fn steps_played(events: &[serde_json::Value]) -> Vec<u64> {
+    events
+        .iter()
+        .filter(|e| e["action"] == "step")
+        .filter_map(|e| e["index"].as_u64())
+        .collect()
+}
+
 /// Waits up to 30 s for an event the kept lab records: `what` says which, for the failure.
 fn wait_for(out: &Path, what: &str, seen: impl Fn(&serde_json::Value) -> bool) {
     wait_for_all(out, what, |events| events.iter().any(&seen));
@@ -309,12 +318,11 @@ fn vrlab_up_pauses_before_a_step_and_keeps_the_lab() {
     std::thread::sleep(Duration::from_millis(700));
     interrupt(child);
     let ev = events_in(&out);
-    let steps: Vec<u64> = ev
-        .iter()
-        .filter(|e| e["action"] == "step")
-        .filter_map(|e| e["index"].as_u64())
-        .collect();
-    assert_eq!(steps, [0, 1], "only the steps before the pause ran");
+    assert_eq!(
+        steps_played(&ev),
+        [0, 1],
+        "only the steps before the pause ran"
+    );
     // Steps 1 and 2 wait and hold: the restart of step 3 is the only fault, never applied.
     assert!(
         !ev.iter().any(|e| e["action"] == "fault"),
@@ -401,14 +409,8 @@ fn vrlab_fault_acts_on_a_kept_lab_and_is_judged() {
         String::from_utf8_lossy(&wait.stderr)
     );
     interrupt(child);
-    let ev = events_in(&out);
-    let steps: Vec<u64> = ev
-        .iter()
-        .filter(|e| e["action"] == "step")
-        .filter_map(|e| e["index"].as_u64())
-        .collect();
     assert_eq!(
-        steps,
+        steps_played(&events_in(&out)),
         [own as u64, own as u64 + 1],
         "the operator's steps follow the timeline's"
     );
