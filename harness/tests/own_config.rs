@@ -207,21 +207,44 @@ fn keepalived_runs_your_config_and_the_run_is_judged() {
 
 /// The example run with `daemon`: r1's daemon ran `file` (mine, as the run directory keeps it
 /// under `kept`) with its placeholders filled, and each check in `ids` passed.
+/// `vrlab run EXAMPLE --daemon DAEMON --quiet` into a directory of its own, kept while this
+/// lives.
+struct ExampleRun {
+    out: tempfile::TempDir,
+    code: Option<i32>,
+    /// The console's report.
+    text: String,
+    /// The report and the errors, for a failed assertion.
+    shown: String,
+}
+
+impl ExampleRun {
+    fn of(daemon: &str, scenario: &str) -> ExampleRun {
+        let out = tempfile::tempdir().unwrap();
+        let run = vrlab(
+            &["--daemon", daemon, "--quiet"],
+            &example().join(scenario),
+            &out.path().join("runs"),
+        );
+        let text = String::from_utf8_lossy(&run.stdout).into_owned();
+        let shown = format!("{text}{}", String::from_utf8_lossy(&run.stderr));
+        ExampleRun {
+            out,
+            code: run.status.code(),
+            text,
+            shown,
+        }
+    }
+
+    fn run_dir(&self) -> PathBuf {
+        only_run_dir(&self.out.path().join("runs"))
+    }
+}
+
 fn runs_your_file(daemon: &str, (file, kept): (&str, &str), ids: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("runs");
-    let run = vrlab(
-        &["--daemon", daemon, "--quiet"],
-        &example().join("keepalived-pair.toml"),
-        &out,
-    );
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        matches!(run.status.code(), Some(0 | 1)),
-        "{text}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let run_dir = only_run_dir(&out);
+    let run = ExampleRun::of(daemon, "keepalived-pair.toml");
+    assert!(matches!(run.code, Some(0 | 1)), "{}", run.shown);
+    let run_dir = run.run_dir();
     let used = std::fs::read_to_string(run_dir.join("nodes/r1").join(kept)).unwrap();
     let theirs: String = std::fs::read_to_string(example().join(file))
         .unwrap()
@@ -234,7 +257,7 @@ fn runs_your_file(daemon: &str, (file, kept): (&str, &str), ids: &[&str]) {
         })
         .collect();
     assert_eq!(used, theirs);
-    assert_passed(&run_dir, ids, &text);
+    assert_passed(&run_dir, ids, &run.text);
 }
 
 fn a_vrlabd_config_that_disagrees_is_refused_with_both_places() {
@@ -258,21 +281,14 @@ fn a_vrlabd_config_that_disagrees_is_refused_with_both_places() {
 }
 
 fn vrlabd_runs_your_config_and_the_run_is_judged() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("runs");
-    let run = vrlab(
-        &["--daemon", "vrlabd", "--quiet"],
-        &example().join("keepalived-pair.toml"),
-        &out,
-    );
-    let text = String::from_utf8_lossy(&run.stdout);
+    let run = ExampleRun::of("vrlabd", "keepalived-pair.toml");
     assert_eq!(
-        run.status.code(),
+        run.code,
         Some(0),
-        "vrlabd passes with the user's file: {text}{}",
-        String::from_utf8_lossy(&run.stderr)
+        "vrlabd passes with the user's file: {}",
+        run.shown
     );
-    let run_dir = only_run_dir(&out);
+    let run_dir = run.run_dir();
     // vrlabd ran the user's file, placeholders filled.
     let used = std::fs::read_to_string(run_dir.join("nodes/r2/vrlabd.toml")).unwrap();
     let theirs: String = std::fs::read_to_string(example().join("r2.toml"))
@@ -385,20 +401,9 @@ fn a_ucarp_line_that_disagrees_is_refused_with_both_places() {
 }
 
 fn ucarp_runs_your_lines_and_the_run_is_judged() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("runs");
-    let run = vrlab(
-        &["--daemon", "ucarp", "--quiet"],
-        &example().join("carp-pair.toml"),
-        &out,
-    );
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        matches!(run.status.code(), Some(0 | 1)),
-        "{text}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let run_dir = only_run_dir(&out);
+    let run = ExampleRun::of("ucarp", "carp-pair.toml");
+    assert!(matches!(run.code, Some(0 | 1)), "{}", run.shown);
+    let run_dir = run.run_dir();
     // ucarp ran the user's line, placeholders filled; judged like any run: the address moved
     // within the bound when the cable was pulled, and every advert carries the HMAC.
     let events = std::fs::read_to_string(run_dir.join("events.jsonl")).unwrap();
@@ -416,6 +421,6 @@ fn ucarp_runs_your_lines_and_the_run_is_judged() {
             "e4.service-gap",
             "c9.master-yields",
         ],
-        &text,
+        &run.text,
     );
 }
