@@ -523,15 +523,12 @@ pub(super) fn e4_dual(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let tol = ctx.tol_ns();
     let mut bad = Vec::new();
     let mut expected = Vec::new();
-    for o in &vm.overlaps {
-        if o.end - o.start <= tol {
-            continue;
-        }
+    for o in vm.contests(tol) {
         let (a, b) = (&vm.tenures[o.a], &vm.tenures[o.b]);
         let (an, bn) = (ctx.node(a.node), ctx.node(b.node));
         let what = format!(
             "{an} and {bn} both advertised as master for {:.1}ms ({:.3}s-{:.3}s)",
-            (o.end - o.start) as f64 / 1e6,
+            o.duration_ns() as f64 / 1e6,
             ctx.at(o.start),
             ctx.at(o.end)
         );

@@ -200,7 +200,23 @@ impl Model {
     }
 }
 
+impl Overlap {
+    /// How long both advertised as master.
+    pub fn duration_ns(&self) -> u64 {
+        self.end - self.start
+    }
+}
+
 impl VrModel {
+    /// The overlaps longer than `tol`: two routers contending as master. A shorter one is
+    /// adverts crossing in flight at a handover (one router's first advert sent before the
+    /// other's last arrived), which no router could have avoided and which shows up or not
+    /// by a few milliseconds' luck. e4.dual-master counts only these; c9 and c10 judge a
+    /// shorter one only when what followed it fails them.
+    pub fn contests(&self, tol: u64) -> impl Iterator<Item = &Overlap> {
+        self.overlaps.iter().filter(move |o| o.duration_ns() > tol)
+    }
+
     /// Whether `node` advertised only with another password's HMAC (CARP).
     pub fn is_stranger(&self, wire: &Observed, node: u16) -> bool {
         self.strangers

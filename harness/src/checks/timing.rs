@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::model::{outranks, Kind, VrModel};
 use super::wire_checks::carp_na;
-use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, VrSpec};
+use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpec};
 use crate::events::{Event, Process};
 use crate::scenario::duration::human;
 
@@ -33,11 +33,30 @@ pub(super) fn c5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 }
 
 pub(super) fn c9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    only(Check::C9MasterYields, c9_c10(ctx, s, vm))
+    let expected = format!(
+        "the lower-ranked master stops within tolerance {} of hearing the higher",
+        human(ctx.tolerance)
+    );
+    vec![judge_contests(
+        ctx,
+        s,
+        vm,
+        Check::C9MasterYields,
+        expected,
+        |c| &c.yields_bad,
+    )]
 }
 
 pub(super) fn c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    only(Check::C10MasterHolds, c9_c10(ctx, s, vm))
+    let expected = "the higher-ranked master stays master".to_string();
+    vec![judge_contests(
+        ctx,
+        s,
+        vm,
+        Check::C10MasterHolds,
+        expected,
+        |c| &c.holds_bad,
+    )]
 }
 
 /// The new master's own priority: configured (run directory) or advertised.
@@ -566,22 +585,29 @@ pub(super) fn c8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     )]
 }
 
-/// c9 (the lower-ranked router yields) and c10 (the higher-ranked one holds) over every
-/// overlap of two masters.
-fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
-    let (c9, c10) = (Check::C9MasterYields, Check::C10MasterHolds);
-    if vm.overlaps.is_empty() {
-        let why = "no two routers advertised as master at the same time";
-        return vec![
-            not_applicable(c9, &s.name, why),
-            not_applicable(c10, &s.name, why),
-        ];
-    }
+/// One overlap of two masters, judged: who should have yielded, and what each did after
+/// hearing the other.
+struct Contest {
+    /// "r1 (rank 200) and r2 (rank 100) both master …".
+    what: String,
+    /// No longer than the tolerance: adverts crossing in flight at a handover, which no
+    /// router could avoid and which shows up or not by a few milliseconds' luck. It makes c9
+    /// and c10 applicable only when it fails them (what followed it is still judged).
+    crossing: bool,
+    /// c9: the lower-ranked one kept advertising after hearing the higher.
+    yields_bad: Vec<(String, Evidence)>,
+    /// c10: the higher-ranked one stopped while the lower carried on.
+    holds_bad: Vec<(String, Evidence)>,
+    /// RFC 9568: whether the higher-ranked one re-advertised at once.
+    immediate: Option<String>,
+}
+
+/// Every overlap in which the higher-ranked master's advert reached the lower-ranked one (a
+/// partition or loss between them is not the loser's fault).
+fn contests(ctx: &Ctx, vm: &VrModel) -> Vec<Contest> {
     let tol = ctx.tol_ns();
-    let mut yields_bad = Vec::new();
-    let mut holds_bad = Vec::new();
-    let mut seen = Vec::new();
-    let mut immediate = Vec::new();
+    let t = |x: u32| ctx.wire.adverts[x as usize].t;
+    let mut out = Vec::new();
     for o in &vm.overlaps {
         let (ta, tb) = (&vm.tenures[o.a], &vm.tenures[o.b]);
         // Ranks as advertised when the overlap began (tracking may have lowered one).
@@ -592,27 +618,27 @@ fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
             ((tb, rb), (ta, ra))
         };
         let (wn, ln) = (ctx.node(w.node), ctx.node(l.node));
-        // The first time the winner spoke while the loser was master, and the lab let the
-        // advert through (a partition or loss between them is not the loser's fault).
         let start = w.first_t.max(l.first_t);
-        let heard = w.adverts.iter().copied().find(|&x| {
-            let t = ctx.wire.adverts[x as usize].t;
-            t >= start && super::netfaults::cut(&ctx.net, wn, ln, t).is_none()
-        });
-        let Some(heard) = heard else { continue };
-        let th = ctx.wire.adverts[heard as usize].t;
-        let late: Vec<u32> = l
-            .adverts
-            .iter()
-            .copied()
-            .filter(|&x| ctx.wire.adverts[x as usize].t > th + tol)
-            .collect();
+        let Some(heard) =
+            w.adverts.iter().copied().find(|&x| {
+                t(x) >= start && super::netfaults::cut(&ctx.net, wn, ln, t(x)).is_none()
+            })
+        else {
+            continue;
+        };
+        let th = t(heard);
         let what = format!(
             "{wn} (rank {w_rank}) and {ln} (rank {l_rank}) both master {:.3}s-{:.3}s",
             ctx.at(o.start),
             ctx.at(o.end)
         );
-        seen.push(what.clone());
+        let late: Vec<u32> = l
+            .adverts
+            .iter()
+            .copied()
+            .filter(|&x| t(x) > th + tol)
+            .collect();
+        let mut yields_bad = Vec::new();
         if let Some(&x) = late.first() {
             let m = format!(
                 "{ln} kept advertising {} times after hearing {wn}",
@@ -624,6 +650,7 @@ fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
             ));
             yields_bad.push((format!("{what}: {m}"), ctx.advert_ev(x, m.clone())));
         }
+        let mut holds_bad = Vec::new();
         if w.last_t < l.last_t {
             let m = format!("{wn} stopped while the lower-ranked {ln} carried on");
             holds_bad.push((
@@ -635,42 +662,67 @@ fn c9_c10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
             ));
         }
         // RFC 9568: the master re-advertises at once on hearing a lower priority.
-        let first_l = l
-            .adverts
-            .iter()
-            .copied()
-            .find(|&x| ctx.wire.adverts[x as usize].t >= w.first_t);
-        if let Some(fl) = first_l {
-            let tl = ctx.wire.adverts[fl as usize].t;
-            let answer = w.adverts.iter().find(|&&x| {
-                let t = ctx.wire.adverts[x as usize].t;
-                t > tl && t <= tl + tol
-            });
-            immediate.push(match answer {
-                Some(_) => format!("{wn} re-advertised at once (RFC 9568 behaviour)"),
-                None => format!("{wn} did not re-advertise at once (RFC 5798 behaviour)"),
-            });
-        }
-    }
-    vec![
-        verdict_of(
-            c9,
-            &s.name,
-            format!(
-                "the lower-ranked master stops within tolerance {} of hearing the higher",
-                human(ctx.tolerance)
-            ),
-            seen.join("; "),
+        let immediate = l.adverts.iter().find(|&&x| t(x) >= w.first_t).map(|&fl| {
+            match w
+                .adverts
+                .iter()
+                .any(|&x| t(x) > t(fl) && t(x) <= t(fl) + tol)
+            {
+                true => format!("{wn} re-advertised at once (RFC 9568 behaviour)"),
+                false => format!("{wn} did not re-advertise at once (RFC 5798 behaviour)"),
+            }
+        });
+        out.push(Contest {
+            what,
+            crossing: o.duration_ns() <= tol,
             yields_bad,
-        ),
-        verdict_of(
-            c10,
-            &s.name,
-            "the higher-ranked master stays master",
-            format!("{}; {}", seen.join("; "), immediate.join("; ")),
             holds_bad,
-        ),
-    ]
+            immediate,
+        });
+    }
+    out
+}
+
+/// c9 or c10 over the contests that make it applicable.
+fn judge_contests(
+    ctx: &Ctx,
+    s: &VrSpec,
+    vm: &VrModel,
+    id: Check,
+    expected: String,
+    bad_of: fn(&Contest) -> &Vec<(String, Evidence)>,
+) -> CheckResult {
+    let all = contests(ctx, vm);
+    let judged: Vec<&Contest> = all
+        .iter()
+        .filter(|c| !c.crossing || !bad_of(c).is_empty())
+        .collect();
+    if judged.is_empty() {
+        let why = match (vm.overlaps.len(), all.len()) {
+            (0, _) => "no two routers advertised as master at the same time".to_string(),
+            (n, 0) => format!(
+                "two routers advertised as master at the same time {n} time{}, but neither heard the other then (the lab kept them apart)",
+                if n == 1 { "" } else { "s" }
+            ),
+            (_, n) => format!(
+                "no two routers advertised as master at the same time for longer than the tolerance {} ({n} crossing{} of adverts within it, resolved)",
+                human(ctx.tolerance),
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        return not_applicable(id, &s.name, why);
+    }
+    let mut seen: Vec<&str> = judged.iter().map(|c| c.what.as_str()).collect();
+    if id == Check::C10MasterHolds {
+        seen.extend(judged.iter().filter_map(|c| c.immediate.as_deref()));
+    }
+    verdict_of(
+        id,
+        &s.name,
+        expected,
+        seen.join("; "),
+        judged.iter().flat_map(|c| bad_of(c).clone()).collect(),
+    )
 }
 
 pub(super) fn c11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
