@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::scenario::{Flow, FrameKind};
+use crate::wire::MacAddr;
 
 /// Nanoseconds since the UNIX epoch, CLOCK_REALTIME.
 pub fn now_ns() -> u64 {
@@ -405,7 +406,7 @@ pub struct Fdb {
     pub event: Change,
     /// The switch's namespace.
     pub ns: String,
-    pub mac: Option<String>,
+    pub mac: Option<MacAddr>,
     /// The bridge port, and whose interface is behind it.
     pub port: String,
     pub node: String,
@@ -421,7 +422,7 @@ pub struct Neigh {
     pub node: String,
     pub interface: String,
     pub ip: String,
-    pub mac: Option<String>,
+    pub mac: Option<MacAddr>,
     pub state: String,
     pub router: bool,
 }
@@ -454,7 +455,7 @@ pub struct Link {
     pub node: String,
     pub interface: Option<String>,
     pub ifindex: u32,
-    pub mac: Option<String>,
+    pub mac: Option<MacAddr>,
     pub up: bool,
     pub lower_up: bool,
 }

@@ -58,7 +58,7 @@ impl From<&SegmentFile> for SegmentFileMeta {
                     node: i.node.clone(),
                     interface: i.interface.clone(),
                     port: i.port.clone(),
-                    mac: i.mac.clone(),
+                    mac: i.mac,
                 })
                 .collect(),
         }
@@ -141,7 +141,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
             Some(VrouterSpec {
                 name: v.name.clone(),
                 vrid: v.vrid,
-                version: v.version,
+                protocol: v.protocol,
                 family: v.family,
                 interface: iface.name.clone(),
                 priority,
@@ -156,7 +156,7 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
                 auth_pass: v.auth_pass.clone(),
                 notify: v.notify.clone(),
                 track: v.track.clone(),
-                carp: v.carp.clone(),
+                carp_auth: v.carp_auth.clone(),
                 sync_group: scn.sync_group_of(&v.name).map(|g| g.name.clone()),
             })
         })
@@ -234,9 +234,9 @@ pub fn cannot_render(scn: &Scenario, daemons: &Assignment) -> Vec<String> {
         };
         let spec = router_spec(scn, &r.name);
         for vr in &spec.vrouters {
-            let (speaks, what) = match vr.carp {
-                Some(_) => (adapter.speaks_carp(), "CARP"),
-                None => (adapter.speaks_vrrp(), "VRRP"),
+            let (speaks, what) = match vr.protocol.is_carp() {
+                true => (adapter.speaks_carp(), "CARP"),
+                false => (adapter.speaks_vrrp(), "VRRP"),
             };
             if !speaks {
                 reasons.push(format!(
@@ -491,7 +491,7 @@ async fn build_lab(scn: &Scenario, run_dir: &Path, rec: &Recorder) -> Result<(La
         live: Arc::new(LiveWire::with_carp(
             vr_keys(scn)
                 .into_iter()
-                .filter_map(|(key, _, v)| Some((key, (v.carp.clone()?, v.vips.clone()))))
+                .filter_map(|(key, _, v)| Some((key, (v.carp_auth.clone()?, v.vips.clone()))))
                 .collect(),
         )),
         step: Default::default(),
@@ -754,12 +754,12 @@ fn node_meta(scn: &Scenario, topo: &Topology) -> BTreeMap<String, NodeMeta> {
                 .ports
                 .iter()
                 .filter(|p| p.node == n.name)
-                .map(|p| p.mac.clone())
+                .map(|p| p.mac)
                 .chain(
                     topo.tunnels
                         .iter()
                         .filter(|t| t.node == n.name)
-                        .map(|t| t.mac.clone()),
+                        .map(|t| t.mac),
                 )
                 .collect();
             let role = if n.role == Role::Router {

@@ -15,6 +15,7 @@
 //!   timeline.svg          the verdict drawn: masters over time, steps, failed checks
 //! ```
 
+use crate::wire::MacAddr;
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -132,13 +133,13 @@ pub struct InterfaceMeta {
     pub node: String,
     pub interface: String,
     pub port: String,
-    pub mac: String,
+    pub mac: MacAddr,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NodeMeta {
     pub role: String,
-    pub macs: Vec<String>,
+    pub macs: Vec<MacAddr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -183,7 +183,7 @@ pub fn vrrp_of(frame: &[u8]) -> Option<LiveAdvert> {
         None => a.priority?,
     };
     Some(LiveAdvert {
-        family: a.family.into(),
+        family: a.family,
         vrid: a.vrid,
         rank,
         carp_auth: a.carp_auth,

@@ -36,6 +36,7 @@ use serde::Serialize;
 
 use super::live::{vrrp_of, LiveWire, Seen};
 use crate::topology::Topology;
+use crate::wire::MacAddr;
 
 const PACKET_OUTGOING: u8 = 4;
 const SNAPLEN: usize = 256 * 1024;
@@ -55,7 +56,7 @@ pub struct CaptureInterface {
     pub node: String,
     pub interface: String,
     pub port: String,
-    pub mac: String,
+    pub mac: MacAddr,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -156,7 +157,8 @@ impl PacketCapture {
                     let id = add_interface(
                         &mut writer,
                         &mut interfaces,
-                        [&p.node, &p.interface, &p.port, &p.mac],
+                        [&p.node, &p.interface, &p.port],
+                        p.mac,
                         what,
                     )?;
                     by_ifindex.insert(p.port_ifindex, (si, id, node_index[p.node.as_str()]));
@@ -171,7 +173,8 @@ impl PacketCapture {
                 let id = add_interface(
                     &mut writer,
                     &mut interfaces,
-                    [&t.node, &t.interface, &port, &t.mac],
+                    [&t.node, &t.interface, &port],
+                    t.mac,
                     what,
                 )?;
                 decap
@@ -232,11 +235,12 @@ impl Drop for PacketCapture {
     }
 }
 
-/// Describes one more interface (`[node, interface, port, mac]`) in a segment's file; its id.
+/// Describes one more interface (`[node, interface, port]`, `mac`) in a segment's file; its id.
 fn add_interface(
     w: &mut PcapNgWriter<BufWriter<File>>,
     interfaces: &mut Vec<CaptureInterface>,
-    [node, interface, port, mac]: [&String; 4],
+    [node, interface, port]: [&String; 3],
+    mac: MacAddr,
     what: String,
 ) -> io::Result<u32> {
     let id = interfaces.len() as u32;
@@ -255,7 +259,7 @@ fn add_interface(
         node: node.clone(),
         interface: interface.clone(),
         port: port.clone(),
-        mac: mac.clone(),
+        mac,
     });
     Ok(id)
 }

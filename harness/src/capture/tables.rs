@@ -14,9 +14,9 @@ use netlink_packet_route::route::{
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
-use crate::daemons::mac_string;
 use crate::events::{now_ns, Addr, Change, Fdb, Harness, Link, Neigh, Recorder, Route, What};
 use crate::topology::{monitor_in, Topology, SWITCH};
+use crate::wire::MacAddr;
 
 const RTMGRP_LINK: u32 = 0x1;
 const RTMGRP_NEIGH: u32 = 0x4;
@@ -138,11 +138,9 @@ fn change(new: bool) -> Change {
     }
 }
 
-fn lladdr(attrs: &[NeighbourAttribute]) -> Option<String> {
+fn lladdr(attrs: &[NeighbourAttribute]) -> Option<MacAddr> {
     attrs.iter().find_map(|a| match a {
-        NeighbourAttribute::LinkLocalAddress(m) if m.len() == 6 => {
-            Some(mac_string(&m[..6].try_into().ok()?))
-        }
+        NeighbourAttribute::LinkLocalAddress(m) => MacAddr::from_slice(m),
         _ => None,
     })
 }
@@ -299,7 +297,7 @@ fn link_event(l: &LinkMessage, new: bool, node: &str, names: &mut HashMap<u32, S
         names.insert(l.header.index, n.clone());
     }
     let mac = l.attributes.iter().find_map(|a| match a {
-        LinkAttribute::Address(m) if m.len() == 6 => Some(mac_string(&m[..6].try_into().ok()?)),
+        LinkAttribute::Address(m) => MacAddr::from_slice(m),
         _ => None,
     });
     Link {

@@ -23,7 +23,7 @@ fn becoming_master(vm: &VrModel) -> impl Iterator<Item = &Transition> {
 /// The addresses a master announces: the configured / advertised VIPs, or for CARP those
 /// its gratuitous ARPs name.
 pub(super) fn vips_of(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<IpAddr> {
-    if s.carp {
+    if s.protocol.is_carp() {
         carp_vips(ctx.wire, vm)
     } else {
         s.vips
@@ -40,12 +40,12 @@ pub(super) fn vips_of(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<IpAddr> {
 /// from the interface's own MAC (only its adverts carry 00-00-5E-00-00-{VHID}), and both
 /// are CARP as deployed.
 fn expected_mac(s: &VrSpec) -> Option<MacAddr> {
-    (!s.carp && s.vmac_off().is_none()).then(|| s.vmac_addr())
+    (!s.protocol.is_carp() && s.vmac_off().is_none()).then(|| s.vmac_addr())
 }
 
 pub(super) fn c4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::C4AnnounceAfterAdvert;
-    if s.carp {
+    if s.protocol.is_carp() {
         return carp_na(id, s);
     }
     if let Some(why) = s.routed() {
@@ -124,7 +124,7 @@ pub(super) fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         seen += 1;
         let t = &vm.tenures[tr.to];
         let node = ctx.node(t.node);
-        if s.carp && vips.is_empty() {
+        if s.protocol.is_carp() && vips.is_empty() {
             bad.push((
                 format!("{node} became CARP master and sent no gratuitous ARP"),
                 ctx.advert_ev(t.adverts[0], format!("first advert of {node}")),
@@ -205,7 +205,7 @@ pub(super) fn d1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 pub(super) fn d2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D2UnsolicitedNa;
-    if s.carp {
+    if s.protocol.is_carp() {
         return carp_na(id, s);
     }
     if s.family != Family::Ipv6 {
@@ -315,7 +315,7 @@ fn sender(ctx: &Ctx, node: u16, mac: MacAddr) -> String {
 
 pub(super) fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D3ArpReplyVmac;
-    if s.carp {
+    if s.protocol.is_carp() {
         return carp_na(id, s);
     }
     if s.family != Family::Ipv4 {
@@ -375,7 +375,7 @@ pub(super) fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 pub(super) fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D4NaReplyVmac;
-    if s.carp {
+    if s.protocol.is_carp() {
         return carp_na(id, s);
     }
     if s.family != Family::Ipv6 {
@@ -445,7 +445,7 @@ pub(super) fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 pub(super) fn d5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D5RouterAdverts;
-    if s.carp {
+    if s.protocol.is_carp() {
         return carp_na(id, s);
     }
     if s.family != Family::Ipv6 {
@@ -515,7 +515,7 @@ pub(super) fn d5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 pub(super) fn d7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::D7NoPhysicalMacForVip;
-    if s.carp {
+    if s.protocol.is_carp() {
         return carp_na(id, s);
     }
     if !s.vmac {
@@ -583,7 +583,7 @@ pub(super) fn d7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 pub(super) fn d9(ctx: &Ctx, s: &VrSpec, _vm: &VrModel) -> CheckResult {
     let id = Check::D9VmacNotIid;
-    if s.carp {
+    if s.protocol.is_carp() {
         return carp_na(id, s);
     }
     if s.family != Family::Ipv6 {

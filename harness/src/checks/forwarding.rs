@@ -12,10 +12,11 @@ use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpe
 use crate::events::{self, Change, Event, Fdb, Neigh};
 use crate::scenario::duration::human;
 use crate::scenario::Family;
+use crate::wire::MacAddr;
 
 /// FDB events that put `mac` on a port of `segment`'s bridge (two segments may each have a
 /// virtual router with the same VRID, hence the same VMAC, each on its own bridge).
-fn fdb_events<'a>(ctx: &'a Ctx, mac: &str, segment: &str) -> Vec<(&'a Event, &'a Fdb)> {
+fn fdb_events<'a>(ctx: &'a Ctx, mac: MacAddr, segment: &str) -> Vec<(&'a Event, &'a Fdb)> {
     let on_segment = |port: Option<&str>| {
         let Some(rec) = ctx.rec else { return true };
         let known = rec
@@ -29,9 +30,7 @@ fn fdb_events<'a>(ctx: &'a Ctx, mac: &str, segment: &str) -> Vec<(&'a Event, &'a
         .iter()
         .filter_map(|e| Some((e, e.fdb()?)))
         .filter(|(_, f)| {
-            f.event == Change::New
-                && f.mac.as_deref() == Some(mac)
-                && on_segment(Some(f.port.as_str()))
+            f.event == Change::New && f.mac == Some(mac) && on_segment(Some(f.port.as_str()))
         })
         .collect()
 }
@@ -82,8 +81,8 @@ pub(super) fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             ),
         );
     }
-    let mac = s.vmac_addr().to_string();
-    let fdb = fdb_events(ctx, &mac, &s.segment);
+    let mac = s.vmac_addr();
+    let fdb = fdb_events(ctx, mac, &s.segment);
     if fdb.is_empty() {
         return not_applicable(id, &s.name, format!("no FDB event for {mac} was recorded"));
     }
@@ -191,8 +190,8 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             bad.push((what.clone(), ctx.sent_ev(i as u32, what)));
         }
     }
-    let mac = vmac.to_string();
-    let fdb = fdb_events(ctx, &mac, &s.segment);
+    let mac = vmac;
+    let fdb = fdb_events(ctx, mac, &s.segment);
     for (e, f) in &fdb {
         let node = f.node.as_str();
         let Some(ni) = ctx.wire.node_index(node) else {
@@ -248,14 +247,14 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-pub(super) fn router_macs(ctx: &Ctx) -> Vec<(String, String)> {
+pub(super) fn router_macs(ctx: &Ctx) -> Vec<(MacAddr, String)> {
     ctx.rec
         .map(|r| {
             r.meta
                 .nodes
                 .iter()
                 .filter(|(_, n)| n.role == "router")
-                .flat_map(|(name, n)| n.macs.iter().map(move |m| (m.to_lowercase(), name.clone())))
+                .flat_map(|(name, n)| n.macs.iter().map(move |m| (*m, name.clone())))
                 .collect()
         })
         .unwrap_or_default()
@@ -290,7 +289,7 @@ pub(super) fn e2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     {
         let Some(mac) = &n.mac else { continue };
         entries += 1;
-        if let Some((_, r)) = routers.iter().find(|(m, _)| m == &mac.to_lowercase()) {
+        if let Some((_, r)) = routers.iter().find(|(m, _)| m == mac) {
             let what = format!(
                 "{}'s entry for {} holds {mac}, {r}'s physical MAC",
                 n.node, n.ip
@@ -374,7 +373,7 @@ pub(super) struct Poisoning {
     pub step: usize,
     pub host: String,
     pub vip: String,
-    pub mac: String,
+    pub mac: MacAddr,
     pub poisoned_t: u64,
     /// The last time the step's frames poisoned it (a burst poisons it again and again).
     pub last_poison_t: u64,
@@ -388,7 +387,7 @@ pub(super) struct Poisoning {
 pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
     const TAKES: u64 = 100_000_000;
     let routers = router_macs(ctx);
-    let vmac = s.vmac_addr().to_string();
+    let vmac = s.vmac_addr();
     let vips: Vec<String> = s.vips.iter().map(|v| v.to_string()).collect();
     let neigh = || events::new_neigh(ctx.events).filter(|(_, n)| vips.contains(&n.ip));
     let mut out: Vec<Poisoning> = Vec::new();
@@ -400,7 +399,7 @@ pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
         let (from, until) = (inj.first_t, inj.last_t + TAKES + ctx.tol_ns());
         for (e, n) in neigh() {
             let (host, ip) = (n.node.as_str(), n.ip.as_str());
-            let Some(mac) = n.mac.as_deref().map(str::to_lowercase) else {
+            let Some(mac) = n.mac else {
                 continue;
             };
             if e.t < from || e.t > until || !routers.iter().any(|(m, _)| *m == mac) {
@@ -413,8 +412,7 @@ pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
                 continue;
             }
             let same = || neigh().filter(|(_, r)| r.node == host && r.ip == ip);
-            let mac_is =
-                |r: &Neigh, m: &str| r.mac.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(m));
+            let mac_is = |r: &Neigh, m: &MacAddr| r.mac.as_ref() == Some(m);
             // The last time the burst poisoned it, then the first entry with the VMAC after.
             let last_poison = same()
                 .filter(|(r, _)| r.t >= e.t && r.t <= until)
@@ -442,7 +440,7 @@ pub(super) fn poisonings_of(ctx: &Ctx, s: &VrSpec) -> Vec<Poisoning> {
 
 pub(super) fn e3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E3Ipv6DefaultRouter;
-    if s.family != Family::Ipv6 || s.carp {
+    if s.family != Family::Ipv6 || s.protocol.is_carp() {
         return not_applicable(
             id,
             &s.name,
@@ -689,7 +687,11 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             .unwrap_or(tr.at);
         // Until the old master is master again — for CARP from just before its first advert:
         // ucarp sends its gratuitous ARP first.
-        let lead = if s.carp { ctx.tol_ns() } else { 0 };
+        let lead = if s.protocol.is_carp() {
+            ctx.tol_ns()
+        } else {
+            0
+        };
         let until = vm
             .tenures
             .iter()
@@ -751,7 +753,7 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 pub(super) fn e7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E7StrangerNeverClaims;
     if vm.strangers.is_empty() {
-        let why = if !s.carp {
+        let why = if !s.protocol.is_carp() {
             "VRRP: the password is CARP's"
         } else if s.carp_auth.is_none() {
             "needs the password the routers share (a CARP scenario's `password`; `vrlab check --carp-pass`)"
@@ -786,14 +788,14 @@ pub(super) fn e7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             }
         }
     }
-    let stranger_macs: Vec<(String, String)> = router_macs(ctx)
+    let stranger_macs: Vec<(MacAddr, String)> = router_macs(ctx)
         .into_iter()
         .filter(|(_, r)| names.contains(&r.as_str()))
         .collect();
     let vip_names: Vec<String> = vips.iter().map(ToString::to_string).collect();
     for (e, n) in events::new_neigh(ctx.events).filter(|(_, n)| vip_names.contains(&n.ip)) {
         let Some(mac) = &n.mac else { continue };
-        if let Some((_, r)) = stranger_macs.iter().find(|(m, _)| m == &mac.to_lowercase()) {
+        if let Some((_, r)) = stranger_macs.iter().find(|(m, _)| m == mac) {
             let what = format!("{}'s entry for {} holds {mac}, {r}'s MAC", n.node, n.ip);
             bad.push((what.clone(), ctx.event_ev(e, format!("neigh: {what}"))));
         }

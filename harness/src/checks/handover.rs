@@ -13,6 +13,7 @@ use super::observe::{What, NO_NODE};
 use super::run_checks::outage;
 use super::Ctx;
 use crate::events::{Change, Event, Probe};
+use crate::wire::MacAddr;
 
 /// One address at one change of master.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,10 +127,10 @@ pub fn handovers(ctx: &Ctx) -> Vec<Handover> {
         for (k, &(old, new, at)) in changes.iter().enumerate() {
             let until = changes.get(k + 1).map_or(ctx.end, |c| c.2);
             let (from, to) = (ctx.node(old).to_string(), ctx.node(new).to_string());
-            let own: Vec<&str> = macs
+            let own: Vec<MacAddr> = macs
                 .iter()
                 .filter(|(_, n)| *n == from)
-                .map(|(m, _)| m.as_str())
+                .map(|(m, _)| *m)
                 .collect();
             for (address, moved_by) in addresses.clone() {
                 let rel = |t: u64| (t as f64 - at as f64) / 1e6;
@@ -138,7 +139,7 @@ pub fn handovers(ctx: &Ctx) -> Vec<Handover> {
                     .obs
                     .iter()
                     .filter(|o| o.t > at && o.t < until && o.seg == s.seg && o.node == old)
-                    .filter(|o| own.contains(&o.src_mac.to_string().as_str()))
+                    .filter(|o| own.contains(&o.src_mac))
                     .filter(|o| names(&o.what, o.src_ip, address))
                     .map(|o| o.t)
                     .collect();
@@ -206,7 +207,7 @@ fn host_view(
     ctx: &Ctx,
     host: &str,
     address: IpAddr,
-    own: &[&str],
+    own: &[MacAddr],
     at: u64,
     until: u64,
 ) -> HostView {
@@ -218,10 +219,7 @@ fn host_view(
         .filter_map(|e| Some((e.t, e.neigh()?)))
         .filter(|(_, n)| n.node == host && n.ip == ip)
         .map(|(t, n)| {
-            let names_old = n.event == Change::New
-                && n.mac
-                    .as_deref()
-                    .is_some_and(|m| own.iter().any(|o| o.eq_ignore_ascii_case(m)));
+            let names_old = n.event == Change::New && n.mac.is_some_and(|m| own.contains(&m));
             (t, names_old)
         })
         .collect();

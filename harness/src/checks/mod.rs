@@ -167,7 +167,7 @@ pub struct PoisoningSpan {
     pub step: usize,
     pub host: String,
     pub vip: String,
-    pub mac: String,
+    pub mac: crate::wire::MacAddr,
     pub poisoned_at_s: f64,
     /// From the last injected frame of the step to the entry holding the virtual MAC again;
     /// `None`: never repaired.

@@ -143,7 +143,7 @@ fn ns(d: Duration) -> u64 {
 
 /// Master_Down_Interval for a router of `rank` learning `interval_cs` (CARP: 3 × period).
 pub fn down_interval(spec: &VrSpec, rank: u16, interval_cs: u16) -> Duration {
-    if spec.carp {
+    if spec.protocol.is_carp() {
         Duration::from_millis(u64::from(interval_cs.max(1)) * 30)
     } else {
         spec.vrouter(interval_cs)
@@ -165,11 +165,11 @@ pub fn outranks(a_rank: u16, a_ip: IpAddr, b_rank: u16, b_ip: IpAddr) -> bool {
 }
 
 fn key(spec: &VrSpec) -> (u16, crate::scenario::Family, u8, bool) {
-    (spec.seg, spec.family, spec.vrid, spec.carp)
+    (spec.seg, spec.family, spec.vrid, spec.protocol.is_carp())
 }
 
 fn advert_key(a: &AdvertObs) -> (u16, crate::scenario::Family, u8, bool) {
-    (a.seg, a.summary.family.into(), a.summary.vrid, a.is_carp())
+    (a.seg, a.summary.family, a.summary.vrid, a.is_carp())
 }
 
 impl Model {
@@ -523,7 +523,7 @@ fn announcements(
         if !mine || answers_one_node(o) {
             continue;
         }
-        let hit = if spec.carp {
+        let hit = if spec.protocol.is_carp() {
             // CARP adverts carry no addresses: any gratuitous ARP that is not the router's
             // own address announces a virtual one.
             matches!(&o.what, What::Arp { sender_ip, target_ip, .. }

@@ -16,8 +16,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use crate::wire::{
-    self, linktype, AdvertProtocol, AdvertSummary, ArpOp, CaptureError, Frame, LengthStatus,
-    MacAddr, Ndp, Payload, WireError,
+    self, linktype, AdvertSummary, ArpOp, CaptureError, Frame, LengthStatus, MacAddr, Ndp, Payload,
+    Protocol, WireError,
 };
 
 /// Node index meaning "not attributed to any node".
@@ -62,7 +62,7 @@ impl AdvertObs {
     }
 
     pub fn is_carp(&self) -> bool {
-        self.summary.protocol == AdvertProtocol::Carp
+        self.summary.protocol == Protocol::Carp
     }
 
     /// A leaving advert (priority 0). CARP has none.

@@ -21,6 +21,8 @@ use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpe
 use crate::events::{self, Event, Fault, Harness};
 use crate::scenario::duration::human;
 use crate::scenario::FrameKind;
+use crate::scenario::Protocol;
+use crate::wire::MacAddr;
 
 /// How long after an injected ARP request, NS or echo an answer would show: a kernel answers
 /// within microseconds; this leaves room for a loaded machine.
@@ -183,11 +185,9 @@ fn addresses_by_segment(rec: &super::Record) -> std::collections::HashMap<String
     }
     for seg in &rec.meta.segments {
         for i in &seg.interfaces {
-            if let Ok(m) = i.mac.parse::<crate::wire::MacAddr>() {
-                out.entry(seg.segment.clone())
-                    .or_default()
-                    .push(IpAddr::V6(m.link_local()));
-            }
+            out.entry(seg.segment.clone())
+                .or_default()
+                .push(IpAddr::V6(i.mac.link_local()));
         }
     }
     out
@@ -544,7 +544,7 @@ fn answers<'a>(
     ctx: &'a Ctx,
     seg: u16,
     node: u16,
-    to: &'a [String],
+    to: &'a [MacAddr],
     vips: &'a [IpAddr],
     from: u64,
     until: u64,
@@ -556,10 +556,7 @@ fn answers<'a>(
         .enumerate()
         .take_while(move |(_, o)| o.t <= until)
         .filter(move |(_, o)| o.seg == seg && o.node == node && node != NO_NODE)
-        .filter(move |(_, o)| {
-            to.iter()
-                .any(|m| m.eq_ignore_ascii_case(&o.dst_mac.to_string()))
-        })
+        .filter(move |(_, o)| to.contains(&o.dst_mac))
         // An answer, not an announcement: a gratuitous ARP or an unsolicited NA is what a
         // router becoming master sends, and is judged as such (c4, d1, d2).
         .filter(move |(_, o)| match &o.what {
@@ -581,7 +578,7 @@ fn answers<'a>(
 }
 
 /// The MACs of the node that asked (from run.json).
-fn asker_macs(ctx: &Ctx, node: &str) -> Vec<String> {
+fn asker_macs(ctx: &Ctx, node: &str) -> Vec<MacAddr> {
     ctx.rec
         .and_then(|r| r.meta.nodes.get(node))
         .map(|n| n.macs.clone())
@@ -746,7 +743,7 @@ pub(super) fn c8(ctx: &Ctx) -> Vec<CheckResult> {
             continue;
         };
         let subject = format!("injected priority-0 advert, step {}", inj.step + 1);
-        if s.version != 3 {
+        if s.protocol != Protocol::VrrpV3 {
             out.push(not_applicable(
                 id,
                 subject,

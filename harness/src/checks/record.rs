@@ -28,9 +28,7 @@ pub struct Advert {
     pub t: u64,
     /// Node whose bridge port the frame entered by.
     pub node: String,
-    pub src_mac: [u8; 6],
     pub family: Family,
-    pub version: u8,
     pub vrid: u8,
     pub priority: u8,
     /// Centiseconds (v3) or seconds × 100 (v2).
@@ -169,9 +167,7 @@ impl Record {
                     frame: a.frame,
                     t: a.t,
                     node: wire.node_name(a.node).to_string(),
-                    src_mac: s.src_mac.map(|m| m.0).unwrap_or_default(),
-                    family: s.family.into(),
-                    version: a.version,
+                    family: s.family,
                     vrid: s.vrid,
                     priority,
                     interval_cs: (s.interval_ns / 10_000_000).min(u16::MAX as u64) as u16,

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::observe::{AdvertObs, Observed};
-use crate::scenario::{Family, Scenario, Vrouter};
+use crate::scenario::{Family, Protocol, Scenario, Vrouter};
 use crate::wire::MacAddr;
 
 /// A virtual router as the checks see it.
@@ -17,8 +17,7 @@ pub struct VrSpec {
     pub segment: String,
     pub family: Family,
     pub vrid: u8,
-    pub carp: bool,
-    pub version: u8,
+    pub protocol: Protocol,
     /// Advertisement interval, centiseconds (v2: seconds × 100; CARP: advbase × 100).
     pub interval_cs: u16,
     pub vips: Vec<IpAddr>,
@@ -95,8 +94,7 @@ impl VrSpec {
             segment: v.segment.clone(),
             family: v.family,
             vrid: v.vrid,
-            carp: v.carp.is_some(),
-            version: v.version,
+            protocol: v.protocol,
             interval_cs: v.interval_cs,
             vips: v.vips.clone(),
             vmac: v.vmac,
@@ -109,7 +107,7 @@ impl VrSpec {
             priorities: v.priorities.clone(),
             moves: v.notify.iter().flat_map(|n| n.moves.clone()).collect(),
             track: v.track.clone(),
-            carp_auth: v.carp.clone(),
+            carp_auth: v.carp_auth.clone(),
             inferred: None,
         }
     }
@@ -124,14 +122,9 @@ impl VrSpec {
         !self.vips.is_empty() && !shared.authentic(self.vrid, &self.vips, auth)
     }
 
-    /// The virtual router MAC: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6);
-    /// ucarp's 00-00-5E-00-00-{VHID} for CARP.
+    /// The virtual router MAC ([`Protocol::vmac`]).
     pub fn vmac_addr(&self) -> MacAddr {
-        match (self.carp, self.family) {
-            (true, _) => MacAddr::ucarp(self.vrid),
-            (false, Family::Ipv4) => MacAddr::vrrp_v4(self.vrid),
-            (false, Family::Ipv6) => MacAddr::vrrp_v6(self.vrid),
-        }
+        self.protocol.vmac(self.family, self.vrid)
     }
 
     /// The priorities `node` may advertise while the virtual router is up: its configured
@@ -154,13 +147,7 @@ impl VrSpec {
     }
 
     pub fn kind(&self) -> &'static str {
-        if self.carp {
-            "CARP"
-        } else if self.version == 2 {
-            "VRRPv2"
-        } else {
-            "VRRPv3"
-        }
+        self.protocol.name()
     }
 
     /// The scenario model of this router with `interval_cs` as its (learnt) interval: the RFC
@@ -169,7 +156,7 @@ impl VrSpec {
         Vrouter {
             name: self.name.clone(),
             vrid: self.vrid,
-            version: self.version,
+            protocol: self.protocol,
             family: self.family,
             segment: self.segment.clone(),
             vips: self.vips.clone(),
@@ -188,9 +175,7 @@ impl VrSpec {
             priorities: self.priorities.clone(),
             notify: None,
             track: self.track.clone(),
-            carp: self
-                .carp
-                .then(|| self.carp_auth.clone().unwrap_or_default()),
+            carp_auth: self.carp_auth.clone(),
         }
     }
 
@@ -259,26 +244,27 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
         if hints.vrid.is_some_and(|v| v != a.summary.vrid) {
             continue;
         }
-        keys.entry((a.seg, a.summary.family.into(), a.summary.vrid, a.is_carp()))
+        keys.entry((a.seg, a.summary.family, a.summary.vrid, a.is_carp()))
             .or_default()
             .push(a);
     }
     keys.into_iter()
         .map(|((seg, family, vrid, carp), ads)| {
-            let version = if carp {
-                2
+            let protocol = if carp {
+                Protocol::Carp
             } else {
                 hints
                     .version
                     .or_else(|| most_common(ads.iter().map(|a| a.version)))
-                    .unwrap_or(3)
+                    .and_then(Protocol::vrrp)
+                    .unwrap_or(Protocol::VrrpV3)
             };
             let to_cs = |a: &AdvertObs| (a.summary.interval_ns / 10_000_000).min(4095) as u16;
             let interval_cs = match hints.interval {
                 Some(d) => (d.as_millis() / 10).clamp(1, 65535) as u16,
                 None => most_common(
                     ads.iter()
-                        .filter(|a| carp || a.version == version)
+                        .filter(|a| carp || a.version == protocol.version())
                         .filter(|a| !a.leaving())
                         .map(|a| to_cs(a)),
                 )
@@ -308,11 +294,7 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 };
                 *e = (*e).max(r);
             }
-            let vmac_mac = match (carp, family) {
-                (true, _) => MacAddr::ucarp(vrid),
-                (false, Family::Ipv4) => MacAddr::vrrp_v4(vrid),
-                (false, Family::Ipv6) => MacAddr::vrrp_v6(vrid),
-            };
+            let vmac_mac = protocol.vmac(family, vrid);
             let from_vmac = ads
                 .iter()
                 .filter(|a| a.summary.src_mac == Some(vmac_mac))
@@ -331,8 +313,7 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 segment: wire.segments[seg as usize].name.clone(),
                 family,
                 vrid,
-                carp,
-                version,
+                protocol,
                 interval_cs,
                 vips: vips.into_iter().collect(),
                 vmac: !hints.no_vmac && from_vmac * 2 >= ads.len(),

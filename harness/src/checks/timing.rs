@@ -10,6 +10,7 @@ use super::wire_checks::carp_na;
 use super::{not_applicable, verdict_of, Check, CheckResult, Ctx, Evidence, VrSpec};
 use crate::events::{Event, Process};
 use crate::scenario::duration::human;
+use crate::scenario::Protocol;
 
 fn ns(d: Duration) -> u64 {
     d.as_nanos() as u64
@@ -69,7 +70,7 @@ fn own_priority(ctx: &Ctx, s: &VrSpec, node: u16, rank: u16) -> u8 {
 /// c1 (lower bound) and c5 (upper bound) over every takeover after priority 0.
 fn c1_c5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let (c1, c5) = (Check::C1SkewTime, Check::C5PriorityZeroTakeover);
-    if s.carp {
+    if s.protocol.is_carp() {
         return vec![carp_na(c1, s), carp_na(c5, s)];
     }
     let tol = ctx.tol_ns();
@@ -144,7 +145,7 @@ fn c1_c5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 
 pub(super) fn c2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C2MasterDownInterval;
-    if s.carp {
+    if s.protocol.is_carp() {
         return vec![carp_na(id, s)];
     }
     let tol = ctx.tol_ns();
@@ -232,7 +233,7 @@ fn process_name(e: &Event) -> &str {
 /// c3: after each daemon start, the first advert of the node.
 pub(super) fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C3Startup;
-    if s.carp {
+    if s.protocol.is_carp() {
         return vec![carp_na(id, s)];
     }
     if !ctx.is_run() {
@@ -322,7 +323,7 @@ pub(super) fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 /// c6: a router starting while a lower-priority master runs.
 pub(super) fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C6Preempt;
-    if s.carp {
+    if s.protocol.is_carp() {
         return vec![carp_na(id, s)];
     }
     let Some(rec) = ctx.rec else {
@@ -518,10 +519,10 @@ fn yielded_under_fault(
 
 pub(super) fn c8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C8PriorityZeroAnswer;
-    if s.carp {
+    if s.protocol.is_carp() {
         return vec![carp_na(id, s)];
     }
-    if s.version != 3 {
+    if s.protocol != Protocol::VrrpV3 {
         return vec![not_applicable(
             id,
             &s.name,
@@ -590,9 +591,10 @@ pub(super) fn c8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
 struct Contest {
     /// "r1 (rank 200) and r2 (rank 100) both master …".
     what: String,
-    /// No longer than the tolerance: adverts crossing in flight at a handover, which no
-    /// router could avoid and which shows up or not by a few milliseconds' luck. It makes c9
-    /// and c10 applicable only when it fails them (what followed it is still judged).
+    /// No longer than the tolerance, and no pre-emption: adverts crossing in flight at a
+    /// handover, which no router could avoid and which shows up or not by a few milliseconds'
+    /// luck. It makes c9 and c10 applicable only when it fails them (what followed it is
+    /// still judged).
     crossing: bool,
     /// c9: the lower-ranked one kept advertising after hearing the higher.
     yields_bad: Vec<(String, Evidence)>,
@@ -603,11 +605,42 @@ struct Contest {
 }
 
 /// Every overlap in which the higher-ranked master's advert reached the lower-ranked one (a
-/// partition or loss between them is not the loser's fault).
+/// partition or loss between them is not the loser's fault), and every pre-emption: the
+/// pre-empted master yielding is the same rule whether or not one of its adverts happened to
+/// cross the new master's first in flight.
 fn contests(ctx: &Ctx, vm: &VrModel) -> Vec<Contest> {
     let tol = ctx.tol_ns();
     let t = |x: u32| ctx.wire.adverts[x as usize].t;
+    let preemption = |a: usize, b: usize| {
+        vm.transitions.iter().any(|tr| {
+            tr.kind == Kind::Preempt
+                && tr
+                    .from
+                    .is_some_and(|f| (f, tr.to) == (a, b) || (f, tr.to) == (b, a))
+        })
+    };
     let mut out = Vec::new();
+    for tr in vm.transitions.iter().filter(|tr| tr.kind == Kind::Preempt) {
+        let Some(from) = tr.from else { continue };
+        if vm.overlaps.iter().any(|o| (o.a, o.b) == (from, tr.to)) {
+            continue; // judged below, with the adverts that crossed
+        }
+        let (old, new) = (&vm.tenures[from], &vm.tenures[tr.to]);
+        let (on, nn) = (ctx.node(old.node), ctx.node(new.node));
+        out.push(Contest {
+            what: format!(
+                "{nn} (rank {}) pre-empted {on} (rank {}) at {:.3}s; {on}'s last advert {:.1}ms before",
+                new.rank_at(ctx.wire, tr.at),
+                old.rank_at(ctx.wire, tr.at),
+                ctx.at(tr.at),
+                tr.at.saturating_sub(old.last_t) as f64 / 1e6
+            ),
+            crossing: false,
+            yields_bad: Vec::new(),
+            holds_bad: Vec::new(),
+            immediate: None,
+        });
+    }
     for o in &vm.overlaps {
         let (ta, tb) = (&vm.tenures[o.a], &vm.tenures[o.b]);
         // Ranks as advertised when the overlap began (tracking may have lowered one).
@@ -674,7 +707,7 @@ fn contests(ctx: &Ctx, vm: &VrModel) -> Vec<Contest> {
         });
         out.push(Contest {
             what,
-            crossing: o.duration_ns() <= tol,
+            crossing: o.duration_ns() <= tol && !preemption(o.a, o.b),
             yields_bad,
             holds_bad,
             immediate,
@@ -727,7 +760,7 @@ fn judge_contests(
 
 pub(super) fn c11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     let id = Check::C11LeavePriorityZero;
-    if s.carp {
+    if s.protocol.is_carp() {
         return vec![carp_na(id, s)];
     }
     if !ctx.is_run() {

@@ -9,7 +9,7 @@ use super::observe::{AdvertObs, What};
 use super::{
     not_applicable, result, verdict_of, Check, CheckResult, Ctx, Evidence, Status, VrSpec,
 };
-use crate::scenario::Family;
+use crate::scenario::{Family, Protocol};
 use crate::wire::{ChecksumStatus, LengthStatus, MacAddr};
 
 pub(super) fn no_routers(ctx: &Ctx, id: Check) -> CheckResult {
@@ -78,8 +78,13 @@ fn per_advert(
     result(id, &s.name, Status::Fail, expected, observed, evidence)
 }
 
-fn only(id: Check, s: &VrSpec, family: Option<Family>, version: Option<u8>) -> Option<CheckResult> {
-    if s.carp {
+fn only(
+    id: Check,
+    s: &VrSpec,
+    family: Option<Family>,
+    protocol: Option<Protocol>,
+) -> Option<CheckResult> {
+    if s.protocol.is_carp() {
         return Some(carp_na(id, s));
     }
     if let Some(f) = family.filter(|f| *f != s.family) {
@@ -89,11 +94,11 @@ fn only(id: Check, s: &VrSpec, family: Option<Family>, version: Option<u8>) -> O
             format!("an {} virtual router; this check is for {f}", s.family),
         ));
     }
-    if let Some(v) = version.filter(|v| *v != s.version) {
+    if let Some(p) = protocol.filter(|p| *p != s.protocol) {
         return Some(not_applicable(
             id,
             &s.name,
-            format!("VRRPv{}; this check is for VRRPv{v}", s.version),
+            format!("{}; this check is for {p}", s.protocol),
         ));
     }
     None
@@ -186,7 +191,7 @@ pub(super) fn a4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 pub(super) fn a6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::A6Protocol112;
-    if s.carp {
+    if s.protocol.is_carp() {
         return carp_na(id, s);
     }
     let expected = format!(
@@ -355,12 +360,11 @@ pub(super) fn b1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         id,
         s,
         vm,
-        format!("version {} ({given})", s.version),
+        format!("version {} ({given})", s.protocol.version()),
         |a| {
-            let migrating = versions
-                .get(&a.node)
-                .is_some_and(|v| v.contains(&s.version));
-            (a.version != s.version && !migrating).then(|| format!("version {}", a.version))
+            let want = s.protocol.version();
+            let migrating = versions.get(&a.node).is_some_and(|v| v.contains(&want));
+            (a.version != want && !migrating).then(|| format!("version {}", a.version))
         },
     )
 }
@@ -413,7 +417,7 @@ pub(super) fn b3_unmatched(ctx: &Ctx) -> Vec<CheckResult> {
                         "{} advertises VRID {} ({}{}), which the scenario does not configure on this segment",
                         ctx.node(a.node),
                         a.summary.vrid,
-                        crate::scenario::Family::from(a.summary.family),
+                        a.summary.family,
                         if a.is_carp() { ", CARP" } else { "" }
                     );
                     (what.clone(), ctx.advert_ev(ai, what))
@@ -523,7 +527,7 @@ pub(super) fn b5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 pub(super) fn b6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B6V2Authentication;
-    if let Some(r) = only(id, s, None, Some(2)) {
+    if let Some(r) = only(id, s, None, Some(Protocol::VrrpV2)) {
         return r;
     }
     // RFC 2338's simple text password where the scenario configures one (to interoperate
@@ -566,7 +570,7 @@ pub(super) fn b6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 pub(super) fn b7(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B7V3Reserved;
-    if let Some(r) = only(id, s, None, Some(3)) {
+    if let Some(r) = only(id, s, None, Some(Protocol::VrrpV3)) {
         return r;
     }
     per_advert(ctx, id, s, vm, "reserved bits 0".into(), |a| {
@@ -581,7 +585,7 @@ pub(super) fn b8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     if let Some(r) = only(id, s, None, None) {
         return r;
     }
-    let (want, unit) = if s.version == 2 {
+    let (want, unit) = if s.protocol == Protocol::VrrpV2 {
         (u64::from(s.interval_cs) / 100, "s")
     } else {
         (u64::from(s.interval_cs), "cs")
@@ -606,7 +610,7 @@ pub(super) fn b8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             let unit = if a.version == 2 { "s" } else { "cs" };
             if got == 0 {
                 Some("interval 0".into())
-            } else if a.version == s.version && got != want {
+            } else if a.version == s.protocol.version() && got != want {
                 Some(format!("interval {got}{unit}"))
             } else {
                 None
@@ -659,7 +663,7 @@ pub(super) fn b9(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 /// capture, those the masters announced) and the counter.
 pub(super) fn b14(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B14CarpHmac;
-    if !s.carp {
+    if !s.protocol.is_carp() {
         return not_applicable(id, &s.name, "VRRP: the HMAC is CARP's");
     }
     let Some(auth) = &s.carp_auth else {
@@ -765,7 +769,7 @@ pub(super) fn b10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
                 .summary
                 .addrs
                 .iter()
-                .find(|x| Family::of(x) != Family::from(a.summary.family))
+                .find(|x| Family::of(x) != a.summary.family)
             {
                 return Some(format!("address {x} is not of the IP header's family"));
             }
@@ -777,7 +781,7 @@ pub(super) fn b10(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
 
 pub(super) fn b11(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::B11Ipv6FirstLinkLocal;
-    if let Some(r) = only(id, s, Some(Family::Ipv6), Some(3)) {
+    if let Some(r) = only(id, s, Some(Family::Ipv6), Some(Protocol::VrrpV3)) {
         return r;
     }
     per_advert(

@@ -148,7 +148,7 @@ impl Intent {
                 .map(|vr| IntentVrouter {
                     name: vr.name.clone(),
                     vrid: vr.vrid,
-                    version: vr.version,
+                    version: vr.protocol.version(),
                     family: vr.family.to_string(),
                     interface: vr.interface.clone(),
                     priority: vr.priority,

@@ -165,7 +165,7 @@ impl Adapter for Frr {
         for group in groups(node).values() {
             if let [a, b] = group[..] {
                 let differ: Vec<&str> = [
-                    ("version", a.version != b.version),
+                    ("version", a.protocol != b.protocol),
                     ("priority", a.priority != b.priority),
                     ("interval", a.interval_cs != b.interval_cs),
                     ("preempt", a.preempt != b.preempt),
@@ -401,7 +401,7 @@ pub(crate) fn render_vrrpd(node: &RouterSpec) -> String {
             let id = vr.vrid;
             if !done.contains(&id) {
                 done.push(id);
-                let _ = writeln!(s, " vrrp {id} version {}", vr.version);
+                let _ = writeln!(s, " vrrp {id} version {}", vr.protocol.version());
                 let _ = writeln!(s, " vrrp {id} priority {}", vr.priority);
                 let _ = writeln!(
                     s,
@@ -623,7 +623,7 @@ exit
         // A VRRPv2 IPv4 router with a whole-second interval renders.
         let mut v2 = r1();
         v2.vrouters = vec![VrouterSpec {
-            version: 2,
+            protocol: crate::scenario::Protocol::VrrpV2,
             interval_cs: 100,
             ..vr("gw4", 51, Family::Ipv4, "192.0.2.100")
         }];

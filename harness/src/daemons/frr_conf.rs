@@ -215,12 +215,13 @@ fn compare(r: &Router, family: Family, vr: &VrouterSpec, bad: &mut Vec<Finding>)
             ),
         );
     }
-    if r.version.0 != vr.version {
+    if r.version.0 != vr.protocol.version() {
         differs(
             r.version.1,
             format!(
                 "version {}, but the scenario's is {}",
-                r.version.0, vr.version
+                r.version.0,
+                vr.protocol.version()
             ),
         );
     }

@@ -272,7 +272,10 @@ fn instance(
     let _ = writeln!(
         s,
         "# {}: VRID {}, VRRPv{}, {}",
-        vr.name, vr.vrid, vr.version, vr.family
+        vr.name,
+        vr.vrid,
+        vr.protocol.version(),
+        vr.family
     );
     let _ = writeln!(s, "vrrp_instance {} {{", vr.name);
     // Only the address owner may start as MASTER (RFC 5798 §6.4.1).
@@ -284,7 +287,7 @@ fn instance(
     let _ = writeln!(s, "    state {state}");
     let _ = writeln!(s, "    interface {}", vr.interface);
     let _ = writeln!(s, "    virtual_router_id {}", vr.vrid);
-    let _ = writeln!(s, "    version {}", vr.version);
+    let _ = writeln!(s, "    version {}", vr.protocol.version());
     let _ = writeln!(s, "    priority {}", vr.priority);
     let _ = writeln!(s, "    advert_int {}", seconds(vr.interval_cs.into()));
     if vr.vmac {
@@ -421,7 +424,7 @@ mod tests {
     fn renders_options() {
         let mut node = r1();
         let v = &mut node.vrouters[0];
-        v.version = 2;
+        v.protocol = crate::scenario::Protocol::VrrpV2;
         v.interval_cs = 100;
         v.accept = true;
         v.preempt_delay_cs = 250;

@@ -373,12 +373,13 @@ fn compare(i: &Instance, vr: &VrouterSpec, bad: &mut Vec<Finding>) {
             ),
         );
     }
-    if i.version.0 != vr.version {
+    if i.version.0 != vr.protocol.version() {
         differs(
             i.version.1,
             format!(
                 "VRRP version {}, but the scenario's is {}",
-                i.version.0, vr.version
+                i.version.0,
+                vr.protocol.version()
             ),
         );
     }

@@ -8,7 +8,7 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{Carp, Family, HookState, IpNet, Notify, OwnConfig, Track};
+use crate::scenario::{Carp, Family, HookState, IpNet, Notify, OwnConfig, Protocol, Track};
 
 mod assign;
 pub mod bgp;
@@ -159,8 +159,9 @@ pub struct VrouterSpec {
     /// Scenario-wide name of the virtual router (`v4`, `gw6`, ...), unique per scenario.
     pub name: String,
     pub vrid: u8,
-    /// 2 or 3.
-    pub version: u8,
+    /// VRRPv2, VRRPv3 or CARP (`vrid` is then the VHID, `interval_cs` the advbase,
+    /// `priority` 255 − advskew).
+    pub protocol: Protocol,
     pub family: Family,
     /// The node's interface the virtual router runs on.
     pub interface: String,
@@ -185,9 +186,8 @@ pub struct VrouterSpec {
     pub notify: Option<Notify>,
     /// What the daemon watches to adjust its priority.
     pub track: Vec<Track>,
-    /// A CARP virtual host rather than a VRRP virtual router (`vrid` is the VHID,
-    /// `interval_cs` the advbase, `priority` 255 − advskew).
-    pub carp: Option<Carp>,
+    /// CARP: the passwords (`None` for VRRP).
+    pub carp_auth: Option<Carp>,
     /// The sync group the virtual router is a member of (its members leave mastership
     /// together).
     pub sync_group: Option<String>,
@@ -305,13 +305,9 @@ pub fn tracks_anything(node: &RouterSpec) -> bool {
 }
 
 impl VrouterSpec {
-    /// The RFC virtual router MAC for this VRID and family.
+    /// The virtual router MAC of this VRID and family ([`Protocol::vmac`]).
     pub fn vmac_address(&self) -> [u8; 6] {
-        let fam = match self.family {
-            Family::Ipv4 => 0x01,
-            Family::Ipv6 => 0x02,
-        };
-        [0x00, 0x00, 0x5e, 0x00, fam, self.vrid]
+        self.protocol.vmac(self.family, self.vrid).octets()
     }
 
     /// The virtual router's IPv6 link-local address, the first address of every IPv6 advert
@@ -513,7 +509,7 @@ pub(crate) mod tests_support {
         VrouterSpec {
             name: name.into(),
             vrid,
-            version: 3,
+            protocol: Protocol::VrrpV3,
             family,
             interface: "eth0".into(),
             priority: 200,
@@ -528,7 +524,7 @@ pub(crate) mod tests_support {
             auth_pass: None,
             notify: None,
             track: Vec::new(),
-            carp: None,
+            carp_auth: None,
             sync_group: None,
         }
     }

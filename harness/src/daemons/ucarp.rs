@@ -68,7 +68,7 @@ impl Adapter for Ucarp {
 
     fn unsupported(&self, node: &RouterSpec) -> Vec<String> {
         let mut out = Vec::new();
-        for vr in node.vrouters.iter().filter(|v| v.carp.is_some()) {
+        for vr in node.vrouters.iter().filter(|v| v.protocol.is_carp()) {
             if vr.family != Family::Ipv4 {
                 out.push(format!("{}: ucarp speaks CARP over IPv4 only", vr.name));
             }
@@ -153,7 +153,7 @@ impl Adapter for Ucarp {
             }
             return Ok(plan);
         }
-        for vr in node.vrouters.iter().filter(|v| v.carp.is_some()) {
+        for vr in node.vrouters.iter().filter(|v| v.protocol.is_carp()) {
             plan.processes.push(ProcessSpec {
                 name: format!("ucarp-{}", vr.vrid),
                 argv: argv(&prog, node, vr, &up, &down),
@@ -190,7 +190,7 @@ pub(super) fn argv(
     up: &Path,
     down: &Path,
 ) -> Vec<String> {
-    let carp = vr.carp.as_ref().expect("CARP virtual hosts only");
+    let carp = vr.carp_auth.as_ref().expect("CARP virtual hosts only");
     let src = source(node, vr).map_or_else(String::new, |a| a.to_string());
     let mut argv = vec![
         prog.display().to_string(),
@@ -223,7 +223,8 @@ mod tests {
         v.interval_cs = 100;
         v.vmac = false;
         v.priority = 255 - 50;
-        v.carp = Some(Carp {
+        v.protocol = crate::scenario::Protocol::Carp;
+        v.carp_auth = Some(Carp {
             password: "s3cret".into(),
             passwords: vec![("r2".into(), "guess".into())],
         });

@@ -214,7 +214,7 @@ fn compare(l: &Line, vr: &VrouterSpec, node: &RouterSpec, bad: &mut Vec<Finding>
         })
     };
     let want_pass = vr
-        .carp
+        .carp_auth
         .as_ref()
         .map(|c| c.password_of(&node.node).to_string());
     let advskew = 255 - u16::from(vr.priority);
@@ -269,7 +269,8 @@ mod tests {
     fn carp_node() -> RouterSpec {
         let mut node = r1();
         let mut vr = crate::daemons::tests_support::vr("dns", 7, Family::Ipv4, "192.0.2.53");
-        vr.carp = Some(Carp {
+        vr.protocol = crate::scenario::Protocol::Carp;
+        vr.carp_auth = Some(Carp {
             password: "s3cret".into(),
             passwords: Vec::new(),
         });

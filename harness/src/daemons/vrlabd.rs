@@ -54,13 +54,16 @@ fn instance(out: &mut String, vr: &VrouterSpec, hooks: &[Hook], tracked: &[Track
     let _ = writeln!(
         out,
         "\n# {}: VRID {}, VRRPv{}, {}",
-        vr.name, vr.vrid, vr.version, vr.family
+        vr.name,
+        vr.vrid,
+        vr.protocol.version(),
+        vr.family
     );
     let _ = writeln!(out, "[[instance]]");
     let _ = writeln!(out, "name = {}", toml_str(&vr.name));
     let _ = writeln!(out, "interface = {}", toml_str(&vr.interface));
     let _ = writeln!(out, "vrid = {}", vr.vrid);
-    let _ = writeln!(out, "version = {}", vr.version);
+    let _ = writeln!(out, "version = {}", vr.protocol.version());
     let _ = writeln!(out, "family = \"{}\"", vr.family);
     let _ = writeln!(out, "priority = {}", vr.priority);
     let _ = writeln!(out, "vips = {}", toml_list(&vr.vips));

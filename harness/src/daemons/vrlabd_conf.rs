@@ -151,17 +151,17 @@ fn compare(text: &str, i: &Spanned<Instance>, vr: &VrouterSpec, bad: &mut Vec<Fi
         None => {}
     }
     match &i.version {
-        Some(v) if *v.get_ref() != i64::from(vr.version) => differs(
+        Some(v) if *v.get_ref() != i64::from(vr.protocol.version()) => differs(
             place(v.span()),
             format!(
                 "VRRP version {}, but the scenario's is {}",
                 v.get_ref(),
-                vr.version
+                vr.protocol.version()
             ),
         ),
         None => differs(
             here,
-            format!("no `version` (the scenario's is {})", vr.version),
+            format!("no `version` (the scenario's is {})", vr.protocol.version()),
         ),
         _ => {}
     }
@@ -294,7 +294,7 @@ priority = 100
 vips = [\"192.0.2.199\"]
 ",
             vrid = vr.vrid,
-            version = vr.version,
+            version = vr.protocol.version(),
             accept = !vr.accept,
         );
         let got: Vec<(usize, usize, String)> = findings(&text, &node)

@@ -114,7 +114,7 @@ fn vmac(vr: &Vrouter) -> MacAddr {
 /// An advert of `vr` from the sender's own MAC and address, changed as `spoof` says. The
 /// default priority is 254: higher than any backup, so that accepting it would show.
 fn advert(spoof: &AdvertSpoof, vr: &Vrouter, advertised: &[IpAddr], sender: &Endpoint) -> Vec<u8> {
-    let version = spoof.version.unwrap_or(vr.version);
+    let version = spoof.version.unwrap_or(vr.protocol.version());
     let vrid = spoof.vrid.unwrap_or(vr.vrid);
     let priority = spoof.priority.unwrap_or(254);
     let interval_cs = spoof.interval_cs.unwrap_or(vr.interval_cs);

@@ -482,7 +482,7 @@ mod tests {
             port: name.into(),
             port_ifindex: 0,
             node_ifindex: 0,
-            mac: String::new(),
+            mac: crate::wire::MacAddr::ZERO,
         }
     }
 

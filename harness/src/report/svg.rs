@@ -381,7 +381,7 @@ mod tests {
                     step: 3,
                     host: "h1".into(),
                     vip: "2001:db8:1::100".into(),
-                    mac: "02:00:00:00:02:01".into(),
+                    mac: "02:00:00:00:02:01".parse().unwrap(),
                     poisoned_at_s: 2.5,
                     repaired_after_last_ms: Some(280.0),
                     poisoned_ms: Some(300.0),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Family, IpNet};
 use crate::checks::Check;
+pub use crate::wire::Protocol;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Scenario {
@@ -148,7 +149,10 @@ pub struct Interface {
 pub struct Vrouter {
     pub name: String,
     pub vrid: u8,
-    pub version: u8,
+    /// VRRPv2, VRRPv3 or CARP (`vrid` is then its VHID, `interval` its advbase, and
+    /// `priorities` hold 255 − advskew, the rank the judge gives CARP routers: lower advskew
+    /// wins).
+    pub protocol: Protocol,
     pub family: Family,
     pub segment: String,
     pub vips: Vec<IpAddr>,
@@ -171,10 +175,9 @@ pub struct Vrouter {
     pub notify: Option<Notify>,
     /// What each router's daemon watches to adjust its priority, in file order.
     pub track: Vec<Track>,
-    /// A CARP virtual host (`protocol = "carp"`) rather than a VRRP virtual router: `vrid` is
-    /// its VHID, `interval` its advbase, and `priorities` hold 255 − advskew, the rank the
-    /// judge gives CARP routers (lower advskew wins).
-    pub carp: Option<Carp>,
+    /// CARP: the passwords its routers are configured with (always given for CARP; `None`
+    /// for VRRP).
+    pub carp_auth: Option<Carp>,
 }
 
 /// What a CARP virtual host adds.
@@ -370,9 +373,11 @@ impl Vrouter {
     /// short intervals the suite uses.
     pub fn skew_time(&self, priority: u8) -> Duration {
         let weight = 256 - priority as u64;
-        let nanos = match self.version {
-            2 => weight * 1_000_000_000 / 256,
-            _ => weight * self.interval_cs as u64 * 10_000_000 / 256,
+        let nanos = match self.protocol {
+            Protocol::VrrpV2 => weight * 1_000_000_000 / 256,
+            Protocol::VrrpV3 | Protocol::Carp => {
+                weight * self.interval_cs as u64 * 10_000_000 / 256
+            }
         };
         Duration::from_nanos(nanos)
     }
@@ -381,7 +386,7 @@ impl Vrouter {
     /// RFC 5798 §6.1). For CARP, what carp(4) and ucarp wait: three of the backup's own
     /// advertisement periods, 3 × (advbase + advskew/256 s), advskew being 255 − `priority`.
     pub fn master_down_interval(&self, priority: u8) -> Duration {
-        if self.carp.is_some() {
+        if self.protocol.is_carp() {
             return self.carp_period(priority) * 3;
         }
         self.interval() * 3 + self.skew_time(priority)
@@ -396,7 +401,7 @@ impl Vrouter {
     /// How the Master_Down_Interval of a router of rank `priority` is made, in words.
     pub fn master_down_formula(&self, priority: u8) -> String {
         let human = super::duration::human;
-        if self.carp.is_some() {
+        if self.protocol.is_carp() {
             return format!(
                 "3 × (advbase {} + advskew {}/256 s)",
                 human(self.interval()),
@@ -541,10 +546,10 @@ impl AdvertSpoof {
         if let Some(t) = self.ttl.filter(|t| *t != 255) {
             return Some((Check::A5TtlDiscard, format!("TTL/hop limit {t}, not 255")));
         }
-        if let Some(x) = self.version.filter(|x| *x != v.version) {
+        if let Some(x) = self.version.filter(|x| *x != v.protocol.version()) {
             return Some((
                 Check::B1Version,
-                format!("version {x}, the router runs {}", v.version),
+                format!("version {x}, the router runs {}", v.protocol.version()),
             ));
         }
         if let Some(x) = self.vrrp_type.filter(|x| *x != 1) {
@@ -562,7 +567,10 @@ impl AdvertSpoof {
                 format!("count {x} for {carried} addresses carried"),
             ));
         }
-        if let Some(x) = self.auth_type.filter(|x| *x != 0 && v.version == 2) {
+        if let Some(x) = self
+            .auth_type
+            .filter(|x| *x != 0 && v.protocol == Protocol::VrrpV2)
+        {
             return Some((
                 Check::B6V2Authentication,
                 format!("authentication type {x}, the routers use 0"),
@@ -576,7 +584,7 @@ impl AdvertSpoof {
         }
         if let Some(x) = self
             .interval_cs
-            .filter(|x| *x != v.interval_cs && v.version == 2)
+            .filter(|x| *x != v.interval_cs && v.protocol == Protocol::VrrpV2)
         {
             return Some((
                 Check::B13IntervalMismatch,

@@ -6,39 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    Ipv4,
-    Ipv6,
-}
-
-impl Family {
-    pub fn of(addr: &IpAddr) -> Family {
-        match addr {
-            IpAddr::V4(_) => Family::Ipv4,
-            IpAddr::V6(_) => Family::Ipv6,
-        }
-    }
-}
-
-impl From<crate::wire::Family> for Family {
-    fn from(f: crate::wire::Family) -> Self {
-        match f {
-            crate::wire::Family::Ipv4 => Family::Ipv4,
-            crate::wire::Family::Ipv6 => Family::Ipv6,
-        }
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Family::Ipv4 => "ipv4",
-            Family::Ipv6 => "ipv6",
-        })
-    }
-}
+pub use crate::wire::Family;
 
 /// An interface address with its prefix length, `192.0.2.1/24` or `2001:db8::1/64`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

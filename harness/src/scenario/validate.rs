@@ -291,7 +291,7 @@ impl Validator<'_> {
                     );
                     continue;
                 };
-                if v.carp.is_some() {
+                if v.protocol.is_carp() {
                     self.d.at(
                         span(m),
                         format!("`{}` is a CARP virtual host: sync groups are VRRP's (keepalived's vrrp_sync_group)", v.name),
@@ -786,7 +786,7 @@ impl Validator<'_> {
         let mut out = Vec::new();
         for (name, v) in raw {
             self.name(name, "virtual router");
-            let (vrid, version) = self.vrid_and_version(v);
+            let vrid = self.vrid(v);
             let seg = v.segment.get_ref();
             if !raw_nodes
                 .values()
@@ -797,10 +797,13 @@ impl Validator<'_> {
                     format!("segment `{seg}` has no node on it (is it defined and linked?)"),
                 );
             }
-            let carp = self.carp(name, v);
-            let version = if carp.is_some() { 2 } else { version };
+            let carp_auth = self.carp(name, v);
+            let protocol = match carp_auth {
+                Some(_) => Protocol::Carp,
+                None => self.vrrp_version(v),
+            };
             let vips = self.vips(name, v, &all_addresses, &mut vip_owner);
-            let family = self.family(v, &vips, version);
+            let family = self.family(v, &vips, protocol);
             if (1..=255).contains(&vrid) {
                 let key = (seg.clone(), family, vrid as u8);
                 if let Some(other) = ids.insert(key, name.get_ref().clone()) {
@@ -810,16 +813,16 @@ impl Validator<'_> {
                     );
                 }
             }
-            let interval_cs = self.interval_cs(v, version, carp.is_some());
+            let interval_cs = self.interval_cs(v, protocol);
             let preempt_delay_cs = match &v.preempt_delay {
                 Some(s) => self.duration(s).map_or(0, |d| (d.as_millis() / 10) as u32),
                 None => 0,
             };
-            let priorities = self.priorities(name, v, nodes, family, carp.is_some());
+            let priorities = self.priorities(name, v, nodes, family, protocol.is_carp());
             out.push(Vrouter {
                 name: name.get_ref().clone(),
                 vrid: vrid.clamp(0, 255) as u8,
-                version: version.clamp(0, 255) as u8,
+                protocol,
                 family,
                 segment: seg.clone(),
                 vips,
@@ -829,12 +832,12 @@ impl Validator<'_> {
                 accept: v.accept.unwrap_or(false),
                 vmac: v.vmac.unwrap_or(v.vip_interface.is_none()),
                 vip_interface: self.vip_interface(v),
-                auth_pass: self.auth_pass(v, version),
+                auth_pass: self.auth_pass(v, protocol),
                 unicast: v.unicast.unwrap_or(false),
                 priorities,
                 notify: v.notify.as_ref().map(|n| self.notify(n)),
                 track: self.tracks(v, nodes),
-                carp,
+                carp_auth,
             });
         }
         self.moved_addresses(raw, &all_addresses, &vip_owner);
@@ -842,10 +845,10 @@ impl Validator<'_> {
     }
 
     /// `auth_pass`: VRRPv2 only, 1 to 8 printable ASCII characters (RFC 2338 §5.3.10).
-    fn auth_pass(&mut self, v: &RawVrouter, version: i64) -> Option<String> {
+    fn auth_pass(&mut self, v: &RawVrouter, protocol: Protocol) -> Option<String> {
         let p = v.auth_pass.as_ref()?;
         let text = p.get_ref();
-        if version != 2 || v.protocol.as_ref().is_some_and(|x| x.get_ref() == "carp") {
+        if protocol != Protocol::VrrpV2 {
             self.d.at(
                 span(p),
                 "auth_pass is VRRPv2's (RFC 2338's simple text password): add `version = 2` (VRRPv3 has no authentication; CARP has `password`)",
@@ -890,8 +893,8 @@ impl Validator<'_> {
         Some(i.get_ref().clone())
     }
 
-    /// The VRID (1-255) and the VRRP version (2 or 3, default 3), as written.
-    fn vrid_and_version(&mut self, v: &RawVrouter) -> (i64, i64) {
+    /// The VRID (1-255), as written.
+    fn vrid(&mut self, v: &RawVrouter) -> i64 {
         let vrid = *v.vrid.get_ref();
         if !(1..=255).contains(&vrid) {
             self.d.at(
@@ -899,18 +902,28 @@ impl Validator<'_> {
                 format!("VRID {vrid} is out of range: VRRP allows 1-255 (RFC 5798 §5.2.3)"),
             );
         }
-        let version = v.version.as_ref().map_or(3, |s| *s.get_ref());
-        if !(version == 2 || version == 3) {
-            if let Some(s) = &v.version {
+        vrid
+    }
+
+    /// The VRRP version (2 or 3, default 3); a version that does not exist is reported and
+    /// taken as 3, so that nothing else is reported of it.
+    fn vrrp_version(&mut self, v: &RawVrouter) -> Protocol {
+        let Some(s) = &v.version else {
+            return Protocol::VrrpV3;
+        };
+        let version = *s.get_ref();
+        match u8::try_from(version).ok().and_then(Protocol::vrrp) {
+            Some(p) => p,
+            None => {
                 self.d.at(
                     span(s),
                     format!(
                         "VRRP version {version} does not exist: use 2 (RFC 3768) or 3 (RFC 5798)"
                     ),
                 );
+                Protocol::VrrpV3
             }
         }
-        (vrid, version)
     }
 
     /// The virtual addresses: each an IP address a host can use, no node's (but the owner's),
@@ -982,7 +995,7 @@ impl Validator<'_> {
 
     /// The family of the first address; every address of it (RFC 5798 §5.2.9), a usable IPv6
     /// address beside the link-local, and IPv4 for VRRPv2.
-    fn family(&mut self, v: &RawVrouter, vips: &[IpAddr], version: i64) -> Family {
+    fn family(&mut self, v: &RawVrouter, vips: &[IpAddr], protocol: Protocol) -> Family {
         let family = vips.first().map(Family::of).unwrap_or(Family::Ipv4);
         for (s, ip) in v.vips.get_ref().iter().zip(vips.iter()) {
             if Family::of(ip) != family {
@@ -998,7 +1011,7 @@ impl Validator<'_> {
                 "an IPv6 virtual router needs an address hosts use beyond the link-local one: add a global or unique-local VIP (the daemon derives the virtual link-local address it advertises first, RFC 5798 §5.2.9)",
             );
         }
-        if version == 2 && family == Family::Ipv6 {
+        if protocol == Protocol::VrrpV2 && family == Family::Ipv6 {
             self.d.at(
                 span(&v.vips),
                 "VRRPv2 (RFC 3768) is IPv4 only: set `version = 3` for IPv6",
@@ -1009,7 +1022,7 @@ impl Validator<'_> {
 
     /// The advertisement interval in centiseconds: v3 1-4095 (RFC 5798 §5.2.7), v2 whole
     /// seconds 1-255 (RFC 3768 §5.3.7); 1 s when not given.
-    fn interval_cs(&mut self, v: &RawVrouter, version: i64, carp: bool) -> u16 {
+    fn interval_cs(&mut self, v: &RawVrouter, protocol: Protocol) -> u16 {
         let interval = match &v.interval {
             Some(s) => self.duration(s).map(|d| (d, span(s))),
             None => Some((Duration::from_secs(1), span(&v.vrid))),
@@ -1017,9 +1030,9 @@ impl Validator<'_> {
         let mut interval_cs = 100u16;
         if let Some((d, sp)) = interval {
             let ms = d.as_millis();
-            if version == 2 {
+            if protocol.version() == 2 {
                 if ms % 1000 != 0 || !(1..=255).contains(&(ms / 1000)) {
-                    let who = if carp {
+                    let who = if protocol.is_carp() {
                         "CARP advertises (advbase) in whole seconds, 1-255"
                     } else {
                         "VRRPv2 advertises in whole seconds, 1-255 (RFC 3768 §5.3.7)"
@@ -2355,7 +2368,7 @@ impl Validator<'_> {
                 false
             }
         };
-        let version_used = version.flatten().unwrap_or(vr.version);
+        let version_used = version.flatten().unwrap_or(vr.protocol.version());
         let interval_cs = match &f.interval {
             None => Some(None),
             Some(s) => {

@@ -8,6 +8,7 @@ mod init;
 pub(crate) mod netns;
 mod overlay;
 
+use crate::wire::MacAddr;
 use std::collections::BTreeMap;
 use std::io;
 use std::os::fd::AsRawFd;
@@ -67,7 +68,7 @@ pub struct Port {
     #[serde(skip)]
     pub port_ifindex: u32,
     pub node_ifindex: u32,
-    pub mac: String,
+    pub mac: MacAddr,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -676,7 +677,7 @@ async fn wire_node(
             port,
             port_ifindex: port_idx,
             node_ifindex: idx,
-            mac: crate::daemons::mac_string(&mac),
+            mac: MacAddr(mac),
         });
     }
     let extra = ns

@@ -7,6 +7,7 @@
 //! overlay, multicast included, goes as a unicast UDP datagram to each peer (head-end
 //! replication), so VRRP crosses an underlay that routes no multicast.
 
+use crate::wire::MacAddr;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -30,7 +31,7 @@ pub struct Tunnel {
     /// The VXLAN device in the node.
     pub interface: String,
     pub node_ifindex: u32,
-    pub mac: String,
+    pub mac: MacAddr,
     /// The tunnel's source address, on the node's underlay interface.
     pub local: Ipv4Addr,
     /// The switch port of that interface: every datagram of the tunnel enters the underlay
@@ -114,7 +115,7 @@ impl Topology {
                     node: m.node.clone(),
                     interface: m.interface.clone(),
                     node_ifindex: idx,
-                    mac: crate::daemons::mac_string(&mac),
+                    mac: MacAddr(mac),
                     local: m.local,
                     underlay_port_ifindex: port,
                     peers,

@@ -45,7 +45,7 @@ mod tests;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use self::arp::{ArpOp, ArpPacket};
 pub use self::capture::{
@@ -79,14 +79,33 @@ pub mod linktype {
     pub const LINUX_SLL2: u32 = 276;
 }
 
-/// Address family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Address family: of a frame's IP header, and of a scenario's virtual router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Family {
     /// IPv4.
     Ipv4,
     /// IPv6.
     Ipv6,
+}
+
+impl Family {
+    /// The family of an address.
+    pub fn of(addr: &IpAddr) -> Family {
+        match addr {
+            IpAddr::V4(_) => Family::Ipv4,
+            IpAddr::V6(_) => Family::Ipv6,
+        }
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Family::Ipv4 => "ipv4",
+            Family::Ipv6 => "ipv6",
+        })
+    }
 }
 
 /// The IP header of a frame, IPv4 or IPv6, in one shape.
@@ -482,16 +501,67 @@ fn decode_112(msg: &[u8], ips: &IpPair) -> Result<Payload, WireError> {
     }
 }
 
-/// Which protocol an advert is.
+/// Which protocol an advert is, or a virtual router speaks: the one vocabulary of the scenario,
+/// the adapters and the judge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum AdvertProtocol {
-    /// VRRP version 2.
+pub enum Protocol {
+    /// VRRP version 2 (RFC 3768): IPv4 only, the interval in whole seconds.
     VrrpV2,
-    /// VRRP version 3.
+    /// VRRP version 3 (RFC 5798, RFC 9568): IPv4 or IPv6, the interval in centiseconds.
     VrrpV3,
-    /// CARP.
+    /// CARP (OpenBSD carp(4), ucarp): a VHID's advbase and advskew, an HMAC.
     Carp,
+}
+
+impl Protocol {
+    /// VRRP of a version field's value (2 or 3).
+    pub const fn vrrp(version: u8) -> Option<Protocol> {
+        match version {
+            2 => Some(Protocol::VrrpV2),
+            3 => Some(Protocol::VrrpV3),
+            _ => None,
+        }
+    }
+
+    /// The version field its adverts carry (CARP's is 2, as VRRPv2's).
+    pub const fn version(self) -> u8 {
+        match self {
+            Protocol::VrrpV2 | Protocol::Carp => 2,
+            Protocol::VrrpV3 => 3,
+        }
+    }
+
+    /// CARP rather than VRRP.
+    pub const fn is_carp(self) -> bool {
+        matches!(self, Protocol::Carp)
+    }
+
+    /// Its name as people write it: `VRRPv2`, `VRRPv3`, `CARP`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Protocol::VrrpV2 => "VRRPv2",
+            Protocol::VrrpV3 => "VRRPv3",
+            Protocol::Carp => "CARP",
+        }
+    }
+
+    /// The virtual router MAC of VRID (or VHID) `vrid` of `family`: 00-00-5E-00-01-{VRID}
+    /// (IPv4), 00-00-5E-00-02-{VRID} (IPv6) (RFC 3768 §7.3, RFC 5798 §7.3); ucarp's
+    /// 00-00-5E-00-00-{VHID} for CARP.
+    pub const fn vmac(self, family: Family, vrid: u8) -> MacAddr {
+        match (self, family) {
+            (Protocol::Carp, _) => MacAddr::ucarp(vrid),
+            (_, Family::Ipv4) => MacAddr::vrrp_v4(vrid),
+            (_, Family::Ipv6) => MacAddr::vrrp_v6(vrid),
+        }
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Who advertises what: the facts about one VRRP/CARP advert that the wire model keys on
@@ -499,7 +569,7 @@ pub enum AdvertProtocol {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AdvertSummary {
     /// VRRPv2, VRRPv3 or CARP.
-    pub protocol: AdvertProtocol,
+    pub protocol: Protocol,
     /// Family of the IP header.
     pub family: Family,
     /// VRID (CARP: VHID).
@@ -553,7 +623,7 @@ impl AdvertSummary {
         RouterKey {
             family: self.family,
             vrid: self.vrid,
-            carp: self.protocol == AdvertProtocol::Carp,
+            carp: self.protocol == Protocol::Carp,
         }
     }
 }
@@ -571,7 +641,7 @@ pub fn vrrp_summary(frame: &Frame) -> Option<AdvertSummary> {
     let (protocol, vrid, priority, skew, interval_ns, checksum, count, addrs) = match &frame.payload
     {
         Payload::VrrpV2(a) => (
-            AdvertProtocol::VrrpV2,
+            Protocol::VrrpV2,
             a.vrid,
             Some(a.priority),
             None,
@@ -581,7 +651,7 @@ pub fn vrrp_summary(frame: &Frame) -> Option<AdvertSummary> {
             a.addrs.clone(),
         ),
         Payload::VrrpV3(a) => (
-            AdvertProtocol::VrrpV3,
+            Protocol::VrrpV3,
             a.vrid,
             Some(a.priority),
             None,
@@ -591,7 +661,7 @@ pub fn vrrp_summary(frame: &Frame) -> Option<AdvertSummary> {
             a.addrs.clone(),
         ),
         Payload::Carp(c) => (
-            AdvertProtocol::Carp,
+            Protocol::Carp,
             c.vhid,
             None,
             Some(c.advskew),

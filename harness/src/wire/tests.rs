@@ -64,7 +64,7 @@ fn real_ucarp_is_carp_not_vrrpv2() {
     assert_eq!((c.vhid, c.advbase, c.advskew), (7, 1, 20));
     assert_eq!(c.checksum_status, ChecksumStatus::Good);
     let s = vrrp_summary(&f).unwrap();
-    assert_eq!(s.protocol, AdvertProtocol::Carp);
+    assert_eq!(s.protocol, Protocol::Carp);
     assert_eq!((s.vrid, s.priority, s.carp_advskew), (7, None, Some(20)));
     assert_eq!(s.interval_ns, 1_078_125_000);
     assert_eq!(s.src_ip, IpAddr::V4(ip4("10.9.0.1")));
@@ -149,7 +149,7 @@ fn vrrp_v3_ipv4_frame_both_ways() {
     };
     assert_eq!(a.checksum_status, ChecksumStatus::PseudoHeader);
     let s = f.advert_summary().unwrap();
-    assert_eq!(s.protocol, AdvertProtocol::VrrpV3);
+    assert_eq!(s.protocol, Protocol::VrrpV3);
     assert_eq!(s.family, Family::Ipv4);
     assert_eq!((s.vrid, s.priority, s.ttl), (51, Some(200), 255));
     assert_eq!(s.interval_ns, 1_000_000_000);
@@ -225,7 +225,7 @@ fn vrrp_v2_frame_and_vlans() {
     let s = vrrp_summary(&f).unwrap();
     assert_eq!(
         (s.protocol, s.vlan, s.interval_ns),
-        (AdvertProtocol::VrrpV2, Some(42), 1_000_000_000)
+        (Protocol::VrrpV2, Some(42), 1_000_000_000)
     );
     // A VLAN tag cut short: the MACs survive in lenient mode.
     let cut = &bytes[..16];
@@ -839,7 +839,7 @@ fn recorded_keepalived_v2() {
     for s in &a {
         assert_eq!(
             (s.protocol, s.family, s.vrid, s.ttl),
-            (AdvertProtocol::VrrpV2, Family::Ipv4, 51, 255)
+            (Protocol::VrrpV2, Family::Ipv4, 51, 255)
         );
         assert_eq!(
             (s.src_mac, s.checksum, s.interval_ns),

@@ -473,7 +473,7 @@ impl Lab {
             What::Fdb(Fdb {
                 event: Change::New,
                 ns: "switch".into(),
-                mac: Some(m.to_string()),
+                mac: Some(m),
                 port: format!("vp{node}"),
                 node: name.into(),
                 interface: "eth0".into(),
@@ -757,7 +757,7 @@ pub fn build(story: Story) -> Lab {
     let host_mac = if k.e2_physical { mac(R1) } else { vmac4() };
     l.ev(
         q + 200_000,
-        neigh_new(VIP4.to_string(), host_mac.to_string(), "reachable", false),
+        neigh_new(VIP4.to_string(), host_mac, "reachable", false),
     );
     if l.story.v6 {
         let h1ll = ll(H1);
@@ -786,7 +786,7 @@ pub fn build(story: Story) -> Lab {
         );
         l.ev(
             q + MS + 200_000,
-            neigh_new(VIP6.to_string(), vmac6().to_string(), "reachable", true),
+            neigh_new(VIP6.to_string(), vmac6(), "reachable", true),
         );
         // r1 sends a router advertisement for the virtual router.
         l.frame(q + 2 * MS, R1, ra_frame(vmac6(), VLL6, 1800));
@@ -814,7 +814,7 @@ pub fn build(story: Story) -> Lab {
         if k.e3_flag_lost {
             l.ev(
                 q + 6 * MS,
-                neigh_new(VIP6.to_string(), vmac6().to_string(), "stale", false),
+                neigh_new(VIP6.to_string(), vmac6(), "stale", false),
             );
         }
     }
@@ -1418,7 +1418,7 @@ fn exit(node: &str, status: &str) -> Process {
 }
 
 /// h1's neighbour entry for `ip`, added or changed.
-fn neigh_new(ip: String, mac: String, state: &str, router: bool) -> What {
+fn neigh_new(ip: String, mac: MacAddr, state: &str, router: bool) -> What {
     What::Neigh(Neigh {
         event: Change::New,
         node: "h1".into(),
