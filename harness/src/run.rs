@@ -139,24 +139,10 @@ pub fn router_spec(scn: &Scenario, node: &str) -> RouterSpec {
                 Vec::new()
             };
             Some(VrouterSpec {
-                name: v.name.clone(),
-                vrid: v.vrid,
-                protocol: v.protocol,
-                family: v.family,
+                vr: v.clone(),
                 interface: iface.name.clone(),
                 priority,
-                vips: v.vips.clone(),
-                interval_cs: v.interval_cs,
-                preempt: v.preempt,
-                preempt_delay_cs: v.preempt_delay_cs,
-                accept: v.accept,
                 unicast_peers: peers,
-                vmac: v.vmac,
-                vip_interface: v.vip_interface.clone(),
-                auth_pass: v.auth_pass.clone(),
-                notify: v.notify.clone(),
-                track: v.track.clone(),
-                carp_auth: v.carp_auth.clone(),
                 sync_group: scn.sync_group_of(&v.name).map(|g| g.name.clone()),
             })
         })

@@ -88,14 +88,15 @@ pub(super) fn e8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             "needs the routers' address events and the scenario's hooks (a run directory)",
         );
     }
-    if s.moves.is_empty() {
+    let moves = s.moves();
+    if moves.is_empty() {
         return not_applicable(id, &s.name, "the notify hooks move nothing (no `moves`)");
     }
     let slack = s.interval() + ctx.tolerance + HOOK_RUN;
     let slack_ns = slack.as_nanos() as u64;
     let mut bad = Vec::new();
     let mut seen = Vec::new();
-    for &address in &s.moves {
+    for &address in &moves {
         for (node, _) in &s.priorities {
             let Some(ni) = ctx.wire.node_index(node) else {
                 continue;

@@ -112,7 +112,7 @@ pub fn handovers(ctx: &Ctx) -> Vec<Handover> {
             .vips
             .iter()
             .map(|a| (*a, "vip"))
-            .chain(s.moves.iter().map(|a| (*a, "hook")));
+            .chain(s.moves().into_iter().map(|a| (a, "hook")));
         let changes: Vec<(u16, u16, u64)> = vm
             .transitions
             .iter()

@@ -493,7 +493,7 @@ impl<'a> Ctx<'a> {
         self.vrs
             .iter()
             .flat_map(|s| {
-                let vr = s.vrouter(0);
+                let vr = &s.vr;
                 s.priorities
                     .iter()
                     .map(move |(_, p)| vr.master_down_interval(*p))

@@ -146,7 +146,7 @@ pub fn down_interval(spec: &VrSpec, rank: u16, interval_cs: u16) -> Duration {
     if spec.protocol.is_carp() {
         Duration::from_millis(u64::from(interval_cs.max(1)) * 30)
     } else {
-        spec.vrouter(interval_cs)
+        spec.with_interval(interval_cs)
             .master_down_interval(rank.min(255) as u8)
     }
 }

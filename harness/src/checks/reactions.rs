@@ -404,7 +404,7 @@ fn countdown(
             .iter()
             .find(|(n, _)| n == node)
             .map_or(1, |(_, p)| *p);
-        let v = s.vrouter(0);
+        let v = &s.vr;
         let d = if master.leave.is_some() {
             v.skew_time(prio)
         } else {
@@ -494,7 +494,7 @@ fn discards(ctx: &Ctx) -> Vec<CheckResult> {
             continue;
         }
         let lowest = s.priorities.iter().map(|(_, p)| *p).min().unwrap_or(1);
-        let mdi = s.vrouter(0).master_down_interval(lowest).as_nanos() as u64;
+        let mdi = s.master_down_interval(lowest).as_nanos() as u64;
         let until = (inj.last_t + mdi + ctx.tol_ns()).min(ctx.end);
         let expected = format!(
             "discarded: no change of master from the injection to a Master_Down_Interval ({}) + tolerance after it",

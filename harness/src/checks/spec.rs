@@ -7,40 +7,24 @@ use std::time::Duration;
 
 use super::observe::{AdvertObs, Observed};
 use crate::scenario::{Family, Protocol, Scenario, Vrouter};
-use crate::wire::MacAddr;
 
-/// A virtual router as the checks see it.
+/// A virtual router as the checks see it: the scenario's, or one inferred from a capture's
+/// adverts, on segment `seg` of the wire. Its parameters and RFC formulas are the one
+/// [`Vrouter`]'s (reached through `Deref`); what is the judge's alone is here.
 #[derive(Debug, Clone)]
 pub struct VrSpec {
-    pub name: String,
+    pub vr: Vrouter,
+    /// Its segment's index in the wire's segments.
     pub seg: u16,
-    pub segment: String,
-    pub family: Family,
-    pub vrid: u8,
-    pub protocol: Protocol,
-    /// Advertisement interval, centiseconds (v2: seconds × 100; CARP: advbase × 100).
-    pub interval_cs: u16,
-    pub vips: Vec<IpAddr>,
-    pub vmac: bool,
-    /// Where the master holds the VIPs instead of the segment's interface (`lo`).
-    pub vip_interface: Option<String>,
-    /// VRRPv2: the simple text password the routers are configured with, if any.
-    pub auth_pass: Option<String>,
-    pub preempt: bool,
-    pub preempt_delay_cs: u32,
-    pub accept: bool,
-    pub unicast: bool,
-    /// (node, configured priority).
-    pub priorities: Vec<(String, u8)>,
-    /// Addresses the scenario's notify hooks move with mastership (not VIPs).
-    pub moves: Vec<IpAddr>,
-    /// What each router watches to adjust its priority (a scenario's `track`).
-    pub track: Vec<crate::scenario::Track>,
-    /// CARP: the password the routers share and any router's other one, if known (verifies
-    /// the adverts' HMAC).
-    pub carp_auth: Option<crate::scenario::Carp>,
     /// `None` for a scenario's virtual router.
     pub inferred: Option<Inferred>,
+}
+
+impl std::ops::Deref for VrSpec {
+    type Target = Vrouter;
+    fn deref(&self) -> &Vrouter {
+        &self.vr
+    }
 }
 
 /// How an inferred virtual router's parameters were found.
@@ -89,25 +73,8 @@ impl CaptureHints {
 impl VrSpec {
     pub fn from_scenario(v: &Vrouter, seg: u16) -> VrSpec {
         VrSpec {
-            name: v.name.clone(),
+            vr: v.clone(),
             seg,
-            segment: v.segment.clone(),
-            family: v.family,
-            vrid: v.vrid,
-            protocol: v.protocol,
-            interval_cs: v.interval_cs,
-            vips: v.vips.clone(),
-            vmac: v.vmac,
-            vip_interface: v.vip_interface.clone(),
-            auth_pass: v.auth_pass.clone(),
-            preempt: v.preempt,
-            preempt_delay_cs: v.preempt_delay_cs,
-            accept: v.accept,
-            unicast: v.unicast,
-            priorities: v.priorities.clone(),
-            moves: v.notify.iter().flat_map(|n| n.moves.clone()).collect(),
-            track: v.track.clone(),
-            carp_auth: v.carp_auth.clone(),
             inferred: None,
         }
     }
@@ -120,67 +87,6 @@ impl VrSpec {
             return false;
         };
         !self.vips.is_empty() && !shared.authentic(self.vrid, &self.vips, auth)
-    }
-
-    /// The virtual router MAC ([`Protocol::vmac`]).
-    pub fn vmac_addr(&self) -> MacAddr {
-        self.protocol.vmac(self.family, self.vrid)
-    }
-
-    /// The priorities `node` may advertise while the virtual router is up: its configured
-    /// one and, where it tracks something, that lowered by the weights of any of its tracked
-    /// things that fail (the address owner's 255 does not move).
-    pub fn priorities_of(&self, node: &str) -> BTreeSet<u8> {
-        let mut out: BTreeSet<u8> = self.priority_of(node).into_iter().collect();
-        for t in &self.track {
-            let lowered: Vec<u8> = out.iter().filter_map(|p| t.failed_priority(*p)).collect();
-            out.extend(lowered);
-        }
-        out
-    }
-
-    pub fn priority_of(&self, node: &str) -> Option<u8> {
-        self.priorities
-            .iter()
-            .find(|(n, _)| n == node)
-            .map(|(_, p)| *p)
-    }
-
-    pub fn kind(&self) -> &'static str {
-        self.protocol.name()
-    }
-
-    /// The scenario model of this router with `interval_cs` as its (learnt) interval: the RFC
-    /// formulas (`skew_time`, `master_down_interval`) live there.
-    pub fn vrouter(&self, interval_cs: u16) -> Vrouter {
-        Vrouter {
-            name: self.name.clone(),
-            vrid: self.vrid,
-            protocol: self.protocol,
-            family: self.family,
-            segment: self.segment.clone(),
-            vips: self.vips.clone(),
-            interval_cs: if interval_cs == 0 {
-                self.interval_cs
-            } else {
-                interval_cs
-            },
-            preempt: self.preempt,
-            preempt_delay_cs: self.preempt_delay_cs,
-            accept: self.accept,
-            vmac: self.vmac,
-            vip_interface: self.vip_interface.clone(),
-            auth_pass: self.auth_pass.clone(),
-            unicast: self.unicast,
-            priorities: self.priorities.clone(),
-            notify: None,
-            track: self.track.clone(),
-            carp_auth: self.carp_auth.clone(),
-        }
-    }
-
-    pub fn interval(&self) -> Duration {
-        Duration::from_millis(u64::from(self.interval_cs) * 10)
     }
 
     /// Why frames are not held to the virtual router MAC, when they are not: the scenario
@@ -308,30 +214,32 @@ pub fn infer(wire: &Observed, hints: &CaptureHints) -> Vec<VrSpec> {
                 name = format!("{name} on {}", wire.segments[seg as usize].name);
             }
             VrSpec {
-                name,
+                vr: Vrouter {
+                    name,
+                    vrid,
+                    protocol,
+                    family,
+                    segment: wire.segments[seg as usize].name.clone(),
+                    vips: vips.into_iter().collect(),
+                    interval_cs,
+                    preempt: true,
+                    preempt_delay_cs: 0,
+                    accept: false,
+                    vmac: !hints.no_vmac && from_vmac * 2 >= ads.len(),
+                    vip_interface: None,
+                    unicast: hints.unicast,
+                    auth_pass: None,
+                    priorities: prios.into_iter().filter(|(_, p)| *p > 0).collect(),
+                    notify: None,
+                    track: Vec::new(),
+                    carp_auth: hints.carp_pass.clone().filter(|_| carp).map(|password| {
+                        crate::scenario::Carp {
+                            password,
+                            passwords: Vec::new(),
+                        }
+                    }),
+                },
                 seg,
-                segment: wire.segments[seg as usize].name.clone(),
-                family,
-                vrid,
-                protocol,
-                interval_cs,
-                vips: vips.into_iter().collect(),
-                vmac: !hints.no_vmac && from_vmac * 2 >= ads.len(),
-                vip_interface: None,
-                auth_pass: None,
-                preempt: true,
-                preempt_delay_cs: 0,
-                accept: false,
-                unicast: hints.unicast,
-                priorities: prios.into_iter().filter(|(_, p)| *p > 0).collect(),
-                moves: Vec::new(),
-                track: Vec::new(),
-                carp_auth: hints.carp_pass.clone().filter(|_| carp).map(|password| {
-                    crate::scenario::Carp {
-                        password,
-                        passwords: Vec::new(),
-                    }
-                }),
                 inferred: Some(Inferred {
                     version_given: hints.version.is_some(),
                     interval_given: hints.interval.is_some(),

@@ -84,7 +84,7 @@ fn c1_c5(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
         let old = &vm.tenures[from];
         let new = &vm.tenures[tr.to];
         let prio = own_priority(ctx, s, new.node, new.rank);
-        let v = s.vrouter(old.interval_cs);
+        let v = s.with_interval(old.interval_cs);
         let skew = ns(v.skew_time(prio));
         let p0t = ctx.wire.adverts[p0 as usize].t;
         let delay = tr.at.saturating_sub(p0t);
@@ -158,7 +158,7 @@ pub(super) fn c2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
         let old = &vm.tenures[from];
         let new = &vm.tenures[tr.to];
         let prio = own_priority(ctx, s, new.node, new.rank);
-        let v = s.vrouter(old.interval_cs);
+        let v = s.with_interval(old.interval_cs);
         let mdi = ns(v.master_down_interval(prio));
         let delay = tr.at.saturating_sub(ctx.wire.adverts[last as usize].t);
         let what = format!(
@@ -265,7 +265,7 @@ pub(super) fn c3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
                 continue;
             }
             let delay = t.first_t - start.t;
-            let v = s.vrouter(0);
+            let v = &s.vr;
             let mdi = ns(v.master_down_interval(*prio));
             // Much later, it took over from another master: not start-up behaviour.
             if delay > 2 * mdi + 1_000_000_000 {
@@ -376,7 +376,7 @@ pub(super) fn c6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
                 .tenures
                 .iter()
                 .find(|t| t.node == ni && t.first_t > st.t && t.first_t < until);
-            let mdi = s.vrouter(0).master_down_interval(*prio)
+            let mdi = s.master_down_interval(*prio)
                 + Duration::from_millis(u64::from(s.preempt_delay_cs) * 10);
             let master = ctx.node(m.node).to_string();
             match (s.preempt, took) {

@@ -209,7 +209,7 @@ impl Judging<'_> {
             ..
         } = self;
         let detection = detection(s, turn.turn);
-        let v = s.vrouter(s.interval_cs);
+        let v = &s.vr;
         let delay = match turn.turn {
             TrackTurn::Up => Duration::from_millis(u64::from(s.preempt_delay_cs) * 10),
             TrackTurn::Down => Duration::ZERO,

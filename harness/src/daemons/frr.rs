@@ -622,11 +622,10 @@ exit
         assert!(Frr.prepare(&node, &paths).is_err());
         // A VRRPv2 IPv4 router with a whole-second interval renders.
         let mut v2 = r1();
-        v2.vrouters = vec![VrouterSpec {
-            protocol: crate::scenario::Protocol::VrrpV2,
-            interval_cs: 100,
-            ..vr("gw4", 51, Family::Ipv4, "192.0.2.100")
-        }];
+        let mut gw4 = vr("gw4", 51, Family::Ipv4, "192.0.2.100");
+        gw4.protocol = crate::scenario::Protocol::VrrpV2;
+        gw4.interval_cs = 100;
+        v2.vrouters = vec![gw4];
         let text = render_vrrpd(&v2);
         assert!(text.contains(" vrrp 51 version 2\n"));
         assert!(text.contains(" vrrp 51 advertisement-interval 1000\n"));

@@ -8,7 +8,9 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{Carp, Family, HookState, IpNet, Notify, OwnConfig, Protocol, Track};
+use crate::scenario::{Family, HookState, IpNet, OwnConfig, Vrouter};
+#[cfg(test)]
+use crate::scenario::{Notify, Protocol};
 
 mod assign;
 pub mod bgp;
@@ -153,44 +155,33 @@ pub struct InterfaceSpec {
     pub addresses: Vec<IpNet>,
 }
 
-/// One virtual router instance on one node.
+/// One virtual router instance on one node: the scenario's [`Vrouter`] (reached through
+/// `Deref`: its parameters and RFC formulas) and what is this node's own.
 #[derive(Debug, Clone)]
 pub struct VrouterSpec {
-    /// Scenario-wide name of the virtual router (`v4`, `gw6`, ...), unique per scenario.
-    pub name: String,
-    pub vrid: u8,
-    /// VRRPv2, VRRPv3 or CARP (`vrid` is then the VHID, `interval_cs` the advbase,
-    /// `priority` 255 − advskew).
-    pub protocol: Protocol,
-    pub family: Family,
+    pub vr: Vrouter,
     /// The node's interface the virtual router runs on.
     pub interface: String,
-    /// This node's priority: 1-254, or 255 for the address owner.
+    /// This node's priority: 1-254, or 255 for the address owner (CARP: 255 − advskew).
     pub priority: u8,
-    pub vips: Vec<IpAddr>,
-    /// Advertisement interval in centiseconds (v2 allows whole seconds only).
-    pub interval_cs: u16,
-    pub preempt: bool,
-    /// Preempt delay in centiseconds, 0 for none.
-    pub preempt_delay_cs: u32,
-    pub accept: bool,
     /// Unicast peers; empty means multicast.
     pub unicast_peers: Vec<IpAddr>,
-    /// Use the virtual MAC (00-00-5E-00-01/02-VRID) rather than the interface's own.
-    pub vmac: bool,
-    /// Where the master holds the VIPs instead of `interface`: `lo`.
-    pub vip_interface: Option<String>,
-    /// VRRPv2: RFC 2338's simple text password to send and require.
-    pub auth_pass: Option<String>,
-    /// Commands to run on state changes.
-    pub notify: Option<Notify>,
-    /// What the daemon watches to adjust its priority.
-    pub track: Vec<Track>,
-    /// CARP: the passwords (`None` for VRRP).
-    pub carp_auth: Option<Carp>,
     /// The sync group the virtual router is a member of (its members leave mastership
     /// together).
     pub sync_group: Option<String>,
+}
+
+impl std::ops::Deref for VrouterSpec {
+    type Target = Vrouter;
+    fn deref(&self) -> &Vrouter {
+        &self.vr
+    }
+}
+
+impl std::ops::DerefMut for VrouterSpec {
+    fn deref_mut(&mut self) -> &mut Vrouter {
+        &mut self.vr
+    }
 }
 
 /// Where the node's notify hook scripts live, as the node sees them (in its private /run).
@@ -507,24 +498,29 @@ pub(crate) mod tests_support {
     /// A virtual router of r1 on eth0: VRRPv3, priority 200, 100 ms, preempt, no accept, VMAC.
     pub fn vr(name: &str, vrid: u8, family: Family, vip: &str) -> VrouterSpec {
         VrouterSpec {
-            name: name.into(),
-            vrid,
-            protocol: Protocol::VrrpV3,
-            family,
+            vr: Vrouter {
+                name: name.into(),
+                vrid,
+                protocol: Protocol::VrrpV3,
+                family,
+                segment: "lan".into(),
+                vips: vec![vip.parse().unwrap()],
+                interval_cs: 10,
+                preempt: true,
+                preempt_delay_cs: 0,
+                accept: false,
+                vmac: true,
+                vip_interface: None,
+                unicast: false,
+                auth_pass: None,
+                priorities: vec![("r1".into(), 200)],
+                notify: None,
+                track: Vec::new(),
+                carp_auth: None,
+            },
             interface: "eth0".into(),
             priority: 200,
-            vips: vec![vip.parse().unwrap()],
-            interval_cs: 10,
-            preempt: true,
-            preempt_delay_cs: 0,
-            accept: false,
             unicast_peers: Vec::new(),
-            vmac: true,
-            vip_interface: None,
-            auth_pass: None,
-            notify: None,
-            track: Vec::new(),
-            carp_auth: None,
             sync_group: None,
         }
     }

@@ -356,6 +356,43 @@ impl Vrouter {
             .map(|(_, p)| *p)
     }
 
+    /// The priorities `node` may advertise while the virtual router is up: its configured
+    /// one and, where it tracks something, that lowered by the weights of any of its tracked
+    /// things that fail (the address owner's 255 does not move).
+    pub fn priorities_of(&self, node: &str) -> std::collections::BTreeSet<u8> {
+        let mut out: std::collections::BTreeSet<u8> = self.priority_of(node).into_iter().collect();
+        for t in &self.track {
+            let lowered: Vec<u8> = out.iter().filter_map(|p| t.failed_priority(*p)).collect();
+            out.extend(lowered);
+        }
+        out
+    }
+
+    /// The virtual router MAC ([`Protocol::vmac`]).
+    pub fn vmac_addr(&self) -> crate::wire::MacAddr {
+        self.protocol.vmac(self.family, self.vrid)
+    }
+
+    /// `VRRPv2`, `VRRPv3` or `CARP`.
+    pub fn kind(&self) -> &'static str {
+        self.protocol.name()
+    }
+
+    /// Addresses its notify hooks move with mastership (not VIPs).
+    pub fn moves(&self) -> Vec<IpAddr> {
+        self.notify.iter().flat_map(|n| n.moves.clone()).collect()
+    }
+
+    /// This virtual router advertising every `interval_cs` centiseconds (0: as configured):
+    /// the RFC formulas at an interval learnt from the wire.
+    pub fn with_interval(&self, interval_cs: u16) -> Vrouter {
+        let mut v = self.clone();
+        if interval_cs != 0 {
+            v.interval_cs = interval_cs;
+        }
+        v
+    }
+
     /// Whether hosts can expect the master to answer traffic addressed to the VIPs: only
     /// with Accept_Mode, or on the address owner (RFC 5798 §6.4.3, RFC 3768 §6.4.3). Probes
     /// target only such virtual routers.
