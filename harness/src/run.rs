@@ -578,14 +578,49 @@ async fn play_timeline(
         // Everything so far on disk, for whoever inspects the kept lab.
         let _ = lab.rec.flush();
         opts.progress.step(&message);
-        keep_serving(lab, &mut interrupt, opts.progress).await;
+        keep_serving(scn, lab, &mut interrupt, opts.progress).await;
     }
     (outcome, prober)
 }
 
 /// Keeps the lab until interrupted, playing each step the operator sends
-/// (`vrlab fault`, [`crate::operator`]) as the timeline's next.
-async fn keep_serving(lab: &Lab, interrupt: &mut watch::Receiver<bool>, progress: &dyn Progress) {
+/// (`vrlab fault`, [`crate::operator`]) as the timeline's next, while the lab goes on asking
+/// the routers after every change of master ([`provoke_on_change`]), as during the timeline:
+/// the checks that judge the answers apply to the operator's faults too.
+async fn keep_serving(
+    scn: &Scenario,
+    lab: &Lab,
+    interrupt: &mut watch::Receiver<bool>,
+    progress: &dyn Progress,
+) {
+    let provoking = async {
+        if let Outcome::StepFailed { reason, .. } = provoke_on_change(scn, lab).await {
+            progress.step(&format!(
+                "(the lab stopped asking the routers after changes of master: {reason})"
+            ));
+        }
+        std::future::pending::<()>().await
+    };
+    // What the kept lab records reaches the disk within a second, for whoever inspects it.
+    let flushing = async {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let _ = lab.rec.flush();
+        }
+    };
+    tokio::select! {
+        _ = serve_operators(lab, interrupt, progress) => {}
+        _ = provoking => {}
+        _ = flushing => {}
+    }
+}
+
+/// Plays each step the operator sends until interrupted.
+async fn serve_operators(
+    lab: &Lab,
+    interrupt: &mut watch::Receiver<bool>,
+    progress: &dyn Progress,
+) {
     use crate::operator::CONTROL_SOCKET;
     let _ = std::fs::remove_file(CONTROL_SOCKET);
     let listener = match tokio::net::UnixListener::bind(CONTROL_SOCKET) {

@@ -408,6 +408,13 @@ fn vrlab_fault_acts_on_a_kept_lab_and_is_judged() {
         "{}",
         String::from_utf8_lossy(&wait.stderr)
     );
+    // The lab asks the routers after the change of master the operator's crash made, as it
+    // does during the timeline.
+    wait_for(
+        &out,
+        "the lab's questions after the operator's crash",
+        |e| e["action"] == "provoke" && e["step"].as_u64().is_some_and(|s| s >= own as u64),
+    );
     interrupt(child);
     assert_eq!(
         steps_played(&events_in(&out)),
