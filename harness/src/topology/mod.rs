@@ -63,7 +63,7 @@ pub struct Port {
     pub segment: String,
     pub node: String,
     pub interface: String,
-    /// Name of the switch-side veth (`vp0`, ...).
+    /// Name of the switch-side veth: `r1-eth0` ([`port_name`]).
     pub port: String,
     #[serde(skip)]
     pub port_ifindex: u32,
@@ -568,6 +568,18 @@ impl Topology {
     }
 }
 
+/// The switch's end of a node's interface, as FDB entries, captures and `bridge fdb` name it:
+/// `r1-eth0`; `vpN` (the `n`th port of the lab) where that would be longer than an interface
+/// name may be, or a bridge's name.
+fn port_name(node: &str, iface: &str, n: usize, bridges: &[Bridge]) -> String {
+    let name = format!("{node}-{iface}");
+    if name.len() <= crate::scenario::IFNAME_MAX && bridges.iter().all(|b| b.name != name) {
+        name
+    } else {
+        format!("vp{n}")
+    }
+}
+
 /// Sets one node up: its sysctls, loopback, and a veth per interface joined to its segment's
 /// bridge. Returns the node's netlink handle, its ports and the sysctls it set.
 async fn wire_node(
@@ -619,7 +631,7 @@ async fn wire_node(
         .ctx(|| format!("bringing lo up in {}", node.name))?;
     let mut ports = Vec::new();
     for (ii, iface) in node.interfaces.iter().enumerate() {
-        let port = format!("vp{}", first_port + ii);
+        let port = port_name(&node.name, &iface.name, first_port + ii, bridges);
         let mac = node_mac(ni, ii);
         // No bridge: a VXLAN interface, made once every node's underlay is up.
         let Some(bridge) = bridges.iter().find(|b| b.segment == iface.segment) else {
@@ -780,4 +792,39 @@ fn vlan_info(flags: u16, vid: u16) -> io::Result<netlink_packet_route::link::Bri
     b[2..].copy_from_slice(&vid.to_ne_bytes());
     netlink_packet_route::link::BridgeVlanInfo::try_from(&b[..])
         .map_err(|e| io::Error::other(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bridge(name: &str) -> Bridge {
+        Bridge {
+            segment: name.trim_start_matches("br-").into(),
+            name: name.into(),
+            ifindex: 0,
+        }
+    }
+
+    /// A port is named after the node's interface behind it, unless that name is too long
+    /// for the kernel or is a bridge's.
+    #[test]
+    fn ports_are_named_after_their_node_and_interface() {
+        let bridges = [bridge("br-lan")];
+        assert_eq!(port_name("r1", "eth0", 0, &bridges), "r1-eth0");
+        assert_eq!(
+            port_name("gateway-east", "eth0", 3, &bridges),
+            "vp3",
+            "17 characters"
+        );
+        assert_eq!(
+            port_name("br", "lan", 4, &bridges),
+            "vp4",
+            "the bridge's name"
+        );
+        assert_eq!(
+            port_name("abcdefghij", "eth0", 5, &bridges),
+            "abcdefghij-eth0"
+        );
+    }
 }
