@@ -364,11 +364,11 @@ checks! {
       "A master hearing priority 0 from another router advertises at once")
         .judged_by(&[PerVrouterEach(timing::c8), Whole(reactions::c8)]),
     C9MasterYields: c("c9.master-yields", "C9", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
-      "VRRP, CARP; every overlap of two masters", Wire,
+      "VRRP, CARP; every pre-emption, and every other overlap of two masters longer than the tolerance (a shorter one only when what followed it fails)", Wire,
       "A master hearing a higher priority (or an equal one from a higher address) stops advertising at once")
         .judged_by(&[PerVrouterEach(timing::c9)]),
     C10MasterHolds: c("c10.master-holds", "C10", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
-      "VRRP, CARP; every overlap of two masters", Wire,
+      "VRRP, CARP; every pre-emption, and every other overlap of two masters longer than the tolerance (a shorter one only when what followed it fails)", Wire,
       "A master hearing a lower priority stays master (RFC 9568 also re-advertises at once; reported, not required)")
         .judged_by(&[PerVrouterEach(timing::c10)]),
     C11LeavePriorityZero: c("c11.leave-priority-zero", "C11", "RFC 3768 §6.4.3; RFC 5798 §6.4.3; RFC 9568 §6.4.3",
