@@ -160,7 +160,7 @@ async fn lab_findings() -> Vec<Finding> {
     ));
     out.push(
         match topo
-            .add_macvlan("a", "vmac0", "eth0", [0, 0, 0x5e, 0, 1, 1], &[])
+            .add_macvlan("a", "vmac0", "eth0", crate::wire::MacAddr::vrrp_v4(1), &[])
             .await
         {
             Ok(()) => Finding::ok("macvlan (virtual MACs)", "made one on a node's interface"),

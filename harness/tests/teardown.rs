@@ -203,9 +203,23 @@ fn nothing_survives_a_completed_run() {
 }
 
 /// `vrlab up SCENARIO --daemon vrlabd ARGS --out OUT`, in its own process group.
-fn up(scenario: &str, args: &[&str], out: &Path) -> Child {
+/// A kept lab (`vrlab up`) a test started: interrupted (Ctrl-C to its process group) and
+/// waited for when dropped, so that a test that fails half-way leaves nothing running.
+struct KeptLab(Child);
+
+impl Drop for KeptLab {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(self.0.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        );
+        let _ = self.0.wait();
+    }
+}
+
+fn up(scenario: &str, args: &[&str], out: &Path) -> KeptLab {
     use std::os::unix::process::CommandExt;
-    Command::new(env!("CARGO_BIN_EXE_vrlab"))
+    let child = Command::new(env!("CARGO_BIN_EXE_vrlab"))
         .arg("up")
         .arg(
             Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -220,7 +234,8 @@ fn up(scenario: &str, args: &[&str], out: &Path) -> Child {
         .stderr(Stdio::null())
         .process_group(0)
         .spawn()
-        .unwrap()
+        .unwrap();
+    KeptLab(child)
 }
 
 /// Every event recorded so far in the run directories under `out`.
@@ -263,13 +278,9 @@ fn wait_for_all(out: &Path, what: &str, done: impl Fn(&[serde_json::Value]) -> b
 }
 
 /// Ctrl-C to the kept lab's process group, and its end.
-fn interrupt(mut child: Child) {
-    nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
-    child.wait().unwrap();
+/// Ctrl-C to the kept lab, and wait until it has torn down and judged.
+fn interrupt(lab: KeptLab) {
+    drop(lab);
 }
 
 /// A kept lab (`vrlab up`) stops probing when its timeline is over: idle, it writes the

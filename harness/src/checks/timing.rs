@@ -586,8 +586,8 @@ pub(super) fn c8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> Vec<CheckResult> {
     )]
 }
 
-/// One overlap of two masters, judged: who should have yielded, and what each did after
-/// hearing the other.
+/// One overlap of two masters, or one pre-emption, judged: who should have yielded, and what
+/// each did after hearing the other.
 struct Contest {
     /// "r1 (rank 200) and r2 (rank 100) both master …".
     what: String,

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{
-    hook_scripts, mac_string, Adapter, AdapterError, Missing, NodePaths, Plan, ProcessSpec, Ready,
-    RouterSpec, Version,
+    hook_scripts, Adapter, AdapterError, Missing, NodePaths, Plan, ProcessSpec, Ready, RouterSpec,
+    Version,
 };
 
 /// The prefix of `--daemon command:PATH`.
@@ -138,7 +138,7 @@ impl Intent {
                 .map(|i| IntentInterface {
                     name: i.name.clone(),
                     segment: i.segment.clone(),
-                    mac: mac_string(&i.mac),
+                    mac: i.mac.to_string(),
                     addresses: i.addresses.iter().map(ToString::to_string).collect(),
                 })
                 .collect(),
@@ -159,7 +159,7 @@ impl Intent {
                     preempt_delay_ms: vr.preempt_delay_cs * 10,
                     accept: vr.accept,
                     vmac: vr.vmac,
-                    vmac_address: mac_string(&vr.vmac_address()),
+                    vmac_address: vr.vmac_addr().to_string(),
                     vmac_interface: node.vmac_ifname(vr),
                     vip_interface: vr.vip_interface.clone(),
                     auth_pass: vr.auth_pass.clone(),
@@ -284,7 +284,7 @@ mod tests {
             interfaces: vec![InterfaceSpec {
                 name: "eth0".into(),
                 segment: "lan".into(),
-                mac: [2, 0, 0, 0, 2, 1],
+                mac: crate::wire::MacAddr([2, 0, 0, 0, 2, 1]),
                 addresses: vec![IpNet {
                     addr: "192.0.2.1".parse().unwrap(),
                     prefix: 24,

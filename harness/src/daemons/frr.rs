@@ -286,7 +286,7 @@ pub(crate) fn argv(daemon: &str, node: &str, conf: &Path) -> Vec<String> {
 /// The link-local of an IPv6 VMAC interface: `fe80::VRID:M0M1:M2M3:M4M5` from the parent's
 /// MAC, unique per router and VRID, never the EUI-64 of the virtual MAC.
 fn link_local(parent: &InterfaceSpec, vrid: u8) -> IpNet {
-    let m = parent.mac;
+    let m = parent.mac.octets();
     let w = |a: u8, b: u8| u16::from_be_bytes([a, b]);
     let addr = Ipv6Addr::new(
         0xfe80,
@@ -317,7 +317,7 @@ fn links(node: &RouterSpec) -> Vec<LinkSpec> {
             Some(LinkSpec::Macvlan {
                 name: node.vmac_ifname(vr),
                 parent: vr.interface.clone(),
-                mac: vr.vmac_address(),
+                mac: vr.vmac_addr(),
                 addresses,
                 up: true,
             })
@@ -512,7 +512,7 @@ exit
                     (
                         name.as_str(),
                         parent.as_str(),
-                        super::super::mac_string(mac),
+                        mac.to_string(),
                         addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                         *up,
                     )
@@ -635,7 +635,7 @@ exit
     fn link_locals_differ_per_router_and_vrid() {
         let a = r1();
         let mut b = r1();
-        b.interfaces[0].mac = [0x02, 0, 0, 0, 2, 1];
+        b.interfaces[0].mac = crate::wire::MacAddr([0x02, 0, 0, 0, 2, 1]);
         let la = link_local(&a.interfaces[0], 52);
         assert_eq!(la.to_string(), "fe80::34:200:0:101/64");
         assert_ne!(la, link_local(&b.interfaces[0], 52));

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::scenario::{Family, HookState, IpNet, OwnConfig, Vrouter};
 #[cfg(test)]
 use crate::scenario::{Notify, Protocol};
+use crate::wire::MacAddr;
 
 mod assign;
 pub mod bgp;
@@ -151,7 +152,7 @@ pub struct InterfaceSpec {
     /// Interface name inside the node (`eth0`, ...).
     pub name: String,
     pub segment: String,
-    pub mac: [u8; 6],
+    pub mac: MacAddr,
     pub addresses: Vec<IpNet>,
 }
 
@@ -296,11 +297,6 @@ pub fn tracks_anything(node: &RouterSpec) -> bool {
 }
 
 impl VrouterSpec {
-    /// The virtual router MAC of this VRID and family ([`Protocol::vmac`]).
-    pub fn vmac_address(&self) -> [u8; 6] {
-        self.protocol.vmac(self.family, self.vrid).octets()
-    }
-
     /// The virtual router's IPv6 link-local address, the first address of every IPv6 advert
     /// (RFC 9568 §5.2.9) and the same on every router of the virtual router: a link-local VIP
     /// of the scenario if it names one, else `fe80::5e:2:VRID`. Every adapter renders this
@@ -355,7 +351,7 @@ pub enum LinkSpec {
     Macvlan {
         name: String,
         parent: String,
-        mac: [u8; 6],
+        mac: MacAddr,
         /// Addresses configured at creation (FRR wants the VIPs on the macvlan up front). IPv6
         /// ones must be usable at once, without DAD: routers share the VIPs (the node-wide
         /// `accept_dad = 0` of the topology does this).
@@ -462,14 +458,6 @@ pub fn version_line(program: &Path, flag: &str) -> Option<String> {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .map(str::to_string)
-}
-
-/// Formats a MAC as `aa:bb:cc:dd:ee:ff`.
-pub fn mac_string(mac: &[u8; 6]) -> String {
-    mac.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 /// Looks for a program in the usual places and on PATH.
@@ -665,7 +653,7 @@ pub(crate) mod tests_support {
             interfaces: vec![InterfaceSpec {
                 name: "eth0".into(),
                 segment: "lan".into(),
-                mac: [0x02, 0, 0, 0, 1, 1],
+                mac: MacAddr([0x02, 0, 0, 0, 1, 1]),
                 addresses: vec![
                     "192.0.2.1/24".parse().unwrap(),
                     "2001:db8:1::1/64".parse().unwrap(),

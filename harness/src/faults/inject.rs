@@ -36,7 +36,7 @@ impl Endpoint {
             .iter()
             .enumerate()
             .find(|(_, i)| i.segment == segment)?;
-        let mac = MacAddr(node_mac(ni, ii));
+        let mac = node_mac(ni, ii);
         let v4 = iface.addresses.iter().find_map(|a| match a.addr {
             IpAddr::V4(v) => Some(v),
             IpAddr::V6(_) => None,

@@ -175,8 +175,8 @@ pub struct Vrouter {
     pub notify: Option<Notify>,
     /// What each router's daemon watches to adjust its priority, in file order.
     pub track: Vec<Track>,
-    /// CARP: the passwords its routers are configured with (always given for CARP; `None`
-    /// for VRRP).
+    /// CARP: the passwords its routers are configured with (a scenario always gives them; a
+    /// capture only with `--carp-pass`). `None` for VRRP.
     pub carp_auth: Option<Carp>,
 }
 
@@ -371,11 +371,6 @@ impl Vrouter {
     /// The virtual router MAC ([`Protocol::vmac`]).
     pub fn vmac_addr(&self) -> crate::wire::MacAddr {
         self.protocol.vmac(self.family, self.vrid)
-    }
-
-    /// `VRRPv2`, `VRRPv3` or `CARP`.
-    pub fn kind(&self) -> &'static str {
-        self.protocol.name()
     }
 
     /// Addresses its notify hooks move with mastership (not VIPs).

@@ -186,15 +186,15 @@ pub fn port_is_up(ns: &Namespace, name: &str) -> bool {
 
 /// The MAC vrlab gives a node's interface: locally administered, readable in captures as
 /// 02:00:00:00:NODE:IFACE (1-based).
-pub fn node_mac(node_index: usize, iface_index: usize) -> [u8; 6] {
-    [
+pub fn node_mac(node_index: usize, iface_index: usize) -> MacAddr {
+    MacAddr([
         0x02,
         0,
         0,
         0,
         (node_index + 1) as u8,
         (iface_index + 1) as u8,
-    ]
+    ])
 }
 
 /// Sysctls vrlab sets on every node before any interface exists, so they apply to all.
@@ -423,7 +423,7 @@ impl Topology {
         node: &str,
         name: &str,
         parent: &str,
-        mac: [u8; 6],
+        mac: MacAddr,
         addresses: &[IpNet],
     ) -> Result<(), TopologyError> {
         let h = self.handle(node);
@@ -435,7 +435,7 @@ impl Topology {
             .link()
             .add()
             .macvlan(name.to_string(), parent_idx, MACVLAN_MODE_BRIDGE)
-            .address(mac.to_vec());
+            .address(mac.octets().to_vec());
         // rtnetlink's macvlan() asks for the link up; it must stay down until addrgenmode and
         // the adapter's sysctls are set, or the kernel forms an EUI-64 link-local from the VMAC
         // and sends MLD and DAD from it at once.
@@ -645,7 +645,8 @@ async fn wire_node(
         {
             let msg = req.message_mut();
             msg.attributes.push(LinkAttribute::NetNsFd(fd.as_raw_fd()));
-            msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
+            msg.attributes
+                .push(LinkAttribute::Address(mac.octets().to_vec()));
         }
         req.execute()
             .await
@@ -689,7 +690,7 @@ async fn wire_node(
             port,
             port_ifindex: port_idx,
             node_ifindex: idx,
-            mac: MacAddr(mac),
+            mac,
         });
     }
     let extra = ns

@@ -95,7 +95,7 @@ impl Topology {
                 let h = self.handles[&m.node].clone();
                 let mac = node_mac(ni, ii);
                 let what = || format!("VXLAN {vni} on {}:{}", m.node, m.interface);
-                let idx = add_vxlan(&h, &m.interface, vni, m.local, &mac)
+                let idx = add_vxlan(&h, &m.interface, vni, m.local, mac)
                     .await
                     .ctx(what)?;
                 for a in &node.interfaces[ii].addresses {
@@ -115,7 +115,7 @@ impl Topology {
                     node: m.node.clone(),
                     interface: m.interface.clone(),
                     node_ifindex: idx,
-                    mac: MacAddr(mac),
+                    mac,
                     local: m.local,
                     underlay_port_ifindex: port,
                     peers,
@@ -163,7 +163,7 @@ async fn add_vxlan(
     name: &str,
     vni: u32,
     local: Ipv4Addr,
-    mac: &[u8; 6],
+    mac: MacAddr,
 ) -> io::Result<u32> {
     h.link()
         .add()
@@ -177,7 +177,7 @@ async fn add_vxlan(
     let idx = ifindex(h, name).await?;
     h.link()
         .set(idx)
-        .address(mac.to_vec())
+        .address(mac.octets().to_vec())
         .execute()
         .await
         .map_err(nl_err)?;
