@@ -559,6 +559,7 @@ pub fn load_with(
     sent: &[Sent],
 ) -> Result<Observed, LoadError> {
     let mut injected = (!sent.is_empty()).then(|| InjectedMatcher::new(sent));
+    let run_dir = sources.iter().all(|s| s.interfaces.is_some());
     let mut l = Loader {
         out: Observed::default(),
         node_ix: HashMap::new(),
@@ -568,178 +569,212 @@ pub fn load_with(
         phys: HashMap::new(),
         last_phys: None,
     };
-    let run_dir = sources.iter().all(|s| s.interfaces.is_some());
     l.out.naming = if run_dir {
         Naming::Ports
     } else {
         Naming::SourceAddress
     };
-    let mut frame = Frame::default();
     let mut named: HashSet<String> = HashSet::new();
     for src in sources {
-        let si = l.out.segments.len();
-        let seg = si as u16;
-        l.out.segments.push(SegmentInfo {
-            name: src.segment.clone(),
-            file: src.file.clone(),
-            frames: 0,
-            first_t: None,
-            last_t: None,
-        });
-        let err = |e: CaptureError| LoadError::Capture {
-            path: src.path.clone(),
-            offset: match e {
-                CaptureError::UnknownMagic(_) => Some(0),
-                CaptureError::Io(_) | CaptureError::Input(_) | CaptureError::Empty => None,
-                _ => bad_record_offset(&src.path),
-            },
-            source: e,
-        };
-        let mut reader = wire::open(&src.path).map_err(err)?;
-        // Run directory: run.json names each interface's node. Capture: a named interface
-        // names its node for now; whether the names are kept is decided after the pass.
-        let mut iface_node: HashMap<u32, u16> = HashMap::new();
-        if let Some(m) = &src.interfaces {
-            for (id, n) in m {
-                let ix = l.node(n);
-                iface_node.insert(*id, ix);
-            }
-        }
-        while let Some(p) = reader.next_packet() {
-            let p = match p {
-                Ok(p) => p,
-                Err(CaptureError::Truncated { packets }) => {
-                    l.out.cut.push(cut_of(src, packets));
-                    break;
-                }
-                Err(e) => return Err(err(e)),
-            };
-            let t = p.ts_ns.max(0) as u64;
-            let info = &mut l.out.segments[si];
-            info.frames += 1;
-            info.first_t.get_or_insert(t);
-            info.last_t = Some(t);
-            let node = match iface_node.get(&p.interface_id) {
-                Some(n) => *n,
-                None if src.interfaces.is_none() => match p.interface_name {
-                    Some(name) => {
-                        let node = name.split_once(':').map_or(name, |(n, _)| n).to_string();
-                        named.insert(node.clone());
-                        let ix = l.node(&node);
-                        iface_node.insert(p.interface_id, ix);
-                        ix
-                    }
-                    None => {
-                        iface_node.insert(p.interface_id, NO_NODE);
-                        NO_NODE
-                    }
-                },
-                None => NO_NODE,
-            };
-            if let Some(id) = injected.as_mut().and_then(|m| m.claim(p.data, t)) {
-                l.out.injected.push(InjectedObs {
-                    t,
-                    frame: p.number,
-                    seg,
-                    node,
-                    id,
-                });
-                continue;
-            }
-            if matches!(p.linktype, linktype::LINUX_SLL | linktype::LINUX_SLL2) {
-                let hdr = if p.linktype == linktype::LINUX_SLL {
-                    wire::sll::SLL_LEN
-                } else {
-                    wire::sll::SLL2_LEN
-                };
-                let ifindex = wire::sll::parse_sll2(p.data)
-                    .ok()
-                    .filter(|_| p.linktype == linktype::LINUX_SLL2)
-                    .and_then(|c| c.info.ifindex);
-                let body = p.data.get(hdr..).unwrap_or(&[]);
-                if l.dedup
-                    .get_or_insert_with(Dedup::new)
-                    .is_copy(t, ifindex, body)
-                {
-                    l.out.duplicates += 1;
-                    continue;
-                }
-            }
-            // A capture of an overlay's underlay (`tcpdump -i eth0` on a VTEP): each VXLAN
-            // datagram's frame is judged as a frame of the VNI's segment, once (a member
-            // replicates each frame to every peer); its sender named by its addresses.
-            let tunnelled = (!run_dir && p.linktype == linktype::ETHERNET)
-                .then(|| wire::vxlan::decapsulate(p.data, crate::scenario::VXLAN_PORT))
-                .flatten();
-            let (data, node) = match &tunnelled {
-                Some(v) => {
-                    let to = Some(u32::from(v.dst));
-                    if l.vxlan_dedup
-                        .get_or_insert_with(Dedup::new)
-                        .is_copy(t, to, v.inner)
-                    {
-                        l.out.replicated += 1;
-                        continue;
-                    }
-                    l.out.tunnelled += 1;
-                    (v.inner, NO_NODE)
-                }
-                None => (p.data, node),
-            };
-            if let Err(e) = wire::decode_into(p.linktype, data, &mut frame) {
-                let proto112 = frame.ip.as_ref().is_some_and(|ip| ip.protocol == 112);
-                l.out.malformed.push(Malformed {
-                    t,
-                    frame: p.number,
-                    seg,
-                    node,
-                    src_mac: frame.src_mac,
-                    proto112,
-                    error: e,
-                });
-                continue;
-            }
-            // A capture from a trunk: each VLAN is a segment of its own (the same VRID on
-            // two VLANs is two virtual routers).
-            let seg = match (frame.vlan(), &src.interfaces) {
-                _ if tunnelled.is_some() => {
-                    let vni = tunnelled.as_ref().map_or(0, |v| v.vni);
-                    l.segment_named(format!("{} VXLAN {vni}", src.segment), src, t)
-                }
-                (Some(vid), None) => l.segment_named(format!("{} VLAN {vid}", src.segment), src, t),
-                _ => seg,
-            };
-            if seg as usize != si {
-                let info = &mut l.out.segments[seg as usize];
-                info.frames += 1;
-                info.last_t = Some(t);
-            }
-            observe(&mut l, &frame, t, p.number, seg, node);
-        }
+        load_source(&mut l, src, run_dir, injected.as_mut(), &mut named)?;
     }
     if !run_dir {
-        if named.len() >= 2 {
-            l.out.naming = Naming::Interfaces;
-        } else {
-            // One capture interface (a bridge, `any`) says nothing about who sent a frame.
-            l.out.nodes.clear();
-            l.node_ix.clear();
-            for a in &mut l.out.adverts {
-                a.node = NO_NODE;
-            }
-            for o in &mut l.out.obs {
-                o.node = NO_NODE;
-            }
-            for m in &mut l.out.malformed {
-                m.node = NO_NODE;
-            }
-        }
-        // Frames on unnamed interfaces (or all of them) are named by their addresses.
-        name_by_address(&mut l);
+        name_capture_senders(&mut l, &named);
     }
     l.out.adverts.sort_by_key(|a| a.t);
     l.out.obs.sort_by_key(|o| o.t);
     Ok(l.out)
+}
+
+/// Reads one segment's file into the loader, frame by frame.
+fn load_source(
+    l: &mut Loader,
+    src: &Source,
+    run_dir: bool,
+    mut injected: Option<&mut InjectedMatcher>,
+    named: &mut HashSet<String>,
+) -> Result<(), LoadError> {
+    let si = l.out.segments.len();
+    let seg = si as u16;
+    l.out.segments.push(SegmentInfo {
+        name: src.segment.clone(),
+        file: src.file.clone(),
+        frames: 0,
+        first_t: None,
+        last_t: None,
+    });
+    let err = |e: CaptureError| LoadError::Capture {
+        path: src.path.clone(),
+        offset: match e {
+            CaptureError::UnknownMagic(_) => Some(0),
+            CaptureError::Io(_) | CaptureError::Input(_) | CaptureError::Empty => None,
+            _ => bad_record_offset(&src.path),
+        },
+        source: e,
+    };
+    let mut reader = wire::open(&src.path).map_err(err)?;
+    // Run directory: run.json names each interface's node. Capture: a named interface
+    // names its node for now; whether the names are kept is decided after the pass.
+    let mut iface_node: HashMap<u32, u16> = HashMap::new();
+    if let Some(m) = &src.interfaces {
+        for (id, n) in m {
+            let ix = l.node(n);
+            iface_node.insert(*id, ix);
+        }
+    }
+    let mut frame = Frame::default();
+    while let Some(p) = reader.next_packet() {
+        let p = match p {
+            Ok(p) => p,
+            Err(CaptureError::Truncated { packets }) => {
+                l.out.cut.push(cut_of(src, packets));
+                break;
+            }
+            Err(e) => return Err(err(e)),
+        };
+        let t = p.ts_ns.max(0) as u64;
+        let info = &mut l.out.segments[si];
+        info.frames += 1;
+        info.first_t.get_or_insert(t);
+        info.last_t = Some(t);
+        let node = sender_node(l, src, &mut iface_node, named, &p);
+        if let Some(id) = injected.as_mut().and_then(|m| m.claim(p.data, t)) {
+            l.out.injected.push(InjectedObs {
+                t,
+                frame: p.number,
+                seg,
+                node,
+                id,
+            });
+            continue;
+        }
+        if is_cooked_copy(l, &p, t) {
+            l.out.duplicates += 1;
+            continue;
+        }
+        // A capture of an overlay's underlay (`tcpdump -i eth0` on a VTEP): each VXLAN
+        // datagram's frame is judged as a frame of the VNI's segment, once (a member
+        // replicates each frame to every peer); its sender named by its addresses.
+        let tunnelled = (!run_dir && p.linktype == linktype::ETHERNET)
+            .then(|| wire::vxlan::decapsulate(p.data, crate::scenario::VXLAN_PORT))
+            .flatten();
+        let (data, node) = match &tunnelled {
+            Some(v) => {
+                let to = Some(u32::from(v.dst));
+                if l.vxlan_dedup
+                    .get_or_insert_with(Dedup::new)
+                    .is_copy(t, to, v.inner)
+                {
+                    l.out.replicated += 1;
+                    continue;
+                }
+                l.out.tunnelled += 1;
+                (v.inner, NO_NODE)
+            }
+            None => (p.data, node),
+        };
+        if let Err(e) = wire::decode_into(p.linktype, data, &mut frame) {
+            let proto112 = frame.ip.as_ref().is_some_and(|ip| ip.protocol == 112);
+            l.out.malformed.push(Malformed {
+                t,
+                frame: p.number,
+                seg,
+                node,
+                src_mac: frame.src_mac,
+                proto112,
+                error: e,
+            });
+            continue;
+        }
+        // A capture from a trunk: each VLAN is a segment of its own (the same VRID on
+        // two VLANs is two virtual routers).
+        let seg = match (frame.vlan(), &src.interfaces) {
+            _ if tunnelled.is_some() => {
+                let vni = tunnelled.as_ref().map_or(0, |v| v.vni);
+                l.segment_named(format!("{} VXLAN {vni}", src.segment), src, t)
+            }
+            (Some(vid), None) => l.segment_named(format!("{} VLAN {vid}", src.segment), src, t),
+            _ => seg,
+        };
+        if seg as usize != si {
+            let info = &mut l.out.segments[seg as usize];
+            info.frames += 1;
+            info.last_t = Some(t);
+        }
+        observe(l, &frame, t, p.number, seg, node);
+    }
+    Ok(())
+}
+
+/// The node that sent a packet: by its interface (run.json's map, or a capture's named
+/// interface `node:iface`), else none.
+fn sender_node(
+    l: &mut Loader,
+    src: &Source,
+    iface_node: &mut HashMap<u32, u16>,
+    named: &mut HashSet<String>,
+    p: &wire::CapturedPacket<'_>,
+) -> u16 {
+    if let Some(n) = iface_node.get(&p.interface_id) {
+        return *n;
+    }
+    if src.interfaces.is_some() {
+        return NO_NODE;
+    }
+    let node = match p.interface_name {
+        Some(name) => {
+            let node = name.split_once(':').map_or(name, |(n, _)| n).to_string();
+            named.insert(node.clone());
+            l.node(&node)
+        }
+        None => NO_NODE,
+    };
+    iface_node.insert(p.interface_id, node);
+    node
+}
+
+/// A Linux cooked capture (`tcpdump -i any`) sees a bridged frame once per interface it
+/// crosses: whether this is such a copy.
+fn is_cooked_copy(l: &mut Loader, p: &wire::CapturedPacket<'_>, t: u64) -> bool {
+    if !matches!(p.linktype, linktype::LINUX_SLL | linktype::LINUX_SLL2) {
+        return false;
+    }
+    let hdr = if p.linktype == linktype::LINUX_SLL {
+        wire::sll::SLL_LEN
+    } else {
+        wire::sll::SLL2_LEN
+    };
+    let ifindex = wire::sll::parse_sll2(p.data)
+        .ok()
+        .filter(|_| p.linktype == linktype::LINUX_SLL2)
+        .and_then(|c| c.info.ifindex);
+    let body = p.data.get(hdr..).unwrap_or(&[]);
+    l.dedup
+        .get_or_insert_with(Dedup::new)
+        .is_copy(t, ifindex, body)
+}
+
+/// A capture's senders: by their interfaces' names when two or more were named; else, one
+/// capture interface (a bridge, `any`) says nothing about who sent a frame, and every frame
+/// is named by its addresses.
+fn name_capture_senders(l: &mut Loader, named: &HashSet<String>) {
+    if named.len() >= 2 {
+        l.out.naming = Naming::Interfaces;
+    } else {
+        l.out.nodes.clear();
+        l.node_ix.clear();
+        for a in &mut l.out.adverts {
+            a.node = NO_NODE;
+        }
+        for o in &mut l.out.obs {
+            o.node = NO_NODE;
+        }
+        for m in &mut l.out.malformed {
+            m.node = NO_NODE;
+        }
+    }
+    // Frames on unnamed interfaces (or all of them) are named by their addresses.
+    name_by_address(l);
 }
 
 fn observe(l: &mut Loader, f: &Frame, t: u64, number: u64, seg: u16, node: u16) {

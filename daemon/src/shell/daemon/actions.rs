@@ -21,6 +21,7 @@ impl Daemon {
         r.pending_ops += 1;
     }
 
+    /// Carries out what the core asked of instance `slot`, in order.
     pub(super) fn execute(&mut self, slot: usize, actions: Vec<Action>) {
         let now = self.now();
         for a in actions {
@@ -28,33 +29,9 @@ impl Daemon {
                 return;
             };
             match a {
-                Action::SetTimer { timer, at } => {
-                    let key = TimerKey::of(timer);
-                    let at = heap_key(key, at);
-                    let sched = &mut r.scheduled[key as usize];
-                    if sched.is_none_or(|s| at < s) {
-                        *sched = Some(at);
-                        self.timers.push(Reverse((at, slot, r.id, key)));
-                    }
-                }
+                Action::SetTimer { timer, at } => self.set_timer(slot, timer, at),
                 Action::CancelTimer { .. } => {}
-                Action::SendAdvert { priority } => {
-                    if r.pending_ops > 0 {
-                        r.deferred.push(Deferred::Advert(priority));
-                        if r.advert_due.is_none() {
-                            // An advertisement waits for the VMAC and the
-                            // VIPs, but not for long: the kernel's RTNL lock
-                            // is shared by every namespace, and a takeover
-                            // must not be late because of someone else.
-                            let cap = (crate::core::time::centis(r.cfg.interval_cs) / 10)
-                                .clamp(Duration::from_micros(500), Duration::from_millis(2));
-                            r.advert_due = Some(now + cap);
-                            self.adverts_waiting.push(slot);
-                        }
-                    } else {
-                        self.send_advert(slot, priority);
-                    }
-                }
+                Action::SendAdvert { priority } => self.advertise(slot, priority, now),
                 Action::Announce { addresses } => {
                     if r.pending_ops > 0 {
                         r.deferred.push(Deferred::Announce(addresses));
@@ -87,81 +64,10 @@ impl Daemon {
                         // MLD reports (not even moving it to another group).
                     }
                 }
-                Action::AddVips { addresses } => {
-                    let parent = r.parent;
-                    let groups = r.solicited_groups(&addresses);
-                    let targets: Vec<(IpAddr, u32, u8)> = addresses
-                        .iter()
-                        .filter_map(|a| r.vip_target(a).map(|(i, p)| (*a, i, p)))
-                        .collect();
-                    for g in groups {
-                        // We answer solicitations for it: make sure they reach us.
-                        self.join_group(slot, parent, g);
-                    }
-                    for (addr, index, prefix) in targets {
-                        // Not on a VMAC interface: it would outlive a crash.
-                        self.guard_add(Undo::Addr {
-                            index,
-                            addr,
-                            prefix,
-                        });
-                        self.queue(
-                            slot,
-                            NlOp::AddAddr {
-                                index,
-                                addr,
-                                prefix,
-                            },
-                        );
-                    }
-                }
-                Action::RemoveVips { addresses } => {
-                    let parent = r.parent;
-                    let groups = r.solicited_groups(&addresses);
-                    let targets: Vec<(IpAddr, u32, u8)> = addresses
-                        .iter()
-                        .filter_map(|a| r.vip_target(a).map(|(i, p)| (*a, i, p)))
-                        .collect();
-                    for g in groups {
-                        self.leave_group(slot, parent, g);
-                    }
-                    for (addr, index, prefix) in targets {
-                        self.queue(
-                            slot,
-                            NlOp::DelAddr {
-                                index,
-                                addr,
-                                prefix,
-                            },
-                        );
-                    }
-                }
-                Action::BlockVips { addresses } => {
-                    let (parent, table) = (r.parent, self.blackhole_table);
-                    for g in r.solicited_groups(&addresses) {
-                        // We answer solicitations for it: make sure they reach us.
-                        self.join_group(slot, parent, g);
-                    }
-                    for addr in addresses {
-                        if matches!(addr, IpAddr::V6(a) if is_link_local(&a)) {
-                            continue; // never routed anyway
-                        }
-                        self.guard_add(Undo::Blackhole { addr, table });
-                        self.queue(slot, NlOp::AddBlackhole { addr, table });
-                    }
-                }
-                Action::UnblockVips { addresses } => {
-                    let (parent, table) = (r.parent, self.blackhole_table);
-                    for g in r.solicited_groups(&addresses) {
-                        self.leave_group(slot, parent, g);
-                    }
-                    for addr in addresses {
-                        if matches!(addr, IpAddr::V6(a) if is_link_local(&a)) {
-                            continue;
-                        }
-                        self.queue(slot, NlOp::DelBlackhole { addr, table });
-                    }
-                }
+                Action::AddVips { addresses } => self.add_vips(slot, &addresses),
+                Action::RemoveVips { addresses } => self.remove_vips(slot, &addresses),
+                Action::BlockVips { addresses } => self.block_vips(slot, &addresses),
+                Action::UnblockVips { addresses } => self.unblock_vips(slot, &addresses),
                 Action::StateChanged { from, to } => {
                     tracing::info!(instance = %r.cfg.name, priority = r.core.priority(), "{} -> {}", state_name(from), state_name(to));
                     match to {
@@ -201,6 +107,127 @@ impl Daemon {
                     hooks::run(&r.cfg.notify, &r.cfg.name, "stop", r.core.priority());
                 }
             }
+        }
+    }
+
+    /// The instance whose actions are carried out (it exists: `execute` checked).
+    fn running(&mut self, slot: usize) -> &mut Running {
+        self.slots[slot]
+            .as_mut()
+            .expect("an instance being executed")
+    }
+
+    /// Schedules `timer` at `at`, unless it is already due sooner.
+    fn set_timer(&mut self, slot: usize, timer: Timer, at: Time) {
+        let key = TimerKey::of(timer);
+        let at = heap_key(key, at);
+        let r = self.running(slot);
+        let id = r.id;
+        let sched = &mut r.scheduled[key as usize];
+        if sched.is_none_or(|s| at < s) {
+            *sched = Some(at);
+            self.timers.push(Reverse((at, slot, id, key)));
+        }
+    }
+
+    /// Sends an advertisement, or holds it until the instance's netlink changes are done.
+    fn advertise(&mut self, slot: usize, priority: u8, now: Time) {
+        let r = self.running(slot);
+        if r.pending_ops == 0 {
+            self.send_advert(slot, priority);
+            return;
+        }
+        r.deferred.push(Deferred::Advert(priority));
+        if r.advert_due.is_none() {
+            // An advertisement waits for the VMAC and the VIPs, but not for long: the
+            // kernel's RTNL lock is shared by every namespace, and a takeover must not be
+            // late because of someone else.
+            let cap = (crate::core::time::centis(r.cfg.interval_cs) / 10)
+                .clamp(Duration::from_micros(500), Duration::from_millis(2));
+            r.advert_due = Some(now + cap);
+            self.adverts_waiting.push(slot);
+        }
+    }
+
+    /// Where each of `addresses` goes (interface, prefix), and the solicited-node groups
+    /// that answering for them needs.
+    fn vip_targets(
+        &mut self,
+        slot: usize,
+        addresses: &[IpAddr],
+    ) -> (u32, Vec<Ipv6Addr>, Vec<(IpAddr, u32, u8)>) {
+        let r = self.running(slot);
+        let targets = addresses
+            .iter()
+            .filter_map(|a| r.vip_target(a).map(|(i, p)| (*a, i, p)))
+            .collect();
+        (r.parent, r.solicited_groups(addresses), targets)
+    }
+
+    fn add_vips(&mut self, slot: usize, addresses: &[IpAddr]) {
+        let (parent, groups, targets) = self.vip_targets(slot, addresses);
+        for g in groups {
+            // We answer solicitations for it: make sure they reach us.
+            self.join_group(slot, parent, g);
+        }
+        for (addr, index, prefix) in targets {
+            // Not on a VMAC interface: it would outlive a crash.
+            self.guard_add(Undo::Addr {
+                index,
+                addr,
+                prefix,
+            });
+            self.queue(
+                slot,
+                NlOp::AddAddr {
+                    index,
+                    addr,
+                    prefix,
+                },
+            );
+        }
+    }
+
+    fn remove_vips(&mut self, slot: usize, addresses: &[IpAddr]) {
+        let (parent, groups, targets) = self.vip_targets(slot, addresses);
+        for g in groups {
+            self.leave_group(slot, parent, g);
+        }
+        for (addr, index, prefix) in targets {
+            self.queue(
+                slot,
+                NlOp::DelAddr {
+                    index,
+                    addr,
+                    prefix,
+                },
+            );
+        }
+    }
+
+    /// Blackhole routes for the VIPs (a master without Accept_Mode), link-local ones aside
+    /// (never routed anyway).
+    fn block_vips(&mut self, slot: usize, addresses: &[IpAddr]) {
+        let (parent, groups, _) = self.vip_targets(slot, addresses);
+        let table = self.blackhole_table;
+        for g in groups {
+            // We answer solicitations for it: make sure they reach us.
+            self.join_group(slot, parent, g);
+        }
+        for &addr in addresses.iter().filter(|a| !is_link_local_ip(a)) {
+            self.guard_add(Undo::Blackhole { addr, table });
+            self.queue(slot, NlOp::AddBlackhole { addr, table });
+        }
+    }
+
+    fn unblock_vips(&mut self, slot: usize, addresses: &[IpAddr]) {
+        let (parent, groups, _) = self.vip_targets(slot, addresses);
+        let table = self.blackhole_table;
+        for g in groups {
+            self.leave_group(slot, parent, g);
+        }
+        for &addr in addresses.iter().filter(|a| !is_link_local_ip(a)) {
+            self.queue(slot, NlOp::DelBlackhole { addr, table });
         }
     }
 
@@ -263,4 +290,9 @@ impl Daemon {
             self.flush_tx();
         }
     }
+}
+
+/// An IPv6 link-local address (never routed).
+fn is_link_local_ip(addr: &IpAddr) -> bool {
+    matches!(addr, IpAddr::V6(a) if is_link_local(a))
 }

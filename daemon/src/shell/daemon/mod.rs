@@ -217,6 +217,130 @@ enum Wake {
     Stop,
 }
 
+impl Daemon {
+    /// A daemon with no instance yet, talking netlink through `h`.
+    fn new(
+        h: Handle,
+        cfg: &config::Config,
+        track_tx: UnboundedSender<TrackReport>,
+        guardian: Option<Guardian>,
+    ) -> Result<Daemon, DaemonError> {
+        Ok(Daemon {
+            h,
+            epoch: tokio::time::Instant::now(),
+            slots: Vec::new(),
+            rx: [None, None],
+            rx_pending: [false; 2],
+            rx_meta: Vec::with_capacity(RX_BATCH),
+            vrrp_joined: HashMap::new(),
+            groups: HashMap::new(),
+            claim_socks: Vec::new(),
+            claim_pending: Vec::new(),
+            buf: vec![0u8; 65536],
+            track_tx,
+            unattributed: BTreeMap::new(),
+            next_id: 1,
+            frame_sockets: HashMap::new(),
+            by_vrid: VridTable::default(),
+            by_peer: HashMap::new(),
+            timers: BinaryHeap::new(),
+            guardian,
+            nl: NlQueue::new().map_err(io_err("netlink thread"))?,
+            tx: Vec::new(),
+            blackhole_table: cfg.blackhole_table,
+            blackhole_rule_priority: cfg.blackhole_rule_priority,
+            rules: [false; 2],
+            stopping: false,
+            tracked: Vec::new(),
+            tracked_dirty: true,
+            rx_read: false,
+            rx_resume_at: None,
+            link_poll_busy: false,
+            link_poll_again: false,
+            adverts_waiting: Vec::new(),
+        })
+    }
+
+    /// When the main loop must wake at the latest: the next timer, a paused receive or a
+    /// held advert, at once when a spent budget left data to read, and the stop deadline.
+    fn wake_at(&mut self, stop_by: Option<Time>) -> Option<tokio::time::Instant> {
+        let mut wake = self.next_deadline();
+        for t in [self.rx_resume_at, self.advert_deadline()]
+            .into_iter()
+            .flatten()
+        {
+            wake = Some(wake.map_or(t, |w| w.min(t)));
+        }
+        let mut wake = wake.map(|t| self.instant(t));
+        if self
+            .rx_pending
+            .iter()
+            .chain(&self.claim_pending)
+            .any(|p| *p)
+        {
+            // Data left over from a spent budget: come straight back.
+            wake = Some(tokio::time::Instant::now());
+        }
+        match (wake, stop_by) {
+            (Some(w), Some(s)) => Some(w.min(self.instant(s))),
+            (w, s) => w.or(s.map(|s| self.instant(s))),
+        }
+    }
+
+    /// SIGTERM or SIGINT: every master sends priority 0 and every instance leaves; returns
+    /// the deadline by which the loop ends regardless (the longest Master_Down_Interval and
+    /// 200 ms).
+    fn begin_stop(&mut self) -> Time {
+        tracing::info!("stopping: priority 0 from every master, then leaving");
+        let bound = self
+            .slots
+            .iter()
+            .flatten()
+            .map(|r| r.core.master_down_interval())
+            .max()
+            .unwrap_or_default();
+        let deadline = self.now() + bound + Duration::from_millis(200);
+        self.stopping = true;
+        for slot in 0..self.slots.len() {
+            self.stop_slot(slot);
+        }
+        deadline
+    }
+}
+
+/// Prepares every instance (links created, sockets open), then starts them all; if one
+/// cannot be prepared, undoes what was set up and reports it.
+async fn start_instances(
+    d: &mut Daemon,
+    instances: Vec<config::InstanceConfig>,
+) -> Result<(), DaemonError> {
+    // Every instance is prepared (links created, sockets open) before any
+    // runs: with hundreds of them, preparing takes long enough that early
+    // masters would otherwise advertise late while later ones are made.
+    let mut prepared = Vec::new();
+    for inst in instances {
+        match d.prepare(inst).await {
+            Ok(slot) => prepared.push(slot),
+            Err(e) => {
+                // Undo what was set up before failing, then report.
+                d.stopping = true;
+                for slot in 0..d.slots.len() {
+                    d.force_leave(slot);
+                }
+                d.drain_netlink().await;
+                finish(d).await;
+                return Err(e);
+            }
+        }
+    }
+    // Adverts queued meanwhile are read by the loop's first turn, once
+    // every instance runs.
+    for slot in prepared {
+        d.startup(slot);
+    }
+    Ok(())
+}
+
 /// Run the daemon in the foreground until SIGTERM or SIGINT.
 pub async fn run(mut opts: Options) -> Result<(), DaemonError> {
     let cfg = config::load(&opts.config)?;
@@ -235,71 +359,8 @@ pub async fn run(mut opts: Options) -> Result<(), DaemonError> {
     let mut int = signal(SignalKind::interrupt()).map_err(io_err("SIGINT handler"))?;
     let mut hup = signal(SignalKind::hangup()).map_err(io_err("SIGHUP handler"))?;
 
-    let mut d = Daemon {
-        h,
-        epoch: tokio::time::Instant::now(),
-        slots: Vec::new(),
-        rx: [None, None],
-        rx_pending: [false; 2],
-        rx_meta: Vec::with_capacity(RX_BATCH),
-        vrrp_joined: HashMap::new(),
-        groups: HashMap::new(),
-        claim_socks: Vec::new(),
-        claim_pending: Vec::new(),
-        buf: vec![0u8; 65536],
-        track_tx,
-        unattributed: BTreeMap::new(),
-        next_id: 1,
-        frame_sockets: HashMap::new(),
-        by_vrid: VridTable::default(),
-        by_peer: HashMap::new(),
-        timers: BinaryHeap::new(),
-        guardian: opts.guardian.take(),
-        nl: NlQueue::new().map_err(io_err("netlink thread"))?,
-        tx: Vec::new(),
-        blackhole_table: cfg.blackhole_table,
-        blackhole_rule_priority: cfg.blackhole_rule_priority,
-        rules: [false; 2],
-        stopping: false,
-        tracked: Vec::new(),
-        tracked_dirty: true,
-        rx_read: false,
-        rx_resume_at: None,
-        link_poll_busy: false,
-        link_poll_again: false,
-        adverts_waiting: Vec::new(),
-    };
-    // Every instance is prepared (links created, sockets open) before any
-    // runs: with hundreds of them, preparing takes long enough that early
-    // masters would otherwise advertise late while later ones are made.
-    let mut started = Ok(());
-    let mut prepared = Vec::new();
-    for inst in cfg.instances {
-        match d.prepare(inst).await {
-            Ok(slot) => prepared.push(slot),
-            Err(e) => {
-                started = Err(e);
-                break;
-            }
-        }
-    }
-    if started.is_ok() {
-        // Adverts queued meanwhile are read by the loop's first turn, once
-        // every instance runs.
-        for slot in prepared {
-            d.startup(slot);
-        }
-    }
-    if let Err(e) = started {
-        // Undo what was set up before failing, then report.
-        d.stopping = true;
-        for slot in 0..d.slots.len() {
-            d.force_leave(slot);
-        }
-        d.drain_netlink().await;
-        finish(&mut d).await;
-        return Err(e);
-    }
+    let mut d = Daemon::new(h, &cfg, track_tx, opts.guardian.take())?;
+    start_instances(&mut d, cfg.instances).await?;
     // The control socket appears once every instance has started: its
     // presence says the daemon is up.
     control::serve(control_path.clone(), status_tx)
@@ -333,19 +394,7 @@ pub async fn run(mut opts: Options) -> Result<(), DaemonError> {
         let g = d.retire_group();
         d.nl.start(g);
         d.flush_tx();
-        let mut wake = d.next_deadline();
-        for t in [d.rx_resume_at, d.advert_deadline()].into_iter().flatten() {
-            wake = Some(wake.map_or(t, |w| w.min(t)));
-        }
-        let mut wake = wake.map(|t| d.instant(t));
-        if d.rx_pending.iter().chain(&d.claim_pending).any(|p| *p) {
-            // Data left over from a spent budget: come straight back.
-            wake = Some(tokio::time::Instant::now());
-        }
-        let wake = match (wake, stop_by) {
-            (Some(w), Some(s)) => Some(w.min(d.instant(s))),
-            (w, s) => w.or(s.map(|s| d.instant(s))),
-        };
+        let wake = d.wake_at(stop_by);
         // Wait for the first thing to happen; act on it after the select so
         // that the waits (which borrow the sockets) are gone by then. Timers
         // and packets are both handled by the pump at the top of the loop.
@@ -399,21 +448,7 @@ pub async fn run(mut opts: Options) -> Result<(), DaemonError> {
                 tracing::info!("SIGHUP: reloading {}", opts.config.display());
                 d.reload(&opts.config).await;
             }
-            Wake::Stop => {
-                tracing::info!("stopping: priority 0 from every master, then leaving");
-                let bound = d
-                    .slots
-                    .iter()
-                    .flatten()
-                    .map(|r| r.core.master_down_interval())
-                    .max()
-                    .unwrap_or_default();
-                stop_by = Some(d.now() + bound + Duration::from_millis(200));
-                d.stopping = true;
-                for slot in 0..d.slots.len() {
-                    d.stop_slot(slot);
-                }
-            }
+            Wake::Stop => stop_by = Some(d.begin_stop()),
         }
     }
     // Anything still holding VIPs (deadline reached) lets go now.
