@@ -474,11 +474,9 @@ async fn build_lab(scn: &Scenario, run_dir: &Path, rec: &Recorder) -> Result<(La
         node_dirs: BTreeMap::new(),
         procs: Processes::default(),
         rec: rec.clone(),
-        live: Arc::new(LiveWire::with_carp(
-            vr_keys(scn)
-                .into_iter()
-                .filter_map(|(key, _, v)| Some((key, (v.carp_auth.clone()?, v.vips.clone()))))
-                .collect(),
+        live: Arc::new(LiveWire::new(
+            vr_keys(scn).into_iter().map(|(key, _, v)| (key, v)),
+            scn.expect.tolerance,
         )),
         step: Default::default(),
     };

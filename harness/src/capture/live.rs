@@ -1,9 +1,10 @@
 //! Who is master, as the wire shows it, while the run is going.
 //!
-//! The capture thread feeds every advertisement it sees here; the timeline's waits ask it
-//! questions ("is there exactly one master of each virtual router?"). The same questions are
-//! answered again offline, from the pcapng files, by the checks: this live view only decides
-//! when to move on, never the verdict.
+//! The capture thread feeds every advertisement it sees to the judge's wire model
+//! ([`Tracker`]: the same grouping into tenures that `vrlab check` rebuilds from the pcapng
+//! files); the timeline's waits ask it questions ("is there exactly one master of each
+//! virtual router?"). This live view only decides when to move on and when to provoke, never
+//! the verdict.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,16 +12,9 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::scenario::Family;
-
-/// What the live view keeps of one advertisement.
-#[derive(Debug, Clone, Copy)]
-pub struct Seen {
-    pub t: u64,
-    /// Node that sent it (from the bridge port it entered on).
-    pub node: usize,
-    pub priority: u8,
-}
+use crate::checks::model::{outranks, Heard, Kind, Step, Tracker};
+use crate::scenario::{Family, Vrouter};
+use crate::wire::AdvertSummary;
 
 /// Key of a virtual router on the wire.
 pub type VrKey = (usize, Family, u8); // (segment index, family, VRID)
@@ -35,19 +29,24 @@ pub struct Change {
     pub node: usize,
     /// The sender of the adverts before (`None` for the first).
     pub from: Option<usize>,
-    /// The new sender outranks what the one before last advertised (a non-zero priority):
-    /// a pre-emption, which the one before yields to while it runs — not a takeover from a
-    /// router gone silent or leaving with priority 0.
+    /// The new sender outranks the one before, which was still advertising: a pre-emption,
+    /// which the one before yields to while it runs — not a takeover from a router gone
+    /// silent or leaving with priority 0.
     pub preempts: bool,
+}
+
+/// One virtual router's model, fed as its adverts arrive.
+struct Vr {
+    tracker: Tracker,
+    /// When each advert fed was seen ([`crate::checks::model::Tenure::adverts`] index it).
+    times: Vec<u64>,
+    /// When a router last left with priority 0.
+    last_leave: Option<u64>,
 }
 
 #[derive(Default)]
 struct State {
-    seen: HashMap<VrKey, Vec<Seen>>,
-    /// The sender of each virtual router's last advert with a non-zero priority.
-    sender: HashMap<VrKey, usize>,
-    /// What each node last advertised for each virtual router (0 included).
-    rank: HashMap<(VrKey, usize), u8>,
+    vrs: HashMap<VrKey, Vr>,
     /// Changes not yet taken by [`LiveWire::take_changes`].
     changes: Vec<Change>,
 }
@@ -63,15 +62,29 @@ pub struct LiveWire {
     pub changed: Notify,
 }
 
-/// How many adverts per virtual router are kept: enough for any window a wait asks about.
-const KEEP: usize = 256;
-
 impl LiveWire {
-    /// A live view that checks CARP adverts of these virtual hosts against their password.
-    pub fn with_carp(
-        carp: HashMap<VrKey, (crate::scenario::Carp, Vec<std::net::IpAddr>)>,
+    /// A live view of these virtual routers (adverts of others are not kept), grouping
+    /// adverts into tenures with the scenario's timing `tolerance`, and checking CARP adverts
+    /// against their password where the scenario gives one.
+    pub fn new<'a>(
+        vrs: impl IntoIterator<Item = (VrKey, &'a Vrouter)>,
+        tolerance: Duration,
     ) -> LiveWire {
+        let mut state = State::default();
+        let mut carp = HashMap::new();
+        for (key, vr) in vrs {
+            if let Some(auth) = &vr.carp_auth {
+                carp.insert(key, (auth.clone(), vr.vips.clone()));
+            }
+            let model = Vr {
+                tracker: Tracker::new(vr, tolerance),
+                times: Vec::new(),
+                last_leave: None,
+            };
+            state.vrs.insert(key, model);
+        }
         LiveWire {
+            state: Mutex::new(state),
             carp,
             ..LiveWire::default()
         }
@@ -100,41 +113,50 @@ impl LiveWire {
         !set.is_empty() && set.contains(frame)
     }
 
-    pub fn observe(&self, key: VrKey, seen: Seen) {
+    /// Feeds an advert of `key` to its model; notes a change of sender.
+    pub fn observe(&self, key: VrKey, heard: Heard) {
         {
             let mut st = self.state.lock().expect("live wire");
-            if seen.priority > 0 {
-                let from = st.sender.insert(key, seen.node);
-                if from != Some(seen.node) {
-                    let before = from.and_then(|f| st.rank.get(&(key, f)).copied());
-                    st.changes.push(Change {
-                        key,
-                        t: seen.t,
-                        node: seen.node,
-                        from,
-                        preempts: before.is_some_and(|b| b > 0 && seen.priority > b),
-                    });
+            let Some(vr) = st.vrs.get_mut(&key) else {
+                return;
+            };
+            let speaker = vr.tracker.speaker();
+            vr.times.push(heard.t);
+            let step = vr.tracker.feed(vr.times.len() as u32 - 1, &heard);
+            let change = match step {
+                Step::Left(_) | Step::Stray => {
+                    vr.last_leave = Some(heard.t);
+                    None
                 }
-            }
-            st.rank.insert((key, seen.node), seen.priority);
-            let v = st.seen.entry(key).or_default();
-            v.push(seen);
-            if v.len() > 2 * KEEP {
-                v.drain(..KEEP);
+                _ if speaker == Some(heard.node) => None,
+                Step::Began(ti) => Some(vr.tracker.kind_so_far(ti).1 == Kind::Preempt),
+                // Two contending: it answers another that spoke since its last advert.
+                Step::Continued(_) => Some(
+                    vr.tracker
+                        .open()
+                        .find(|t| Some(t.node) == speaker)
+                        .is_some_and(|other| {
+                            outranks(heard.rank, heard.src_ip, other.last_rank, other.src_ip)
+                        }),
+                ),
+            };
+            if let Some(preempts) = change {
+                st.changes.push(Change {
+                    key,
+                    t: heard.t,
+                    node: usize::from(heard.node),
+                    from: speaker.map(usize::from),
+                    preempts,
+                });
             }
         }
         self.changed.notify_waiters();
     }
 
-    /// When `node` last advertised `key` (any priority), if it has in the adverts kept.
+    /// When `node` last advertised `key` (any priority).
     pub fn last_advert(&self, key: VrKey, node: usize) -> Option<u64> {
         let st = self.state.lock().expect("live wire");
-        st.seen
-            .get(&key)?
-            .iter()
-            .rev()
-            .find(|s| s.node == node)
-            .map(|s| s.t)
+        st.vrs.get(&key)?.tracker.last_heard(node as u16)
     }
 
     /// The changes of sender seen since the last call, oldest first.
@@ -142,86 +164,182 @@ impl LiveWire {
         std::mem::take(&mut self.state.lock().expect("live wire").changes)
     }
 
-    /// The single master of `key` at time `now`: exactly one node sent non-zero-priority
-    /// adverts during the last `window` (but not before `not_before`), at least two of them,
-    /// and nobody sent priority 0. `None` when there is no master or more than one.
+    /// The settled master of `key` at time `now`: the one tenure the model has open that
+    /// advertised during the last `window` (but not before `not_before`), with at least two
+    /// adverts in it, and nobody left with priority 0 then. `None` when there is no master or
+    /// more than one.
     ///
     /// `not_before` is when the question was first asked: adverts from before it say
     /// nothing about what a fault just applied has changed (right after a thaw, the window
     /// holds only the backup's adverts, though the thawed master is about to speak).
     pub fn master(&self, key: VrKey, now: u64, window: Duration, not_before: u64) -> Option<usize> {
         let st = self.state.lock().expect("live wire");
+        let vr = st.vrs.get(&key)?;
         let since = now.saturating_sub(window.as_nanos() as u64).max(not_before);
-        let recent: Vec<&Seen> = st.seen.get(&key)?.iter().filter(|s| s.t > since).collect();
-        let first = recent.first()?.node;
-        if recent.iter().any(|s| s.node != first || s.priority == 0) || recent.len() < 2 {
+        if vr.last_leave.is_some_and(|t| t > since) {
             return None;
         }
-        Some(first)
+        let mut speaking = vr.tracker.open().filter(|t| t.last_t > since);
+        let (Some(tenure), None) = (speaking.next(), speaking.next()) else {
+            return None;
+        };
+        let recent = tenure
+            .adverts
+            .iter()
+            .rev()
+            .take_while(|&&i| vr.times[i as usize] > since)
+            .count();
+        (recent >= 2).then_some(usize::from(tenure.node))
     }
-}
-
-/// What the live view reads from an advertisement.
-#[derive(Debug, Clone)]
-pub struct LiveAdvert {
-    pub family: Family,
-    pub vrid: u8,
-    /// The VRRP priority, or 255 − advskew for CARP (lower advskew wins; a scenario never
-    /// gives one number to a VRID and a VHID on one segment).
-    pub rank: u8,
-    /// CARP: the counter and HMAC.
-    pub carp_auth: Option<Box<crate::wire::carp::CarpAuth>>,
 }
 
 /// The VRRP or CARP advertisement in an Ethernet frame, decoded by the judge's own decoder;
 /// `None` for anything else.
-pub fn vrrp_of(frame: &[u8]) -> Option<LiveAdvert> {
+pub fn vrrp_of(frame: &[u8]) -> Option<AdvertSummary> {
     let f = crate::wire::decode(crate::wire::linktype::ETHERNET, frame).ok()?;
-    let a = crate::wire::vrrp_summary(&f)?;
-    let rank = match a.carp_advskew {
-        Some(skew) => 255 - skew,
-        None => a.priority?,
-    };
-    Some(LiveAdvert {
-        family: a.family,
-        vrid: a.vrid,
-        rank,
-        carp_auth: a.carp_auth,
-    })
+    crate::wire::vrrp_summary(&f)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
 
-    fn advert(live: &LiveWire, t: u64, node: usize, priority: u8) {
-        live.observe((0, Family::Ipv4, 1), Seen { t, node, priority });
+    const KEY: VrKey = (0, Family::Ipv4, 1);
+    const MS: u64 = 1_000_000;
+
+    fn vrouter(vrid: u8, carp_auth: Option<crate::scenario::Carp>) -> Vrouter {
+        Vrouter {
+            name: "vr".into(),
+            vrid,
+            protocol: crate::wire::Protocol::VrrpV3,
+            family: Family::Ipv4,
+            segment: "lan".into(),
+            vips: vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 53))],
+            interval_cs: 10,
+            preempt: true,
+            preempt_delay_cs: 0,
+            accept: false,
+            vmac: true,
+            vip_interface: None,
+            unicast: false,
+            auth_pass: None,
+            priorities: vec![("r1".into(), 200), ("r2".into(), 100)],
+            notify: None,
+            track: Vec::new(),
+            carp_auth,
+        }
+    }
+
+    fn live() -> LiveWire {
+        LiveWire::new([(KEY, &vrouter(1, None))], Duration::from_millis(50))
+    }
+
+    /// An advert of `node` (address 10.0.0.node+1) at `ms`, every 100 ms.
+    fn advert(live: &LiveWire, ms: u64, node: u16, priority: u8) {
+        live.observe(
+            KEY,
+            Heard {
+                t: ms * MS,
+                node,
+                rank: u16::from(priority),
+                leaving: priority == 0,
+                interval_cs: 10,
+                src_ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, node as u8 + 1)),
+                src_mac: None,
+            },
+        );
+    }
+
+    fn changes(live: &LiveWire) -> Vec<(u64, usize, Option<usize>, bool)> {
+        live.take_changes()
+            .iter()
+            .map(|c| (c.t / MS, c.node, c.from, c.preempts))
+            .collect()
     }
 
     #[test]
     fn a_change_is_a_new_sender_of_non_zero_priority_adverts() {
-        let live = LiveWire::default();
-        advert(&live, 1, 0, 200);
-        advert(&live, 2, 0, 200);
-        advert(&live, 3, 0, 0); // leaving: no one new yet
-        advert(&live, 4, 1, 100);
-        advert(&live, 5, 1, 100);
-        advert(&live, 6, 0, 200);
-        let nodes: Vec<(u64, usize, Option<usize>, bool)> = live
-            .take_changes()
-            .iter()
-            .map(|c| (c.t, c.node, c.from, c.preempts))
-            .collect();
+        let live = live();
+        advert(&live, 0, 0, 200);
+        advert(&live, 100, 0, 200);
+        advert(&live, 150, 0, 0); // leaving: no one new yet
+        advert(&live, 160, 1, 100);
+        advert(&live, 260, 1, 100);
+        advert(&live, 300, 0, 200);
         // Node 1 takes over from a node that left with priority 0; node 0 pre-empts it.
         assert_eq!(
-            nodes,
+            changes(&live),
             [
-                (1, 0, None, false),
-                (4, 1, Some(0), false),
-                (6, 0, Some(1), true)
+                (0, 0, None, false),
+                (160, 1, Some(0), false),
+                (300, 0, Some(1), true)
             ]
         );
         assert!(live.take_changes().is_empty(), "taken once");
+    }
+
+    /// A master that went silent (crashed) is not pre-empted by the backup that takes over
+    /// after Master_Down_Interval; two contending change sender at each answer.
+    #[test]
+    fn a_takeover_after_silence_is_no_preemption_and_a_contest_changes_at_each_answer() {
+        let live = live();
+        advert(&live, 0, 0, 200);
+        advert(&live, 100, 0, 200);
+        advert(&live, 460, 1, 100); // 3 intervals + skew later
+        advert(&live, 560, 1, 100);
+        advert(&live, 600, 0, 200); // back: pre-empts
+        advert(&live, 660, 1, 100); // still advertising: contends
+        advert(&live, 700, 0, 200);
+        assert_eq!(
+            changes(&live),
+            [
+                (0, 0, None, false),
+                (460, 1, Some(0), false),
+                (600, 0, Some(1), true),
+                (660, 1, Some(0), false),
+                (700, 0, Some(1), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_settled_master_is_the_one_router_advertising_in_the_window() {
+        let live = live();
+        let window = Duration::from_millis(300);
+        let master = |now: u64, since: u64| live.master(KEY, now * MS, window, since * MS);
+        advert(&live, 10, 0, 200);
+        assert_eq!(
+            master(50, 0),
+            None,
+            "one advert is not yet a settled master"
+        );
+        advert(&live, 100, 0, 200);
+        assert_eq!(master(150, 0), Some(0));
+        assert_eq!(
+            master(150, 120),
+            None,
+            "nothing since the question was asked"
+        );
+        advert(&live, 200, 1, 100);
+        advert(&live, 210, 0, 200);
+        assert_eq!(master(250, 0), None, "two routers advertise");
+        advert(&live, 300, 0, 200);
+        advert(&live, 400, 0, 200);
+        advert(&live, 500, 0, 200);
+        assert_eq!(master(550, 0), Some(0), "the other went quiet");
+        advert(&live, 600, 0, 0);
+        advert(&live, 700, 1, 100);
+        advert(&live, 800, 1, 100);
+        assert_eq!(master(850, 0), None, "a router left in the window");
+        advert(&live, 900, 1, 100);
+        advert(&live, 1000, 1, 100);
+        assert_eq!(master(1050, 0), Some(1));
+        assert_eq!(live.last_advert(KEY, 0), Some(600 * MS));
+        assert_eq!(
+            live.master((0, Family::Ipv6, 1), 1050 * MS, window, 0),
+            None
+        );
     }
 
     /// Only adverts with the shared password's HMAC count for a CARP virtual host whose
@@ -235,7 +353,11 @@ mod tests {
             password: "s3cret".into(),
             passwords: vec![("r3".into(), "guess".into())],
         };
-        let live = LiveWire::with_carp(HashMap::from([(key, (carp, vec![vip.into()]))]));
+        let vr = Vrouter {
+            protocol: crate::wire::Protocol::Carp,
+            ..vrouter(7, Some(carp))
+        };
+        let live = LiveWire::new([(key, &vr)], Duration::from_millis(50));
         let signed = |password: &str| CarpAuth {
             counter: 42,
             hmac: hmac(password, 7, &[vip], 42),

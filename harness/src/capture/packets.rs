@@ -34,7 +34,8 @@ use pcap_file::pcapng::PcapNgWriter;
 use pcap_file::DataLink;
 use serde::Serialize;
 
-use super::live::{vrrp_of, LiveWire, Seen};
+use super::live::{vrrp_of, LiveWire};
+use crate::checks::model::Heard;
 use crate::topology::Topology;
 use crate::wire::MacAddr;
 
@@ -453,14 +454,7 @@ fn record(
     if let Some(a) = vrrp_of(data) {
         let key = (s.segment, a.family, a.vrid);
         if !live.is_injected(data) && live.accepts(key, a.carp_auth.as_deref()) {
-            live.observe(
-                key,
-                Seen {
-                    t,
-                    node,
-                    priority: a.rank,
-                },
-            );
+            live.observe(key, Heard::of(&a, t, node as u16));
         }
     }
     Ok(())

@@ -55,10 +55,7 @@ impl AdvertObs {
 
     /// Election rank: VRRP priority; CARP 255 − advskew (a lower skew wins).
     pub fn rank(&self) -> u16 {
-        match self.summary.priority {
-            Some(p) => u16::from(p),
-            None => 255 - u16::from(self.summary.carp_advskew.unwrap_or(0)),
-        }
+        self.summary.rank()
     }
 
     pub fn is_carp(&self) -> bool {
@@ -67,7 +64,7 @@ impl AdvertObs {
 
     /// A leaving advert (priority 0). CARP has none.
     pub fn leaving(&self) -> bool {
-        self.summary.priority == Some(0)
+        self.summary.leaving()
     }
 }
 

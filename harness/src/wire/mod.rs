@@ -618,6 +618,19 @@ pub struct RouterKey {
 }
 
 impl AdvertSummary {
+    /// Election rank: VRRP priority; CARP 255 − advskew (a lower skew wins).
+    pub fn rank(&self) -> u16 {
+        match self.priority {
+            Some(p) => u16::from(p),
+            None => 255 - u16::from(self.carp_advskew.unwrap_or(0)),
+        }
+    }
+
+    /// A VRRP priority-0 advert: the master leaving. CARP has none.
+    pub fn leaving(&self) -> bool {
+        self.priority == Some(0)
+    }
+
     /// The virtual router this advert is for (add the segment to key a wire model).
     pub fn router_key(&self) -> RouterKey {
         RouterKey {

@@ -17,6 +17,9 @@ use std::time::Duration;
 use super::observe::{AdvertObs, Observed, What, NO_NODE};
 use super::spec::VrSpec;
 
+mod tracker;
+pub use tracker::{classify, down_interval, outranks, Heard, Step, Tracker};
+
 #[derive(Debug, Clone)]
 pub struct Tenure {
     pub node: u16,
@@ -26,6 +29,8 @@ pub struct Tenure {
     pub last_t: u64,
     /// Highest election rank advertised (VRRP priority; CARP 255 − advskew).
     pub rank: u16,
+    /// The rank of its latest advert.
+    pub last_rank: u16,
     /// Most common advertised interval, centiseconds.
     pub interval_cs: u16,
     pub src_ip: IpAddr,
@@ -141,29 +146,6 @@ fn ns(d: Duration) -> u64 {
     d.as_nanos() as u64
 }
 
-/// Master_Down_Interval for a router of `rank` learning `interval_cs` (CARP: 3 × period).
-pub fn down_interval(spec: &VrSpec, rank: u16, interval_cs: u16) -> Duration {
-    if spec.protocol.is_carp() {
-        Duration::from_millis(u64::from(interval_cs.max(1)) * 30)
-    } else {
-        spec.with_interval(interval_cs)
-            .master_down_interval(rank.min(255) as u8)
-    }
-}
-
-/// Does `a` win an election against `b`? Higher rank; on a tie the higher primary address
-/// (unsigned comparison, RFC 5798 §6.4.3).
-pub fn outranks(a_rank: u16, a_ip: IpAddr, b_rank: u16, b_ip: IpAddr) -> bool {
-    if a_rank != b_rank {
-        return a_rank > b_rank;
-    }
-    match (a_ip, b_ip) {
-        (IpAddr::V4(x), IpAddr::V4(y)) => u32::from(x) > u32::from(y),
-        (IpAddr::V6(x), IpAddr::V6(y)) => u128::from(x) > u128::from(y),
-        _ => false,
-    }
-}
-
 fn key(spec: &VrSpec) -> (u16, crate::scenario::Family, u8, bool) {
     (spec.seg, spec.family, spec.vrid, spec.protocol.is_carp())
 }
@@ -233,61 +215,17 @@ impl VrModel {
         end: u64,
         capture_start: Option<u64>,
     ) {
-        let mut open: HashMap<u16, usize> = HashMap::new();
+        let mut tracker = Tracker::new(spec, tol);
         for &ai in &self.adverts {
             let a = &wire.adverts[ai as usize];
             if spec.carp_stranger(a) {
                 self.strangers.push(ai);
                 continue;
             }
-            if a.leaving() {
-                match open.remove(&a.node) {
-                    Some(ti) => {
-                        let t = &mut self.tenures[ti];
-                        t.leave = Some(ai);
-                        t.end_t = a.t;
-                    }
-                    None => self.stray_leaves.push(ai),
-                }
-                continue;
-            }
-            let cs = (a.summary.interval_ns / 10_000_000).clamp(1, 4095) as u16;
-            if let Some(&ti) = open.get(&a.node) {
-                let t = &self.tenures[ti];
-                let limit = ns(down_interval(spec, t.rank, t.interval_cs)) + ns(tol);
-                let gap = a.t.saturating_sub(t.last_t);
-                // Someone else became master during a pause longer than an interval: this
-                // node was a backup meanwhile, and this advert starts a new tenure.
-                let paused = gap > u64::from(t.interval_cs) * 10_000_000 + ns(tol)
-                    && self
-                        .tenures
-                        .iter()
-                        .any(|o| o.node != a.node && o.first_t > t.last_t && o.first_t < a.t);
-                if gap <= limit && !paused {
-                    let t = &mut self.tenures[ti];
-                    t.adverts.push(ai);
-                    t.last_t = a.t;
-                    t.rank = t.rank.max(a.rank());
-                    continue;
-                }
-                open.remove(&a.node);
-            }
-            open.insert(a.node, self.tenures.len());
-            self.tenures.push(Tenure {
-                node: a.node,
-                adverts: vec![ai],
-                first_t: a.t,
-                last_t: a.t,
-                rank: a.rank(),
-                interval_cs: cs,
-                src_ip: a.summary.src_ip,
-                src_mac: a.summary.src_mac,
-                leave: None,
-                end_t: 0,
-                until: 0,
-                preempted: false,
-            });
+            tracker.feed(ai, &Heard::of(&a.summary, a.t, a.node));
         }
+        self.tenures = tracker.tenures;
+        self.stray_leaves = tracker.stray_leaves;
         for t in &mut self.tenures {
             // The interval a backup learns: the most common one advertised in the tenure.
             let mut counts: HashMap<u64, usize> = HashMap::new();
@@ -334,41 +272,23 @@ impl VrModel {
     ) {
         for i in 0..self.tenures.len() {
             let cur = &self.tenures[i];
-            // The most recently active earlier tenure.
-            let prev = (0..i)
-                .filter(|&j| self.tenures[j].first_t <= cur.first_t)
-                .max_by_key(|&j| self.tenures[j].last_t);
-            let iv_ns = u64::from(cur.interval_cs) * 10_000_000;
-            let (kind, reference) = match prev {
-                None if capture_start.is_some_and(|s| cur.first_t <= s + iv_ns + ns(tol)) => {
-                    (Kind::AlreadyMaster, None)
-                }
-                None => (Kind::Startup, None),
-                Some(j) => {
+            let prev = tracker::previous(&self.tenures, i);
+            let kind = classify(
+                prev.map(|j| {
                     let p = &self.tenures[j];
-                    // Still alive when the newcomer spoke: it advertised after the newcomer's
-                    // first advert, or its next advert was not yet due.
-                    let p_iv = u64::from(p.interval_cs) * 10_000_000;
-                    let alive = p.last_t > cur.first_t || cur.first_t - p.last_t <= p_iv + ns(tol);
-                    if p.node == cur.node {
-                        (Kind::Resumed, p.adverts.last().copied())
-                    } else if let Some(l) = p
-                        .leave
-                        .filter(|l| wire.adverts[*l as usize].t <= cur.first_t)
-                    {
-                        (Kind::Leave, Some(l))
-                    } else if alive {
-                        let (cur_rank, p_rank) =
-                            (cur.rank_at(wire, cur.first_t), p.rank_at(wire, cur.first_t));
-                        if outranks(cur_rank, cur.src_ip, p_rank, p.src_ip) {
-                            (Kind::Preempt, None)
-                        } else {
-                            (Kind::Contest, None)
-                        }
-                    } else {
-                        (Kind::Silence, p.adverts.last().copied())
-                    }
+                    (p, p.rank_at(wire, cur.first_t))
+                }),
+                (cur, cur.rank_at(wire, cur.first_t)),
+                ns(tol),
+                capture_start,
+            );
+            // The advert the new master's timer ran from.
+            let reference = match kind {
+                Kind::Resumed | Kind::Silence => {
+                    prev.and_then(|j| self.tenures[j].adverts.last().copied())
                 }
+                Kind::Leave => prev.and_then(|j| self.tenures[j].leave),
+                _ => None,
             };
             // Announcements: from the new master, from (at most) one Master_Down_Interval
             // before its first advert, but not before the previous master's last word, to
