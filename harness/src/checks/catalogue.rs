@@ -89,7 +89,7 @@ pub enum Judge {
     Whole(fn(&Ctx) -> Vec<CheckResult>),
     /// From the run directory alone (timeline, daemons' processes, probes), filling the
     /// verdict's metrics; a capture has none, so the check is not applicable there.
-    Run(fn(&Record, &mut Metrics) -> Vec<CheckResult>),
+    Run(fn(&Ctx, &Record, &mut Metrics) -> Vec<CheckResult>),
     /// The reaction to each advert the lab injected for the routers to discard as this check
     /// says (`inject` steps of the timeline).
     Discards,

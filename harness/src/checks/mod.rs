@@ -36,7 +36,7 @@ pub use capture::{judge_capture, CaptureVerdictError};
 pub use catalogue::{markdown, Check, CheckDef, Judge, Requires};
 pub use discards::{DiscardTally, DAEMON_STATUS_FILE};
 pub use handover::{Handover, HostView};
-pub use record::{Advert, Record, RecordError};
+pub use record::{Record, RecordError};
 pub use spec::{CaptureHints, VrSpec};
 
 use crate::events::Event;
@@ -477,7 +477,7 @@ impl<'a> Ctx<'a> {
             Judge::PerVrouter(f) => per_vrouter().map(|(s, vm)| f(self, s, vm)).collect(),
             Judge::PerVrouterEach(f) => per_vrouter().flat_map(|(s, vm)| f(self, s, vm)).collect(),
             Judge::Whole(f) => f(self),
-            Judge::Run(f) => self.rec.map(|r| f(r, metrics)).unwrap_or_default(),
+            Judge::Run(f) => self.rec.map(|r| f(self, r, metrics)).unwrap_or_default(),
             Judge::Discards => reactions::discarded(self, id),
         }
     }

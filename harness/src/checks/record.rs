@@ -9,7 +9,7 @@ use super::observe::{self, LoadError, Observed, Source};
 
 use crate::events::{self, Event, Harness};
 use crate::rundir::{Layout, Outcome, RunMeta};
-use crate::scenario::{self, Family, Scenario};
+use crate::scenario::{self, Scenario};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -19,32 +19,11 @@ pub enum RecordError {
     Bad { path: PathBuf, reason: String },
 }
 
-/// One VRRP advertisement as the judge sees it.
-#[derive(Debug, Clone)]
-pub struct Advert {
-    pub segment: String,
-    /// 1-based frame number in the segment's pcapng (Wireshark's numbering).
-    pub frame: u64,
-    pub t: u64,
-    /// Node whose bridge port the frame entered by.
-    pub node: String,
-    pub family: Family,
-    pub vrid: u8,
-    pub priority: u8,
-    /// Centiseconds (v3) or seconds × 100 (v2).
-    pub interval_cs: u16,
-    pub ttl: u8,
-    /// Everything the decoder read from it.
-    pub summary: crate::wire::AdvertSummary,
-}
-
 pub struct Record {
     pub dir: PathBuf,
     pub scenario: Scenario,
     pub meta: RunMeta,
     pub events: Vec<Event>,
-    /// VRRP adverts (CARP excluded), for the run checks.
-    pub adverts: Vec<Advert>,
     /// Everything the wire checks look at.
     pub wire: Observed,
     /// When the lab began tearing down, if it did: what came after is not judged.
@@ -156,27 +135,6 @@ impl Record {
             frames: wire.judge_until(t),
             events: judge_events_until(&mut events, t),
         });
-        let mut adverts: Vec<Advert> = wire
-            .adverts
-            .iter()
-            .filter_map(|a| {
-                let s = &a.summary;
-                let priority = s.priority?;
-                Some(Advert {
-                    segment: wire.segments[a.seg as usize].name.clone(),
-                    frame: a.frame,
-                    t: a.t,
-                    node: wire.node_name(a.node).to_string(),
-                    family: s.family,
-                    vrid: s.vrid,
-                    priority,
-                    interval_cs: (s.interval_ns / 10_000_000).min(u16::MAX as u64) as u16,
-                    ttl: s.ttl,
-                    summary: s.clone(),
-                })
-            })
-            .collect();
-        adverts.sort_by_key(|a| a.t);
         let mut meta = meta;
         if meta.outcome == Outcome::Unfinished {
             // Killed: the run ended with the last thing it recorded.
@@ -193,7 +151,6 @@ impl Record {
             scenario,
             meta,
             events,
-            adverts,
             wire,
             teardown,
         })

@@ -1,10 +1,12 @@
 //! Checks of a run as a whole: the timeline, one master in steady state, takeover time, and
 //! the service gap the hosts saw.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::{Advert, Check, CheckResult, Evidence, Metrics, Record, ServiceGap, Status, Takeover};
+use super::model::VrModel;
+use super::spec::VrSpec;
+use super::{Check, CheckResult, Ctx, Evidence, Metrics, Record, ServiceGap, Status, Takeover};
 use crate::events::{self, Event, Fault, Harness, Probe};
 use crate::rundir::Outcome;
 use crate::scenario::{duration::human, FaultKind, Step, Vrouter};
@@ -79,17 +81,6 @@ fn at(rec: &Record, t: u64) -> f64 {
     (t.saturating_sub(rec.t0())) as f64 / 1e9
 }
 
-fn advert_evidence(rec: &Record, a: &Advert, note: String) -> Evidence {
-    Evidence {
-        segment: Some(a.segment.clone()),
-        frame: Some(a.frame),
-        at_s: at(rec, a.t),
-        t_ns: a.t,
-        note,
-        router: None,
-    }
-}
-
 /// A timeline step as recorded: its index, when it began and ended.
 struct StepRun<'a> {
     step: &'a Step,
@@ -138,12 +129,6 @@ pub(super) fn step_spans(rec: &Record) -> Vec<super::StepSpan> {
         .collect()
 }
 
-fn adverts_of<'a>(rec: &'a Record, v: &'a Vrouter) -> impl Iterator<Item = &'a Advert> + 'a {
-    rec.adverts
-        .iter()
-        .filter(move |a| a.segment == v.segment && a.family == v.family && a.vrid == v.vrid)
-}
-
 /// The index of the last timeline step the record says began.
 fn last_step_begun(rec: &Record) -> Option<usize> {
     rec.events.iter().rev().find_map(|e| match e.harness()? {
@@ -152,7 +137,7 @@ fn last_step_begun(rec: &Record) -> Option<usize> {
     })
 }
 
-pub(super) fn timeline(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
+pub(super) fn timeline(_: &Ctx, rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
     let n = rec.scenario.timeline.len();
     let (status, observed) = match &rec.meta.outcome {
         Outcome::Completed => (Status::Pass, format!("all {n} steps completed")),
@@ -203,15 +188,17 @@ pub(super) fn timeline(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
     )]
 }
 
-pub(super) fn single_master(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
+/// e4.single-master: in each completed `hold` window, one master per virtual router as the
+/// wire model shows it: exactly one node's tenure advertised in the window (two routers kept
+/// apart by a partition or loss are expected both to).
+pub(super) fn single_master(ctx: &Ctx, rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
     let holds: Vec<(u64, u64)> = steps(rec)
         .iter()
         .filter(|s| matches!(s.step, Step::Hold { .. }))
         .filter_map(|s| Some((s.began, s.ended?)))
         .collect();
-    let net = super::netfaults::of_run(&rec.scenario, &rec.events, rec.end());
     let mut out = Vec::new();
-    for v in &rec.scenario.vrouters {
+    for (v, vm) in ctx.vrs.iter().zip(&ctx.model.vrs) {
         if holds.is_empty() {
             out.push(result(
                 Check::E4SingleMaster,
@@ -226,12 +213,21 @@ pub(super) fn single_master(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
         let mut bad = Vec::new();
         let mut seen_masters = Vec::new();
         for (i, (b, e)) in holds.iter().enumerate() {
-            let inside: Vec<&Advert> = adverts_of(rec, v)
-                .filter(|a| a.t >= *b && a.t <= *e && a.priority > 0)
-                .collect();
-            let senders: BTreeSet<&str> = inside.iter().map(|a| a.node.as_str()).collect();
+            // Each master's first advert in the window.
+            let mut firsts: BTreeMap<&str, u32> = BTreeMap::new();
+            for t in &vm.tenures {
+                let inside = t.adverts.iter().find(|&&ai| {
+                    let at = ctx.wire.adverts[ai as usize].t;
+                    at >= *b && at <= *e
+                });
+                if let Some(&ai) = inside {
+                    let first = firsts.entry(ctx.node(t.node)).or_insert(ai);
+                    *first = (*first).min(ai);
+                }
+            }
+            let senders: BTreeSet<&str> = firsts.keys().copied().collect();
             let window = format!("hold {} ({:.3}s–{:.3}s)", i + 1, at(rec, *b), at(rec, *e));
-            let apart = kept_apart(&net, &senders, *b, *e);
+            let apart = kept_apart(&ctx.net, &senders, *b, *e);
             match senders.len() {
                 1 => {
                     seen_masters.push(format!("{window}: {}", senders.iter().next().expect("one")))
@@ -243,15 +239,11 @@ pub(super) fn single_master(rec: &Record, _: &mut Metrics) -> Vec<CheckResult> {
                 )),
                 0 => bad.push((window, "no master advertised".to_string(), Vec::new())),
                 _ => {
-                    let ev = senders
+                    let ev = firsts
                         .iter()
-                        .filter_map(|s| inside.iter().find(|a| a.node == *s))
-                        .map(|a| {
-                            advert_evidence(
-                                rec,
-                                a,
-                                format!("{} advertises priority {}", a.node, a.priority),
-                            )
+                        .map(|(node, &ai)| {
+                            let rank = ctx.wire.adverts[ai as usize].rank();
+                            ctx.advert_ev(ai, format!("{node} advertises priority {rank}"))
                         })
                         .collect();
                     bad.push((
@@ -413,11 +405,14 @@ fn bound_text(v: &Vrouter, prio: u8, tol: Duration) -> String {
     )
 }
 
-pub(super) fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
+/// c2.takeover-time: after each crash, freeze, stop, restart or link fault of the master, a
+/// backup takes over in the time the RFC gives it, counted from what its timers count from on
+/// the wire (the old tenure's priority-0 advert or last advert).
+pub(super) fn takeover(ctx: &Ctx, rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
     let tol = rec.scenario.expect.tolerance;
     let mut out = Vec::new();
     for f in faults(rec) {
-        let (kind, node, tf, until) = (f.kind, f.node, f.hit, f.until);
+        let (kind, node, tf) = (f.kind, f.node, f.hit);
         if !matches!(
             kind,
             FaultKind::Crash
@@ -428,124 +423,28 @@ pub(super) fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> 
         ) {
             continue;
         }
-        for v in rec.scenario.vrouters.iter().filter(|v| f.hits(rec, v)) {
+        let vrs = ctx.vrs.iter().zip(&ctx.model.vrs);
+        for (v, vm) in vrs.filter(|(v, _)| f.hits(rec, v)) {
             let subject = format!(
                 "{} of {node} at {:.3}s, {}",
                 kind.name(),
                 at(rec, tf),
                 v.name
             );
-            let ads: Vec<&Advert> = adverts_of(rec, v).collect();
-            let Some(last_before) = ads.iter().rev().find(|a| a.t < tf && a.priority > 0) else {
-                out.push(result(
-                    Check::C2TakeoverTime,
-                    subject,
-                    Status::NotApplicable,
-                    "a master before the fault".into(),
-                    "no advert before the fault".into(),
-                    vec![],
-                ));
-                continue;
+            let judged = judge_takeover(ctx, v, vm, &f, tol);
+            let (status, expected, observed, evidence) = match judged {
+                Ok((took, judged)) => {
+                    metrics.takeovers.push(took);
+                    judged
+                }
+                Err(judged) => judged,
             };
-            if last_before.node != node {
-                out.push(result(
-                    Check::C2TakeoverTime,
-                    subject,
-                    Status::NotApplicable,
-                    format!("{node} to be master when the fault hit"),
-                    format!("{} was master", last_before.node),
-                    vec![],
-                ));
-                continue;
-            }
-            let new = ads
-                .iter()
-                .find(|a| a.t >= tf && a.t < until && a.node != node && a.priority > 0)
-                .copied();
-            let Some(new) = new else {
-                out.push(result(
-                    Check::C2TakeoverTime,
-                    subject,
-                    Status::Fail,
-                    "another router takes over".into(),
-                    format!("no other router advertised before {:.3}s", at(rec, until)),
-                    vec![advert_evidence(
-                        rec,
-                        last_before,
-                        format!("last advert of {node}"),
-                    )],
-                ));
-                continue;
-            };
-            // What the backup's timers count from is on the wire, whatever the clock of the
-            // fault says: the old master's last advert before the takeover (one in flight as
-            // the signal was sent counts), and a priority-0 advert after its last ordinary one
-            // (a daemon can answer SIGTERM within microseconds).
-            let last_old = ads
-                .iter()
-                .rev()
-                .find(|a| a.t < new.t && a.node == node && a.priority > 0)
-                .copied()
-                .unwrap_or(last_before);
-            let prio0 = ads
-                .iter()
-                .find(|a| a.t > last_old.t && a.t < new.t && a.node == node && a.priority == 0)
-                .copied();
-            let prio = v.priority_of(&new.node).unwrap_or(new.priority);
-            // With a priority-0 advert, the backup's timer is Skew_Time from it (§6.4.2);
-            // otherwise Master_Down_Interval from the last advert it heard.
-            let (reference, bound, expected) = match prio0 {
-                Some(p0) => (p0, v.skew_time(prio) + tol, format!("first advert of the new master within Skew_Time {} (priority {prio}) of the priority-0 advert + tolerance {}", human(v.skew_time(prio)), human(tol))),
-                None => (last_old, v.master_down_interval(prio) + tol, format!("first advert of the new master within {} of the old master's last advert", bound_text(v, prio, tol))),
-            };
-            let delay = new.t.saturating_sub(reference.t);
-            let status = if delay <= bound.as_nanos() as u64 {
-                Status::Pass
-            } else {
-                Status::Fail
-            };
-            metrics.takeovers.push(Takeover {
-                vrouter: v.name.clone(),
-                fault: format!("{} {node}", kind.name()),
-                from: node.to_string(),
-                to: new.node.clone(),
-                after_fault_ms: ms(new.t.saturating_sub(tf)),
-                after_last_advert_ms: ms(new.t.saturating_sub(last_old.t)),
-                bound_ms: ms(bound.as_nanos() as u64),
-            });
-            let mut evidence = vec![advert_evidence(
-                rec,
-                last_old,
-                format!("last advert of {node} before the fault"),
-            )];
-            if let Some(p0) = prio0 {
-                evidence.push(advert_evidence(
-                    rec,
-                    p0,
-                    format!("{node} leaves with priority 0"),
-                ));
-            }
-            evidence.push(advert_evidence(
-                rec,
-                new,
-                format!("first advert of {} (priority {})", new.node, new.priority),
-            ));
             out.push(result(
                 Check::C2TakeoverTime,
                 subject,
                 status,
                 expected,
-                format!(
-                    "{} took over {:.1}ms after the {}, {:.1}ms after the fault",
-                    new.node,
-                    ms(delay),
-                    if prio0.is_some() {
-                        "priority-0 advert"
-                    } else {
-                        "last advert"
-                    },
-                    ms(new.t.saturating_sub(tf))
-                ),
+                observed,
                 evidence,
             ));
         }
@@ -553,7 +452,113 @@ pub(super) fn takeover(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> 
     out
 }
 
-pub(super) fn service_gap(rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
+/// A check's status, what it expected, what it observed and the evidence.
+type Judged = (Status, String, String, Vec<Evidence>);
+
+/// The takeover after fault `f` of virtual router `v`: the first tenure of another node that
+/// begins between the fault and the next one.
+fn judge_takeover(
+    ctx: &Ctx,
+    v: &VrSpec,
+    vm: &VrModel,
+    f: &FaultHit,
+    tol: Duration,
+) -> Result<(Takeover, Judged), Judged> {
+    let (node, tf, until) = (f.node, f.hit, f.until);
+    let na = |expected: String, observed: String| {
+        Err((Status::NotApplicable, expected, observed, vec![]))
+    };
+    if v.protocol.is_carp() {
+        return na(
+            "a VRRP timer to hold the takeover to".into(),
+            "CARP: no RFC gives its timers (c2.master-down-interval does not apply either)".into(),
+        );
+    }
+    let Some(old) = vm.master_at(tf).map(|ti| &vm.tenures[ti]) else {
+        return na(
+            "a master before the fault".into(),
+            "no router was master when the fault hit".into(),
+        );
+    };
+    if ctx.node(old.node) != node {
+        return na(
+            format!("{node} to be master when the fault hit"),
+            format!("{} was master", ctx.node(old.node)),
+        );
+    }
+    let Some(new) = vm
+        .tenures
+        .iter()
+        .find(|t| t.first_t >= tf && t.first_t < until && t.node != old.node)
+    else {
+        let last = *old.adverts.last().expect("a tenure has an advert");
+        return Err((
+            Status::Fail,
+            "another router takes over".into(),
+            format!("no other router advertised before {:.3}s", ctx.at(until)),
+            vec![ctx.advert_ev(last, format!("last advert of {node}"))],
+        ));
+    };
+    // What the backup's timers count from is on the wire, whatever the clock of the fault
+    // says: the old master's last advert before the takeover (one in flight as the signal
+    // was sent counts), and its priority-0 advert (a daemon can answer SIGTERM within
+    // microseconds).
+    let advert_t = |ai: u32| ctx.wire.adverts[ai as usize].t;
+    let last_old = *old
+        .adverts
+        .iter()
+        .rev()
+        .find(|&&ai| advert_t(ai) < new.first_t)
+        .expect("the old tenure began before the fault");
+    let prio0 = old.leave.filter(|&l| advert_t(l) < new.first_t);
+    let new_name = ctx.node(new.node);
+    let new_first = new.adverts[0];
+    let prio = v.priority_of(new_name).unwrap_or(new.rank.min(255) as u8);
+    // With a priority-0 advert, the backup's timer is Skew_Time from it (§6.4.2);
+    // otherwise Master_Down_Interval from the last advert it heard.
+    let (reference, bound, expected) = match prio0 {
+        Some(p0) => (p0, v.skew_time(prio) + tol, format!("first advert of the new master within Skew_Time {} (priority {prio}) of the priority-0 advert + tolerance {}", human(v.skew_time(prio)), human(tol))),
+        None => (last_old, v.master_down_interval(prio) + tol, format!("first advert of the new master within {} of the old master's last advert", bound_text(v, prio, tol))),
+    };
+    let delay = new.first_t.saturating_sub(advert_t(reference));
+    let status = if delay <= bound.as_nanos() as u64 {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    let took = Takeover {
+        vrouter: v.name.clone(),
+        fault: format!("{} {node}", f.kind.name()),
+        from: node.to_string(),
+        to: new_name.to_string(),
+        after_fault_ms: ms(new.first_t.saturating_sub(tf)),
+        after_last_advert_ms: ms(new.first_t.saturating_sub(advert_t(last_old))),
+        bound_ms: ms(bound.as_nanos() as u64),
+    };
+    let mut evidence =
+        vec![ctx.advert_ev(last_old, format!("last advert of {node} before the fault"))];
+    if let Some(p0) = prio0 {
+        evidence.push(ctx.advert_ev(p0, format!("{node} leaves with priority 0")));
+    }
+    let first_rank = ctx.wire.adverts[new_first as usize].rank();
+    evidence.push(ctx.advert_ev(
+        new_first,
+        format!("first advert of {new_name} (priority {first_rank})"),
+    ));
+    let observed = format!(
+        "{new_name} took over {:.1}ms after the {}, {:.1}ms after the fault",
+        ms(delay),
+        if prio0.is_some() {
+            "priority-0 advert"
+        } else {
+            "last advert"
+        },
+        ms(new.first_t.saturating_sub(tf))
+    );
+    Ok((took, (status, expected, observed, evidence)))
+}
+
+pub(super) fn service_gap(_: &Ctx, rec: &Record, metrics: &mut Metrics) -> Vec<CheckResult> {
     let tol = rec.scenario.expect.gap_tolerance;
     let mut out = Vec::new();
     let probes: Vec<(u64, &Probe)> = rec
