@@ -129,7 +129,7 @@ impl LiveWire {
                     None
                 }
                 _ if speaker == Some(heard.node) => None,
-                Step::Began(ti) => Some(vr.tracker.kind_so_far(ti).1 == Kind::Preempt),
+                Step::Began(ti) => Some(vr.tracker.kind_so_far(ti) == Kind::Preempt),
                 // Two contending: it answers another that spoke since its last advert.
                 Step::Continued(_) => Some(
                     vr.tracker
@@ -210,24 +210,8 @@ mod tests {
 
     fn vrouter(vrid: u8, carp_auth: Option<crate::scenario::Carp>) -> Vrouter {
         Vrouter {
-            name: "vr".into(),
-            vrid,
-            protocol: crate::wire::Protocol::VrrpV3,
-            family: Family::Ipv4,
-            segment: "lan".into(),
-            vips: vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 53))],
-            interval_cs: 10,
-            preempt: true,
-            preempt_delay_cs: 0,
-            accept: false,
-            vmac: true,
-            vip_interface: None,
-            unicast: false,
-            auth_pass: None,
-            priorities: vec![("r1".into(), 200), ("r2".into(), 100)],
-            notify: None,
-            track: Vec::new(),
             carp_auth,
+            ..Vrouter::fixture("vr", vrid, Family::Ipv4, "192.0.2.53")
         }
     }
 

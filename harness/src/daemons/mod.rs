@@ -8,9 +8,9 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{Family, HookState, IpNet, OwnConfig, Vrouter};
 #[cfg(test)]
-use crate::scenario::{Notify, Protocol};
+use crate::scenario::Notify;
+use crate::scenario::{Family, HookState, IpNet, OwnConfig, Vrouter};
 use crate::wire::MacAddr;
 
 mod assign;
@@ -486,26 +486,7 @@ pub(crate) mod tests_support {
     /// A virtual router of r1 on eth0: VRRPv3, priority 200, 100 ms, preempt, no accept, VMAC.
     pub fn vr(name: &str, vrid: u8, family: Family, vip: &str) -> VrouterSpec {
         VrouterSpec {
-            vr: Vrouter {
-                name: name.into(),
-                vrid,
-                protocol: Protocol::VrrpV3,
-                family,
-                segment: "lan".into(),
-                vips: vec![vip.parse().unwrap()],
-                interval_cs: 10,
-                preempt: true,
-                preempt_delay_cs: 0,
-                accept: false,
-                vmac: true,
-                vip_interface: None,
-                unicast: false,
-                auth_pass: None,
-                priorities: vec![("r1".into(), 200)],
-                notify: None,
-                track: Vec::new(),
-                carp_auth: None,
-            },
+            vr: Vrouter::fixture(name, vrid, family, vip),
             interface: "eth0".into(),
             priority: 200,
             unicast_peers: Vec::new(),

@@ -348,6 +348,34 @@ impl Notify {
     }
 }
 
+#[cfg(test)]
+impl Vrouter {
+    /// A unit tests' fixture: VRRPv3 on segment `lan`, 100 ms, preempt, no accept, VMAC, r1 at
+    /// priority 200.
+    pub(crate) fn fixture(name: &str, vrid: u8, family: Family, vip: &str) -> Vrouter {
+        Vrouter {
+            name: name.into(),
+            vrid,
+            protocol: crate::wire::Protocol::VrrpV3,
+            family,
+            segment: "lan".into(),
+            vips: vec![vip.parse().expect("a VIP")],
+            interval_cs: 10,
+            preempt: true,
+            preempt_delay_cs: 0,
+            accept: false,
+            vmac: true,
+            vip_interface: None,
+            unicast: false,
+            auth_pass: None,
+            priorities: vec![("r1".into(), 200)],
+            notify: None,
+            track: Vec::new(),
+            carp_auth: None,
+        }
+    }
+}
+
 impl Vrouter {
     pub fn priority_of(&self, node: &str) -> Option<u8> {
         self.priorities

@@ -9,6 +9,8 @@
 //! contest the newcomer should not have started). An *overlap* is a window in which two
 //! nodes' tenures interleave: both advertised as master. The *announcements* of a transition
 //! are the new master's gratuitous ARPs / unsolicited NAs around its first advert.
+//!
+//! Tenures grow advert by advert ([`Tracker`]), live during a run as offline here.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -23,7 +25,8 @@ pub use tracker::{classify, down_interval, outranks, Heard, Step, Tracker};
 #[derive(Debug, Clone)]
 pub struct Tenure {
     pub node: u16,
-    /// Non-zero adverts, indices into `Observed::adverts`.
+    /// Non-zero adverts, in the numbering of whoever fed them ([`Tracker::feed`]): indices
+    /// into `Observed::adverts` offline, into the live view's own list during a run.
     pub adverts: Vec<u32>,
     pub first_t: u64,
     pub last_t: u64,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::{Kind, Tenure};
+use super::{ns, Kind, Tenure};
 use crate::scenario::Vrouter;
 use crate::wire::MacAddr;
 
@@ -71,10 +71,6 @@ pub struct Tracker {
     last_heard: HashMap<u16, u64>,
     /// The sender of the last advert of non-zero rank.
     speaker: Option<u16>,
-}
-
-fn ns(d: Duration) -> u64 {
-    d.as_nanos() as u64
 }
 
 /// Master_Down_Interval for a router of `rank` learning `interval_cs` (CARP: 3 × period).
@@ -224,17 +220,17 @@ impl Tracker {
     }
 
     /// How tenure `ti` began, as far as the adverts fed so far tell (a predecessor that
-    /// speaks again later turns a silence into a pre-emption or a contest).
-    pub fn kind_so_far(&self, ti: usize) -> (Option<usize>, Kind) {
-        let prev = previous(&self.tenures, ti);
+    /// speaks again later turns a silence into a pre-emption or a contest: `vrlab check`
+    /// classifies again with the whole record).
+    pub fn kind_so_far(&self, ti: usize) -> Kind {
         let cur = &self.tenures[ti];
-        let kind = classify(
-            prev.map(|j| (&self.tenures[j], self.tenures[j].last_rank)),
+        let prev = previous(&self.tenures, ti).map(|j| &self.tenures[j]);
+        classify(
+            prev.map(|p| (p, p.last_rank)),
             (cur, cur.last_rank),
             self.tol,
             None,
-        );
-        (prev, kind)
+        )
     }
 
     /// The node that sent the last advert of non-zero rank.
@@ -250,10 +246,5 @@ impl Tracker {
     /// The tenures still open (their nodes have not left nor been replaced).
     pub fn open(&self) -> impl Iterator<Item = &Tenure> {
         self.open.values().map(|&ti| &self.tenures[ti])
-    }
-
-    /// The tolerance the tracker was made with, nanoseconds.
-    pub fn tolerance_ns(&self) -> u64 {
-        self.tol
     }
 }
