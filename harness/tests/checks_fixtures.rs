@@ -470,6 +470,31 @@ fn e6_allows_a_leaving_master_the_tolerance_only() {
     );
 }
 
+/// The same for D3: the pre-empted master answers an ARP request for the VIP 0.3 ms after its
+/// successor's first advert (the tracked-switchover × keepalived CI run of 27575fc: the
+/// request reached it before that advert did); 80 ms after, it answers while not master.
+#[test]
+fn d3_allows_a_leaving_master_the_tolerance_only() {
+    let id = "d3.arp-reply-vmac";
+    let crossing = judge(Story::v3().with(|k| k.d3_preempted_reply_us = Some(300)));
+    let gw4 = of(&crossing, id);
+    assert!(
+        gw4.iter()
+            .any(|c| c.subject == "gw4" && c.status == Status::Pass)
+            && gw4.iter().all(|c| c.status != Status::Fail),
+        "{}",
+        show(&crossing, id)
+    );
+    let late = judge(Story::v3().with(|k| k.d3_preempted_reply_us = Some(80_000)));
+    assert!(
+        of(&late, id)
+            .iter()
+            .any(|c| c.status == Status::Fail && c.observed.contains("while not master")),
+        "{}",
+        show(&late, id)
+    );
+}
+
 /// A frame the pre-empted master sent from the VMAC 0.3 ms after its successor's first
 /// advert, within the tolerance of leaving: E1 allows it. One sent 80 ms after fails, and so
 /// does a frame from a crashed master (silent for a Master_Down_Interval, it was leaving

@@ -304,6 +304,15 @@ pub(super) fn d2(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
+/// The grace an old master has, in words: a request that reached it before its successor's
+/// first advert did is answered as master.
+fn crossing(ctx: &Ctx) -> String {
+    format!(
+        "an old master still advertising may answer up to the tolerance {} after its successor's first advert: the time to hear it",
+        crate::scenario::duration::human(std::time::Duration::from_nanos(ctx.leave_grace_ns()))
+    )
+}
+
 /// Who sent `o`, for messages.
 fn sender(ctx: &Ctx, node: u16, mac: MacAddr) -> String {
     if node == NO_NODE {
@@ -345,7 +354,7 @@ pub(super) fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         }
         replies += 1;
         let who = sender(ctx, o.node, o.src_mac);
-        if o.node != NO_NODE && !vm.is_master(o.node, o.t, slack) {
+        if o.node != NO_NODE && !vm.acts_as_master(o.node, o.t, slack, ctx.leave_grace_ns()) {
             let what = format!("{who} answered an ARP request for {vip} while not master");
             bad.push((what.clone(), ctx.sent_ev(i as u32, what)));
         } else if let Some(m) = mac.filter(|m| sender_mac != m) {
@@ -364,9 +373,10 @@ pub(super) fn d3(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
         id,
         &s.name,
         format!(
-            "replies from the master naming {}",
+            "replies from the master naming {} ({})",
             mac.map(|m| m.to_string())
-                .unwrap_or_else(|| "its MAC".into())
+                .unwrap_or_else(|| "its MAC".into()),
+            crossing(ctx)
         ),
         format!("{replies} ARP replies for a VIP, all from the master with the VMAC"),
         bad,
@@ -409,7 +419,7 @@ pub(super) fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             r0 += 1;
         }
         let who = sender(ctx, o.node, o.src_mac);
-        if o.node != NO_NODE && !vm.is_master(o.node, o.t, slack) {
+        if o.node != NO_NODE && !vm.acts_as_master(o.node, o.t, slack, ctx.leave_grace_ns()) {
             let what = format!("{who} answered a solicitation for {vip} while not master");
             bad.push((what.clone(), ctx.sent_ev(i as u32, what)));
         } else if let Some(m) = mac {
@@ -430,7 +440,10 @@ pub(super) fn d4(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let mut r = verdict_of(
         id,
         &s.name,
-        "solicited NAs from the master naming the VMAC",
+        format!(
+            "solicited NAs from the master naming the VMAC ({})",
+            crossing(ctx)
+        ),
         format!("{replies} solicited NAs for a VIP from the master with the VMAC"),
         bad,
     );

@@ -134,16 +134,6 @@ pub(super) fn d8(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     )
 }
 
-/// How long after its successor's first advert an old master that was still advertising may
-/// still act as master: the advert crosses the bridge in microseconds, but the daemon must
-/// receive it, leave, and take its addresses down, which the RFCs give no time for. The
-/// scenario's tolerance bounds it, as it bounds every timing: 4 ms to leave and 6 more until
-/// the kernel stopped answering from the VIP were seen for vrlabd's debug build under the
-/// suite's load (link-flap × frr+vrlabd, CI of aeff2ab); 0.3 ms at a 10 ms interval before.
-fn leaving(ctx: &Ctx) -> u64 {
-    ctx.tol_ns()
-}
-
 /// How much later than the frame it learnt from an FDB notification may be recorded.
 const FDB_LAG_NS: u64 = 5_000_000;
 
@@ -151,8 +141,7 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     let id = Check::E1VmacOnMasterPort;
     let vmac = s.vmac_addr();
     let slack = ctx.tol_ns();
-    let owner =
-        |node: u16, t: u64| vm.is_master(node, t, slack) || vm.just_ended(node, t, leaving(ctx));
+    let owner = |node: u16, t: u64| vm.acts_as_master(node, t, slack, ctx.leave_grace_ns());
     let mut bad: Vec<(String, Evidence)> = Vec::new();
     let mut frames = 0;
     let mut unattributed = 0;
@@ -233,7 +222,7 @@ pub(super) fn e1(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     verdict_of(
         id,
         &s.name,
-        format!("frames from {vmac} only from the current master ({attribution}; an old master still advertising may act as one up to the tolerance {} after its successor's first advert: the time to hear it and leave); FDB entries for it only on the master's port", human(std::time::Duration::from_nanos(leaving(ctx)))),
+        format!("frames from {vmac} only from the current master ({attribution}; an old master still advertising may act as one up to the tolerance {} after its successor's first advert: the time to hear it and leave); FDB entries for it only on the master's port", human(std::time::Duration::from_nanos(ctx.leave_grace_ns()))),
         format!(
             "{frames} frames from {vmac}{}, all from the master; {} FDB events, all on the master's port",
             if unattributed > 0 {
@@ -710,7 +699,7 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
             if o.node != old.node
                 || o.seg != s.seg
                 || vm.is_master(old.node, o.t, 0)
-                || vm.just_ended(old.node, o.t, leaving(ctx))
+                || vm.just_ended(old.node, o.t, ctx.leave_grace_ns())
             {
                 continue;
             }
@@ -741,7 +730,7 @@ pub(super) fn e6(ctx: &Ctx, s: &VrSpec, vm: &VrModel) -> CheckResult {
     verdict_of(
         id,
         &s.name,
-        format!("after the successor's first announcement, no ARP/NA naming a VIP and no packet from a VIP from the old master (but for what a master still advertising sent up to the tolerance {} after its successor's first advert: the time to hear it and leave)", human(std::time::Duration::from_nanos(leaving(ctx)))),
+        format!("after the successor's first announcement, no ARP/NA naming a VIP and no packet from a VIP from the old master (but for what a master still advertising sent up to the tolerance {} after its successor's first advert: the time to hear it and leave)", human(std::time::Duration::from_nanos(ctx.leave_grace_ns()))),
         format!("{changes} changes of master; the old master fell silent about the VIPs each time"),
         bad,
     )

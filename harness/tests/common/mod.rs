@@ -193,6 +193,10 @@ pub struct Knobs {
     /// The pre-empted master sends an ARP reply for the IPv4 VIP this many µs after its
     /// successor's first advert (E6: crossing in flight, or late).
     pub e6_preempted_arp_us: Option<u64>,
+    /// The pre-empted master answers h1's ARP request for the IPv4 VIP from the VMAC this
+    /// many µs after its successor's first advert (D3: a request that reached it before that
+    /// advert did, or a late answer).
+    pub d3_preempted_reply_us: Option<u64>,
     /// Probes go unanswered for 20 intervals after the crash.
     pub e4_probe_gap: bool,
     /// At teardown r1, stopped long before, sends a frame from the IPv4 VMAC (E1, were it
@@ -975,6 +979,9 @@ pub fn build(story: Story) -> Lab {
     }
     if let Some(us) = k.e6_preempted_arp_us {
         l.frame(t_pre + us * 1000, R2, vip_arp_reply());
+    }
+    if let Some(us) = k.d3_preempted_reply_us {
+        l.frame(t_pre + us * 1000, R2, arp_reply_to_h1(vmac4()));
     }
     l.step(6, start_r1 + MS, t_pre + iv, json!({"action": "wait"}));
     let hold3 = t_pre + iv;

@@ -372,6 +372,13 @@ impl VrModel {
             .any(|x| x.node == node && x.first_t.saturating_sub(slack) <= t && t <= x.until)
     }
 
+    /// May `node` act as master at `t`: it is master ([`Self::is_master`], `slack` before its
+    /// first advert), or it was, still advertising, until its successor's first advert less
+    /// than `grace` before `t`, which it could not yet have heard ([`Self::just_ended`]).
+    pub fn acts_as_master(&self, node: u16, t: u64, slack: u64, grace: u64) -> bool {
+        self.is_master(node, t, slack) || self.just_ended(node, t, grace)
+    }
+
     /// Was `node` master, still advertising, until its successor's first advert less than
     /// `grace` before `t`? A frame it sent then may have left before that advert could
     /// reach it: the two crossed in flight. A master that had gone silent (crashed, frozen)
