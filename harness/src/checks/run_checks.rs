@@ -474,7 +474,15 @@ fn judge_takeover(
             "CARP: no RFC gives its timers (c2.master-down-interval does not apply either)".into(),
         );
     }
-    let Some(old) = vm.master_at(tf).map(|ti| &vm.tenures[ti]) else {
+    // The master when the fault hit: the last tenure begun before it, though it may have
+    // ended a moment before — a daemon can send priority 0 on carrier loss before the lab has
+    // recorded the link's change.
+    let Some(old) = vm
+        .tenures
+        .iter()
+        .filter(|t| t.first_t <= tf)
+        .max_by_key(|t| t.first_t)
+    else {
         return na(
             "a master before the fault".into(),
             "no router was master when the fault hit".into(),
